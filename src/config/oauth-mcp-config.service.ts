@@ -1,0 +1,134 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { validateSync, type ValidationError } from 'class-validator';
+import { OAuthMcpConfigError } from '../errors/config.errors.js';
+import type { OAuthMcpModuleOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import { MODULE_OPTIONS_TOKEN } from '../oauth-mcp.module-definition.js';
+import { OAuthMcpOptionsSchema } from './oauth-mcp-options.schema.js';
+import {
+  AZURE_MULTI_TENANTS,
+  azureIssuer,
+  azureJwksUri,
+  azureTenantOf,
+  DEFAULT_ALGORITHMS,
+  GOOGLE_ISSUERS,
+  GOOGLE_JWKS_URI,
+  OPTION_ENV_NAMES,
+} from './provider-defaults.js';
+import type { ResolvedOAuthMcpConfig } from './resolved-config.interface.js';
+
+/**
+ * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws
+ * `OAuthMcpConfigError` listing every problem, so an unsafe configuration never serves a request.
+ * @publicApi
+ */
+@Injectable()
+export class OAuthMcpConfigService {
+  readonly config: ResolvedOAuthMcpConfig;
+
+  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: OAuthMcpModuleOptions) {
+    this.config = OAuthMcpConfigService.resolve(options);
+  }
+
+  /** Validates and resolves options without Nest; throws `OAuthMcpConfigError`. */
+  static resolve(options: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
+    const withDefaults: OAuthMcpModuleOptions = {
+      ...options,
+      mode: options.mode ?? (options.clientId ? 'proxy' : 'native'),
+    };
+    const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true }).flatMap(
+      (e) => describe(e),
+    );
+    if (withDefaults.mode === 'proxy') {
+      problems.push(
+        'mode (OAUTH_MODE) is "proxy" (set explicitly, or implied by OIDC_CLIENT_ID): proxy mode is not available in this version; use native',
+      );
+    }
+    if (problems.length > 0) throw new OAuthMcpConfigError(problems);
+    return build(withDefaults);
+  }
+}
+
+function describe(error: ValidationError, prefix = ''): string[] {
+  const path = `${prefix}${error.property}`;
+  const env = OPTION_ENV_NAMES[error.property];
+  const name = env ? `${path} (${env})` : path;
+  const own = Object.values(error.constraints ?? {}).map((message) => `${name} ${message}`);
+  return [...own, ...(error.children ?? []).flatMap((c) => describe(c, `${path}.`))];
+}
+
+function trimTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
+  const serverUrl = trimTrailingSlash(o.serverUrl);
+  const mcpPath = o.mcpPath ?? '/mcp';
+  const resource = `${serverUrl}${mcpPath}`;
+  const origin = new URL(serverUrl).origin;
+  const basePath = new URL(serverUrl).pathname.replace(/\/$/, '');
+  const { issuers, authorizationServers, jwksUri, discoveryUrl } = resolveIssuer(o);
+  return {
+    mode: o.mode!,
+    provider: o.provider,
+    production: o.production === true,
+    issuers,
+    authorizationServers,
+    audiences: typeof o.audience === 'string' ? [o.audience] : [...(o.audience ?? [])],
+    algorithms: o.algorithms ?? DEFAULT_ALGORITHMS[o.provider],
+    jwksUri,
+    discoveryUrl,
+    hmacSecrets: [o.jwtSecret, o.jwtSecretPrevious].filter((s): s is string => typeof s === 'string'),
+    serverUrl,
+    mcpPath,
+    resource,
+    resourceUrl: new URL(resource),
+    resourceMetadataUrl: `${origin}/.well-known/oauth-protected-resource${basePath}${mcpPath}`,
+    scopes: o.scopes ?? [],
+    redirectUris: o.redirectUris ?? [],
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    clockSkewSeconds: o.clockSkewSeconds ?? 30,
+    cacheMaxEntries: o.cache?.maxEntries ?? 10_000,
+    cacheMaxTtlMs: (o.cache?.maxTtlSeconds ?? 300) * 1000,
+    jwksCooldownMs: o.jwks?.cooldownMs ?? 30_000,
+    jwksMaxAgeMs: o.jwks?.maxAgeMs ?? 600_000,
+    fetchTimeoutMs: o.jwks?.timeoutMs ?? 5_000,
+    fetchMaxBytes: o.jwks?.maxBytes ?? 1_048_576,
+    maxTokenBytes: o.maxTokenBytes ?? 8192,
+    requireAccessTokenType: o.requireAccessTokenType ?? false,
+    impliedScopes: o.impliedScopes ?? {},
+    resourceName: o.resourceName,
+    logger: o.logger,
+  };
+}
+
+function resolveIssuer(o: OAuthMcpModuleOptions): {
+  issuers: string[];
+  authorizationServers: string[];
+  jwksUri?: string;
+  discoveryUrl?: string;
+} {
+  switch (o.provider) {
+    case 'hmac':
+      return { issuers: o.issuer ? [o.issuer] : [], authorizationServers: o.issuer ? [o.issuer] : [] };
+    case 'google': {
+      const issuers = o.issuer ? [o.issuer] : GOOGLE_ISSUERS;
+      return { issuers, authorizationServers: [GOOGLE_ISSUERS[0]], jwksUri: o.jwksUri ?? GOOGLE_JWKS_URI };
+    }
+    case 'azure': {
+      const tenant = azureTenantOf(o.issuer)!;
+      const issuers = AZURE_MULTI_TENANTS.includes(tenant)
+        ? (o.azureAllowedTenants ?? []).map(azureIssuer)
+        : [o.issuer!];
+      return { issuers, authorizationServers: issuers, jwksUri: o.jwksUri ?? azureJwksUri(tenant) };
+    }
+    case 'okta':
+    case 'oidc':
+      return {
+        issuers: [o.issuer!],
+        authorizationServers: [o.issuer!],
+        jwksUri: o.jwksUri,
+        discoveryUrl: o.jwksUri ? undefined : `${trimTrailingSlash(o.issuer!)}/.well-known/openid-configuration`,
+      };
+  }
+}

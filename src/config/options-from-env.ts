@@ -1,0 +1,58 @@
+import type { OAuthMcpModuleOptions, OAuthMode, OAuthProviderName } from '../interfaces/oauth-mcp-options.interface.js';
+
+/** A plain env record (`process.env`) or anything with `get(key)`, such as `@nestjs/config`'s ConfigService. */
+export type EnvSource = Readonly<Record<string, string | undefined>> | { get(key: string): unknown };
+
+function reader(env: EnvSource): (key: string) => string | undefined {
+  const get =
+    typeof (env as { get?: unknown }).get === 'function'
+      ? (key: string) => (env as { get(key: string): unknown }).get(key)
+      : (key: string) => (env as Record<string, string | undefined>)[key];
+  return (key) => {
+    const value = get(key);
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+}
+
+function list(value: string | undefined, separator: string | RegExp): string[] | undefined {
+  return value === undefined ? undefined : value.split(separator).map((v) => v.trim());
+}
+
+function int(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+}
+
+/**
+ * Maps the environment variables (the Go library's names, kept for its users) to module options.
+ * Nothing is validated here: `OAuthMcpConfigService` does that at bootstrap, naming each variable.
+ * @publicApi
+ * @example OAuthMcpModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: oauthMcpOptionsFromEnv })
+ */
+export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
+  const read = reader(env);
+  const https = Boolean(read('HTTPS_CERT_FILE') && read('HTTPS_KEY_FILE'));
+  const serverUrl = read('MCP_URL') ?? `${https ? 'https' : 'http'}://${read('MCP_HOST') ?? 'localhost'}:${read('MCP_PORT') ?? '8080'}`;
+  const audience = list(read('OIDC_AUDIENCE'), ',');
+  return {
+    mode: read('OAUTH_MODE') as OAuthMode | undefined,
+    provider: read('OAUTH_PROVIDER') as OAuthProviderName,
+    issuer: read('OIDC_ISSUER'),
+    audience: audience && audience.length === 1 ? audience[0] : audience,
+    clientId: read('OIDC_CLIENT_ID'),
+    clientSecret: read('OIDC_CLIENT_SECRET'),
+    jwksUri: read('OIDC_JWKS_URI'),
+    redirectUris: list(read('OAUTH_REDIRECT_URIS'), ','),
+    scopes: list(read('OAUTH_SCOPES'), /\s+/)?.filter(Boolean),
+    jwtSecret: read('JWT_SECRET'),
+    jwtSecretPrevious: read('JWT_SECRET_PREVIOUS'),
+    serverUrl,
+    production: read('NODE_ENV') === 'production',
+    algorithms: list(read('OAUTH_ALGORITHMS'), ','),
+    clockSkewSeconds: int(read('OAUTH_CLOCK_SKEW_SECONDS')),
+    azureAllowedTenants: list(read('AZURE_ALLOWED_TENANTS'), ','),
+    maxTokenBytes: int(read('OAUTH_MAX_TOKEN_BYTES')),
+    requireAccessTokenType: read('OAUTH_REQUIRE_AT_JWT') === 'true' ? true : undefined,
+    resourceName: read('OAUTH_RESOURCE_NAME'),
+    cache: { maxEntries: int(read('OAUTH_CACHE_MAX_ENTRIES')), maxTtlSeconds: int(read('OAUTH_CACHE_TTL_SECONDS')) },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './current-user.decorator.js';
+export * from './public.decorator.js';
+export * from './require-scopes.decorator.js';

@@ -1,0 +1,86 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
+import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import { InsufficientScopeError, OAuthError } from '../errors/oauth.errors.js';
+import { applySecurityHeaders, type HeaderSink } from '../http/security-headers.js';
+import { coversScopes } from '../http/scope-check.js';
+import { bearerChallenge } from '../http/www-authenticate.js';
+import type { McpAuthInfo, OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
+import { REQUIRED_SCOPES_KEY } from '../oauth-mcp.constants.js';
+import { TokenVerifier } from '../tokens/token-verifier.service.js';
+
+/** The request fields the guards read and write. */
+export interface AuthenticatedRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query?: unknown;
+  body?: unknown;
+  user?: OAuthMcpUser;
+  auth?: McpAuthInfo;
+}
+
+/**
+ * Shared work of `JwtAuthGuard` and `McpAuthGuard`: verify the bearer token, set `req.user` and
+ * `req.auth` (the MCP SDK's `AuthInfo`), enforce required scopes, and on failure write the single
+ * RFC 6750 challenge before Nest sends the `{ error, error_description }` body.
+ */
+@Injectable()
+export abstract class BearerAuthGuard implements CanActivate {
+  protected readonly config: ResolvedOAuthMcpConfig;
+
+  constructor(
+    protected readonly verifier: TokenVerifier,
+    configService: OAuthMcpConfigService,
+    protected readonly reflector: Reflector,
+  ) {
+    this.config = configService.config;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return false;
+    if (this.isPublic(context)) return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<AuthenticatedRequest>();
+    try {
+      // A second guard on the same request (global + MCP guard) reuses the first verification.
+      if (!req.auth) {
+        const { token, user } = await this.verifier.verify(req);
+        req.user = user;
+        req.auth = {
+          token,
+          clientId: user.clientId ?? '',
+          scopes: user.scopes,
+          expiresAt: user.expiresAt,
+          resource: new URL(this.config.resource),
+          extra: { user },
+        };
+      }
+      const required = this.requiredScopes(context, req);
+      if (!coversScopes(req.auth.scopes, required, this.config.impliedScopes)) {
+        throw new InsufficientScopeError(required);
+      }
+      return true;
+    } catch (err) {
+      if (err instanceof OAuthError) this.challenge(http.getResponse<HeaderSink>(), err);
+      throw err;
+    }
+  }
+
+  /** Routes the guard lets through without a token. */
+  protected isPublic(_context: ExecutionContext): boolean {
+    return false;
+  }
+
+  /** Scopes the current operation needs: `@RequireScopes()` on the handler or the controller. */
+  protected requiredScopes(context: ExecutionContext, _req: AuthenticatedRequest): string[] {
+    return this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
+  }
+
+  private challenge(res: HeaderSink, err: OAuthError): void {
+    applySecurityHeaders(res);
+    res.setHeader('WWW-Authenticate', bearerChallenge(err, this.config.resourceMetadataUrl, this.config.scopes));
+    // Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge.
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
+  }
+}

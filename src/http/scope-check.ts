@@ -1,0 +1,22 @@
+/**
+ * Whether `granted` covers every scope in `required`, a broader scope implying the narrower ones it
+ * lists (transitively) — the MCP spec's "MUST account for scope hierarchies".
+ */
+export function coversScopes(
+  granted: readonly string[],
+  required: readonly string[],
+  implied: Readonly<Record<string, readonly string[]>>,
+): boolean {
+  if (required.length === 0) return true;
+  const have = new Set(granted);
+  const queue = [...granted];
+  while (queue.length > 0) {
+    for (const narrower of implied[queue.pop()!] ?? []) {
+      if (!have.has(narrower)) {
+        have.add(narrower);
+        queue.push(narrower);
+      }
+    }
+  }
+  return required.every((s) => have.has(s));
+}

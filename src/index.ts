@@ -1,0 +1,13 @@
+export { OAuthMcpModule } from './oauth-mcp.module.js';
+export { MODULE_OPTIONS_TOKEN as OAUTH_MCP_MODULE_OPTIONS } from './oauth-mcp.module-definition.js';
+export { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, REQUIRED_TOOL_SCOPES_KEY } from './oauth-mcp.constants.js';
+export { OAuthMcpConfigService } from './config/oauth-mcp-config.service.js';
+export type { ResolvedOAuthMcpConfig } from './config/resolved-config.interface.js';
+export { oauthMcpOptionsFromEnv, type EnvSource } from './config/options-from-env.js';
+export { JwtAuthGuard } from './guards/jwt-auth.guard.js';
+export { McpAuthGuard } from './guards/mcp-auth.guard.js';
+export { TokenVerifier, type VerifiedCaller } from './tokens/token-verifier.service.js';
+export { DiscoveryIssuerMismatchError } from './tokens/oidc-discovery.js';
+export * from './decorators/index.js';
+export * from './errors/index.js';
+export * from './interfaces/index.js';

@@ -1,0 +1,122 @@
+import type { LoggerService } from '@nestjs/common';
+
+/** The upstream identity provider whose tokens are accepted. @publicApi */
+export type OAuthProviderName = 'hmac' | 'okta' | 'google' | 'azure' | 'oidc';
+
+/** `native`: resource server only. `proxy`: this server is also the authorization server. @publicApi */
+export type OAuthMode = 'native' | 'proxy';
+
+export const OAUTH_PROVIDERS: readonly OAuthProviderName[] = ['hmac', 'okta', 'google', 'azure', 'oidc'];
+export const OAUTH_MODES: readonly OAuthMode[] = ['native', 'proxy'];
+
+/**
+ * Options of `OAuthMcpModule.forRoot()` / `forRootAsync()`. Validated once at bootstrap by
+ * `OAuthMcpConfigService`; an unsafe value stops the application from starting.
+ * @publicApi
+ */
+export interface OAuthMcpModuleOptions {
+  /**
+   * `native` or `proxy`. When omitted: `proxy` if `clientId` is set, else `native` (as the Go library does).
+   * Env: `OAUTH_MODE`.
+   */
+  mode?: OAuthMode;
+  /** Which provider issues the tokens. Env: `OAUTH_PROVIDER`. */
+  provider: OAuthProviderName;
+  /**
+   * Issuer, compared byte for byte with the token's `iss`. Required for every provider but `hmac`
+   * (Google defaults to `https://accounts.google.com`). Env: `OIDC_ISSUER`.
+   */
+  issuer?: string;
+  /** Audience(s) the token's `aud` must contain. Required. Env: `OIDC_AUDIENCE`. */
+  audience?: string | string[];
+  /** Upstream OAuth client id (proxy mode). Env: `OIDC_CLIENT_ID`. */
+  clientId?: string;
+  /** Upstream OAuth client secret (proxy mode). Env: `OIDC_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /**
+   * JWKS URI override. When set, nothing else is fetched from the issuer (no discovery), so the server
+   * starts and validates offline. Env: `OIDC_JWKS_URI`.
+   */
+  jwksUri?: string;
+  /** Allowlist of client redirect URIs (proxy mode). Env: `OAUTH_REDIRECT_URIS` (comma-separated). */
+  redirectUris?: string[];
+  /** Scopes this server supports, published in the protected resource metadata. Env: `OAUTH_SCOPES`. */
+  scopes?: string[];
+  /** HMAC shared secret, at least 32 bytes. Env: `JWT_SECRET`. */
+  jwtSecret?: string;
+  /** The previous HMAC secret, still accepted during a rotation. Env: `JWT_SECRET_PREVIOUS`. */
+  jwtSecretPrevious?: string;
+  /** Public base URL of this server; the MCP endpoint is `${serverUrl}${mcpPath}`. Env: `MCP_URL`. */
+  serverUrl: string;
+  /**
+   * Path of the MCP endpoint.
+   * @default '/mcp'
+   */
+  mcpPath?: string;
+  /**
+   * Production rules: `http://` is refused even on loopback. Env: `NODE_ENV=production`.
+   * @default false
+   */
+  production?: boolean;
+  /**
+   * Accepted JWS algorithms. Never `none`; never HS* mixed with RS* or ES*.
+   * @default ['HS256'] for hmac, ['RS256', 'ES256'] otherwise
+   */
+  algorithms?: string[];
+  /**
+   * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (0–60). Env: `OAUTH_CLOCK_SKEW_SECONDS`.
+   * @default 30
+   */
+  clockSkewSeconds?: number;
+  /**
+   * Azure multi-tenant (`common`/`organizations` issuer): the tenant ids whose tokens are accepted.
+   * Env: `AZURE_ALLOWED_TENANTS` (comma-separated).
+   */
+  azureAllowedTenants?: string[];
+  /**
+   * Require the RFC 9068 `typ: at+jwt` header (set it when the IdP issues RFC 9068 access tokens).
+   * @default false
+   */
+  requireAccessTokenType?: boolean;
+  /**
+   * Scope hierarchy: a broader scope implies narrower ones, e.g. `{ 'mcp:admin': ['mcp:read'] }`.
+   * @default {}
+   */
+  impliedScopes?: Record<string, string[]>;
+  /** Validated-token cache. */
+  cache?: {
+    /** @default 10000 */
+    maxEntries?: number;
+    /** Upper bound of an entry's life in seconds (never past the token's `exp`). @default 300 */
+    maxTtlSeconds?: number;
+  };
+  /** JWKS and discovery fetching. */
+  jwks?: {
+    /** Minimum time between two refetches triggered by unknown `kid`s, ms. @default 30000 */
+    cooldownMs?: number;
+    /** Keys are refetched after this age even when known, ms. @default 600000 */
+    maxAgeMs?: number;
+    /** Abort a fetch after this long, ms. @default 5000 */
+    timeoutMs?: number;
+    /** Refuse responses larger than this, bytes. @default 1048576 */
+    maxBytes?: number;
+  };
+  /**
+   * Largest bearer token accepted, bytes; larger ones get 401 before any decoding or hashing.
+   * @default 8192
+   */
+  maxTokenBytes?: number;
+  /** Human-readable name published as `resource_name` in the protected resource metadata. */
+  resourceName?: string;
+  /** Logger used by the module; defaults to Nest's `Logger`. */
+  logger?: LoggerService;
+}
+
+/** Extras of the dynamic module (not part of the options token). @publicApi */
+export interface OAuthMcpModuleExtras {
+  /**
+   * Register `JwtAuthGuard` as a global guard (`APP_GUARD`); use `@Public()` to opt a route out.
+   * @default false
+   */
+  global?: boolean;
+}

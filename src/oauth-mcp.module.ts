@@ -1,0 +1,70 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { OAuthMcpConfigService } from './config/oauth-mcp-config.service.js';
+import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
+import { McpAuthGuard } from './guards/mcp-auth.guard.js';
+import { ProtectedResourceController } from './metadata/protected-resource.controller.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  OAuthMcpConfigurableModule,
+  OPTIONS_TYPE,
+} from './oauth-mcp.module-definition.js';
+import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from './oauth-mcp.internal-constants.js';
+import { createStrategies } from './strategies/strategy.factory.js';
+import { JwksKeyStore } from './tokens/jwks-key-store.js';
+import { OidcDiscovery } from './tokens/oidc-discovery.js';
+import { TokenCache } from './tokens/token-cache.js';
+import { TokenVerifier } from './tokens/token-verifier.service.js';
+
+/** Everything else is derived from the validated config, once, at bootstrap. */
+const derivedProviders: Provider[] = [
+  OAuthMcpConfigService,
+  {
+    provide: OAUTH_MCP_TOKEN_CACHE,
+    inject: [OAuthMcpConfigService],
+    useFactory: ({ config }: OAuthMcpConfigService) => new TokenCache(config.cacheMaxEntries, config.cacheMaxTtlMs),
+  },
+  {
+    provide: OAUTH_MCP_KEY_STORE,
+    inject: [OAuthMcpConfigService, OAUTH_MCP_TOKEN_CACHE],
+    useFactory: ({ config }: OAuthMcpConfigService, cache: TokenCache) =>
+      config.provider === 'hmac' ? null : new JwksKeyStore(config, new OidcDiscovery(config), () => cache.clear()),
+  },
+  {
+    provide: OAUTH_MCP_STRATEGIES,
+    inject: [OAuthMcpConfigService, OAUTH_MCP_KEY_STORE],
+    useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null) => createStrategies(config, keys ?? undefined),
+  },
+  TokenVerifier,
+  JwtAuthGuard,
+  McpAuthGuard,
+];
+
+/**
+ * OAuth 2.1 for an MCP server: validated config, the configured provider's Passport strategy, the
+ * bearer guards and the protected resource metadata. Its providers are visible app-wide so
+ * `@UseGuards(McpAuthGuard)` works in any module.
+ * @publicApi
+ */
+@Module({
+  controllers: [ProtectedResourceController],
+  providers: derivedProviders,
+  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard],
+})
+export class OAuthMcpModule extends OAuthMcpConfigurableModule {
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return OAuthMcpModule.finish(super.forRoot(options), options.global);
+  }
+
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return OAuthMcpModule.finish(super.forRootAsync(options), options.global);
+  }
+
+  private static finish(definition: DynamicModule, globalGuard: boolean | undefined): DynamicModule {
+    return {
+      ...definition,
+      global: true,
+      providers: [...(definition.providers ?? []), ...(globalGuard ? [{ provide: APP_GUARD, useExisting: JwtAuthGuard }] : [])],
+    };
+  }
+}

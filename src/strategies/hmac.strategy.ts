@@ -1,0 +1,27 @@
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-jwt';
+import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import type { OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
+import { jwtStrategyOptions } from './jwt-strategy-options.js';
+import { STRATEGY_NAMES } from './strategy-names.js';
+import { checkCommonClaims, toUser } from './token-claims.js';
+
+function HmacStrategyFor(name: string, secretIndex: number) {
+  class HmacSecretStrategy extends PassportStrategy(Strategy, name) {
+    constructor(readonly config: ResolvedOAuthMcpConfig) {
+      const key = Buffer.from(config.hmacSecrets[secretIndex], 'utf8');
+      super(jwtStrategyOptions(config, async () => key));
+    }
+
+    validate(payload: unknown): OAuthMcpUser {
+      return toUser(checkCommonClaims(payload, this.config.clockSkewSeconds), 'hmac');
+    }
+  }
+  return HmacSecretStrategy;
+}
+
+/** HS256/384/512 tokens signed with the shared `JWT_SECRET`. */
+export class HmacStrategy extends HmacStrategyFor(STRATEGY_NAMES.hmac, 0) {}
+
+/** The same checks with `JWT_SECRET_PREVIOUS`, tried second while a rotation is under way. */
+export class HmacPreviousSecretStrategy extends HmacStrategyFor(STRATEGY_NAMES.hmacPrevious, 1) {}

@@ -1,0 +1,32 @@
+import type { StrategyOptionsWithoutRequest } from 'passport-jwt';
+import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import type { JoseHeader } from '../tokens/jose-header.js';
+
+/**
+ * What the verifier hands to Passport instead of the HTTP request: the token it already extracted
+ * and the header it already checked, so strategies never re-parse the request.
+ */
+export interface TokenAuthRequest {
+  token: string;
+  header: JoseHeader;
+}
+
+export type KeyResolver = (header: JoseHeader) => Promise<string | Buffer>;
+
+/** passport-jwt options shared by every provider: exact issuer(s), audience(s), algorithm allowlist. */
+export function jwtStrategyOptions(config: ResolvedOAuthMcpConfig, resolveKey: KeyResolver): StrategyOptionsWithoutRequest {
+  return {
+    jwtFromRequest: (req) => (req as unknown as TokenAuthRequest).token,
+    secretOrKeyProvider: (req: unknown, _raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
+      resolveKey((req as TokenAuthRequest).header).then(
+        (key) => done(null, key),
+        (err) => done(err),
+      );
+    },
+    algorithms: config.algorithms as StrategyOptionsWithoutRequest['algorithms'],
+    issuer: config.issuers.length > 0 ? [...config.issuers] : undefined,
+    audience: config.audiences.length === 1 ? config.audiences[0] : ([...config.audiences] as [string, ...string[]]),
+    ignoreExpiration: false,
+    jsonWebTokenOptions: { clockTolerance: config.clockSkewSeconds },
+  };
+}

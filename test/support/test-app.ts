@@ -1,0 +1,62 @@
+import { All, Controller, Get, type INestApplication, Module, Req } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  CurrentUser,
+  McpAuthGuard,
+  OAuthMcpModule,
+  type OAuthMcpModuleOptions,
+  type OAuthMcpUser,
+  Public,
+  RequireScopes,
+  RequireToolScopes,
+} from '../../src/index.js';
+import { UseGuards } from '@nestjs/common';
+
+@Controller()
+class ProbeController {
+  @Get('protected')
+  whoami(@CurrentUser() user: OAuthMcpUser, @Req() req: { auth?: unknown }) {
+    return { user, auth: req.auth };
+  }
+
+  @Get('email')
+  email(@CurrentUser('email') email: string) {
+    return { email: email ?? null };
+  }
+
+  @Public()
+  @Get('public')
+  open() {
+    return { ok: true };
+  }
+
+  @RequireScopes('mcp:admin', 'mcp:write')
+  @Get('admin')
+  admin() {
+    return { ok: true };
+  }
+}
+
+@UseGuards(McpAuthGuard)
+@RequireToolScopes({ admin_ping: ['mcp:admin'] })
+@Controller('mcp')
+class ProbeMcpController {
+  @All()
+  mcp(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+/** An app with the module under test, a global guard, and probe routes. */
+export async function createTestApp(options: OAuthMcpModuleOptions, global = true): Promise<INestApplication> {
+  @Module({ imports: [OAuthMcpModule.forRoot({ ...options, global })], controllers: [ProbeController, ProbeMcpController] })
+  class TestAppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+export async function appUrl(app: INestApplication): Promise<string> {
+  return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+}
