@@ -1,0 +1,52 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
+import type { DevIdp } from '../dev-idp/dev-idp.js';
+import type { OAuthMcpModuleOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import { OAuthMcpModule } from '../oauth-mcp.module.js';
+import { DEFAULT_SCOPES, DEV_IDP, DevIdpModule } from './dev-idp.module.js';
+import { McpController } from './mcp.controller.js';
+
+/** Module options for the embedded default: native mode against the dev IdP's JWT access tokens. */
+function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpModuleOptions {
+  const resource = `${base.serverUrl.replace(/\/$/, '')}/mcp`;
+  return {
+    ...base,
+    provider: 'oidc',
+    issuer: devIdp.issuer,
+    audience: resource,
+    scopes: base.scopes ?? DEFAULT_SCOPES,
+    requireAccessTokenType: true,
+    resourceName: base.resourceName ?? 'nestjs-oauth-mcp example',
+  };
+}
+
+/**
+ * The example MCP server. Configuration comes from the environment (and `.env`), or from `env` when
+ * given (tests), through `oauthMcpOptionsFromEnv` and `forRootAsync` with `ConfigService`.
+ */
+@Module({})
+export class AppModule {
+  static register(env?: Record<string, string | undefined>): DynamicModule {
+    const configModule = env
+      ? ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] })
+      : ConfigModule.forRoot({ isGlobal: true });
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        DevIdpModule,
+        OAuthMcpModule.forRootAsync({
+          global: true,
+          imports: [DevIdpModule],
+          inject: [ConfigService, DEV_IDP],
+          useFactory: (config: ConfigService, devIdp: DevIdp | null) => {
+            const options = oauthMcpOptionsFromEnv(config);
+            return devIdp ? devIdpOptions(options, devIdp) : options;
+          },
+        }),
+      ],
+      controllers: [McpController],
+    };
+  }
+}

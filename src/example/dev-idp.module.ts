@@ -1,0 +1,46 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
+import { startDevIdp, type DevIdp } from '../dev-idp/dev-idp.js';
+
+export const DEV_IDP = 'EXAMPLE:DEV_IDP';
+export const DEFAULT_SCOPES = ['mcp:read', 'mcp:write', 'mcp:admin'];
+
+/** The embedded default: no `OAUTH_PROVIDER` and not production. Production without a provider refuses to start. */
+export function wantsDevIdp(config: ConfigService): boolean {
+  return !config.get<string>('OAUTH_PROVIDER') && config.get<string>('NODE_ENV') !== 'production';
+}
+
+@Injectable()
+class DevIdpLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DEV_IDP) private readonly devIdp: DevIdp | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.devIdp?.close();
+  }
+}
+
+/** Starts the embedded development IdP when the environment asks for the embedded default. */
+@Module({
+  providers: [
+    {
+      provide: DEV_IDP,
+      inject: [ConfigService],
+      useFactory: async (config: ConfigService): Promise<DevIdp | null> => {
+        if (!wantsDevIdp(config)) return null;
+        const options = oauthMcpOptionsFromEnv(config);
+        const port = config.get<string>('DEV_IDP_PORT');
+        const devIdp = await startDevIdp({
+          resource: `${options.serverUrl.replace(/\/$/, '')}/mcp`,
+          scopes: options.scopes ?? DEFAULT_SCOPES,
+          port: port === undefined ? undefined : Number(port),
+        });
+        new Logger('DevIdP').warn(`Embedded development IdP at ${devIdp.issuer} (any user name signs in). DEVELOPMENT ONLY: set OAUTH_PROVIDER for real use.`);
+        return devIdp;
+      },
+    },
+    DevIdpLifecycle,
+  ],
+  exports: [DEV_IDP],
+})
+export class DevIdpModule {}
