@@ -11,7 +11,8 @@ export function coversScopes(
   const have = new Set(granted);
   const queue = [...granted];
   while (queue.length > 0) {
-    for (const narrower of implied[queue.pop()!] ?? []) {
+    const scope = queue.pop()!;
+    for (const narrower of Object.hasOwn(implied, scope) ? implied[scope] : []) {
       if (!have.has(narrower)) {
         have.add(narrower);
         queue.push(narrower);

@@ -1,12 +1,19 @@
 import { LRUCache } from 'lru-cache';
 import type { OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
 
+interface Entry {
+  user: OAuthMcpUser;
+  /** Epoch ms after which the entry is dead: min(now + max TTL, exp). */
+  until: number;
+}
+
 /**
- * Validated tokens, keyed by SHA-256 of the token (never the token), bounded in entries, each kept
- * for min(max TTL, exp − now). Only successes are stored; every hit re-checks `exp`.
+ * Validated tokens, keyed by SHA-256 of the token (never the token), bounded in entries (LRU), each
+ * kept until min(now + max TTL, exp), checked against the wall clock on every hit. Only successes are
+ * stored.
  */
 export class TokenCache {
-  private readonly lru: LRUCache<string, OAuthMcpUser>;
+  private readonly lru: LRUCache<string, Entry>;
 
   constructor(
     maxEntries: number,
@@ -16,17 +23,19 @@ export class TokenCache {
   }
 
   get(hash: string): OAuthMcpUser | undefined {
-    const user = this.lru.get(hash);
-    if (user && user.expiresAt * 1000 <= Date.now()) {
+    const entry = this.lru.get(hash);
+    if (entry === undefined) return undefined;
+    if (entry.until <= Date.now()) {
       this.lru.delete(hash);
       return undefined;
     }
-    return user;
+    return entry.user;
   }
 
   set(hash: string, user: OAuthMcpUser): void {
-    const ttl = Math.min(this.maxTtlMs, user.expiresAt * 1000 - Date.now());
-    if (ttl >= 1) this.lru.set(hash, user, { ttl: Math.floor(ttl) });
+    const now = Date.now();
+    const until = Math.min(now + this.maxTtlMs, user.expiresAt * 1000);
+    if (until > now) this.lru.set(hash, { user, until });
   }
 
   clear(): void {
