@@ -11,3 +11,4 @@ export { DiscoveryIssuerMismatchError } from './tokens/oidc-discovery.js';
 export * from './decorators/index.js';
 export * from './errors/index.js';
 export * from './interfaces/index.js';
+export { OAuthMcpHealthIndicator, type OAuthMcpHealthOptions } from './health/oauth-mcp.health-indicator.js';

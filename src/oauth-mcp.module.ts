@@ -9,7 +9,10 @@ import {
   OAuthMcpConfigurableModule,
   OPTIONS_TYPE,
 } from './oauth-mcp.module-definition.js';
-import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from './oauth-mcp.internal-constants.js';
+import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from './oauth-mcp.internal-constants.js';
+import { MemoryStore } from './authorization-server/store/memory.store.js';
+import { RevocationService } from './authorization-server/tokens/revocation.service.js';
+import { SigningKeyService } from './authorization-server/tokens/signing-keys.service.js';
 import { createStrategies } from './strategies/strategy.factory.js';
 import { JwksKeyStore } from './tokens/jwks-key-store.js';
 import { OidcDiscovery } from './tokens/oidc-discovery.js';
@@ -28,12 +31,20 @@ const derivedProviders: Provider[] = [
     provide: OAUTH_MCP_KEY_STORE,
     inject: [OAuthMcpConfigService, OAUTH_MCP_TOKEN_CACHE],
     useFactory: ({ config }: OAuthMcpConfigService, cache: TokenCache) =>
-      config.provider === 'hmac' ? null : new JwksKeyStore(config, new OidcDiscovery(config), () => cache.clear()),
+      config.provider === 'hmac' || config.mode === 'proxy' ? null : new JwksKeyStore(config, new OidcDiscovery(config), () => cache.clear()),
   },
   {
+    provide: OAUTH_MCP_STORE,
+    inject: [OAuthMcpConfigService],
+    useFactory: ({ config }: OAuthMcpConfigService) => config.store ?? new MemoryStore(),
+  },
+  SigningKeyService,
+  RevocationService,
+  {
     provide: OAUTH_MCP_STRATEGIES,
-    inject: [OAuthMcpConfigService, OAUTH_MCP_KEY_STORE],
-    useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null) => createStrategies(config, keys ?? undefined),
+    inject: [OAuthMcpConfigService, OAUTH_MCP_KEY_STORE, SigningKeyService],
+    useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null, signingKeys: SigningKeyService) =>
+      createStrategies(config, keys ?? undefined, signingKeys),
   },
   TokenVerifier,
   JwtAuthGuard,

@@ -14,7 +14,8 @@ import {
   GOOGLE_JWKS_URI,
   OPTION_ENV_NAMES,
 } from './provider-defaults.js';
-import type { ResolvedOAuthMcpConfig } from './resolved-config.interface.js';
+import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
+import { parseSigningKeys } from './signing-key-rules.js';
 
 /**
  * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws
@@ -35,21 +36,26 @@ export class OAuthMcpConfigService {
       ...options,
       mode: options.mode ?? (options.clientId ? 'proxy' : 'native'),
     };
-    const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true }).flatMap(
+    const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true, stopAtFirstError: true }).flatMap(
       (e) => describe(e),
     );
-    if (withDefaults.mode === 'proxy') {
-      problems.push(
-        'mode (OAUTH_MODE) is "proxy" (set explicitly, or implied by OIDC_CLIENT_ID): proxy mode is not available in this version; use native',
-      );
-    }
     if (problems.length > 0) throw new OAuthMcpConfigError(problems);
     return build(withDefaults);
   }
 }
 
+/** Options validated in flattened form, named as users write them. */
+const OPTION_PATHS: Record<string, string> = {
+  cacheMaxEntries: 'cache.maxEntries',
+  cacheMaxTtlSeconds: 'cache.maxTtlSeconds',
+  jwksCooldownMs: 'jwks.cooldownMs',
+  jwksMaxAgeMs: 'jwks.maxAgeMs',
+  jwksTimeoutMs: 'jwks.timeoutMs',
+  jwksMaxBytes: 'jwks.maxBytes',
+};
+
 function describe(error: ValidationError, prefix = ''): string[] {
-  const path = `${prefix}${error.property}`;
+  const path = `${prefix}${OPTION_PATHS[error.property] ?? error.property}`;
   const env = OPTION_ENV_NAMES[error.property];
   const name = env ? `${path} (${env})` : path;
   const own = Object.values(error.constraints ?? {}).map((message) => `${name} ${message}`);
@@ -66,15 +72,20 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
   const resource = `${serverUrl}${mcpPath}`;
   const origin = new URL(serverUrl).origin;
   const basePath = new URL(serverUrl).pathname.replace(/\/$/, '');
-  const { issuers, authorizationServers, jwksUri, discoveryUrl } = resolveIssuer(o);
+  const proxy = o.mode === 'proxy';
+  const native = resolveIssuer(o);
+  // In proxy mode the guard accepts only this server's own tokens: issued here, for the MCP resource.
+  const { issuers, authorizationServers, jwksUri, discoveryUrl } = proxy
+    ? { issuers: [serverUrl], authorizationServers: [serverUrl], jwksUri: undefined, discoveryUrl: undefined }
+    : native;
   return {
     mode: o.mode!,
     provider: o.provider,
     production: o.production === true,
     issuers,
     authorizationServers,
-    audiences: typeof o.audience === 'string' ? [o.audience] : [...(o.audience ?? [])],
-    algorithms: o.algorithms ?? DEFAULT_ALGORITHMS[o.provider],
+    audiences: proxy ? [resource] : typeof o.audience === 'string' ? [o.audience] : [...(o.audience ?? [])],
+    algorithms: proxy ? ['ES256', 'RS256'] : (o.algorithms ?? DEFAULT_ALGORITHMS[o.provider]),
     jwksUri,
     discoveryUrl,
     hmacSecrets: [o.jwtSecret, o.jwtSecretPrevious].filter((s): s is string => typeof s === 'string'),
@@ -99,6 +110,30 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     impliedScopes: o.impliedScopes ?? {},
     resourceName: o.resourceName,
     logger: o.logger,
+    issuer: proxy ? serverUrl : undefined,
+    upstream: proxy ? resolveUpstream(o, native.issuers[0]) : undefined,
+    jwtSecret: o.jwtSecret,
+    signingKeys: o.signingKeys ? parseSigningKeys(o.signingKeys) : [],
+    signingAlgorithm: o.signingAlgorithm ?? 'ES256',
+    accessTokenTtlSeconds: o.accessTokenTtlSeconds ?? 3600,
+    refreshTokenTtlSeconds: o.refreshTokenTtlSeconds ?? 2_592_000,
+    staticClients: o.staticClients ?? [],
+    allowedRedirectSchemes: o.allowedRedirectSchemes ?? [],
+    clientIdMetadataDocuments: o.clientIdMetadataDocuments ?? true,
+    consentRememberDays: o.consentRememberDays ?? 30,
+    store: o.store,
+    callbackUrl: `${serverUrl}/oauth/callback`,
+  };
+}
+
+function resolveUpstream(o: OAuthMcpModuleOptions, issuer: string): ResolvedUpstream {
+  return {
+    provider: o.provider as ResolvedUpstream['provider'],
+    issuer,
+    clientId: o.clientId!,
+    clientSecret: o.clientSecret!,
+    scopes: o.upstreamScopes,
+    allowInsecureHttp: o.production !== true,
   };
 }
 

@@ -23,6 +23,9 @@ import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
 import { checkServerUrl, isLoopbackHostname, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
+import { signingKeysProblem } from './signing-key-rules.js';
+import { redirectUriProblem } from '../authorization-server/clients/redirect-uri.policy.js';
+import type { StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
 
 /** Scope token syntax (RFC 6749 §3.3). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
@@ -160,6 +163,55 @@ function IsAzureIssuerPolicy(): PropertyDecorator {
   });
 }
 
+function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSchema) => string | undefined): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value, args) => problem(value, args!.object as OAuthMcpOptionsSchema) === undefined,
+      defaultMessage: (args) => problem(args!.value, args!.object as OAuthMcpOptionsSchema)!,
+    },
+  });
+}
+
+function proxyModeProblem(_value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
+  if (o.mode !== 'proxy') return undefined;
+  if (o.provider === 'hmac') return 'is "proxy", which needs an OIDC upstream (okta, google, azure or oidc), not hmac';
+  if (o.provider === 'azure' && AZURE_MULTI_TENANTS.includes(azureTenantOf(o.issuer) ?? '')) {
+    return 'is "proxy", which needs a single Azure tenant in OIDC_ISSUER (multi-tenant sign-in is native mode only)';
+  }
+  const url = parseUrlStrict(o.serverUrl);
+  if (url && url.pathname !== '/') return 'is "proxy": MCP_URL must be an origin without a path (this server is the issuer)';
+  return undefined;
+}
+
+function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
+  if (!Array.isArray(value)) return 'must be a JSON array of clients';
+  const ids = new Set<string>();
+  for (const c of value as StaticClientOptions[]) {
+    if (typeof c !== 'object' || c === null || typeof c.client_id !== 'string' || !/^[\x21-\x7E]{1,255}$/.test(c.client_id)) {
+      return 'must give every client a client_id of printable ASCII';
+    }
+    if (ids.has(c.client_id)) return 'must not repeat a client_id';
+    ids.add(c.client_id);
+    if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) return `client ${c.client_id} needs redirect_uris`;
+    const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist: [] };
+    const bad = c.redirect_uris.map((u) => redirectUriProblem(u, rules)).find(Boolean);
+    if (bad) return `client ${c.client_id} has a redirect URI that ${bad}`;
+    if (c.client_secret !== undefined && checkSecret(c.client_secret)) return `client ${c.client_id} has a client_secret that ${SECRET_PROBLEM_TEXT[checkSecret(c.client_secret)!]}`;
+  }
+  return undefined;
+}
+
+function schemesProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'must be a list of URI schemes';
+  const forbidden = ['http', 'https', 'javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'ws', 'wss'];
+  for (const scheme of value) {
+    if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]{0,63}$/.test(scheme)) return 'must list lowercase scheme names without ":" (e.g. cursor,vscode)';
+    if (forbidden.includes(scheme)) return `must not list ${scheme}`;
+  }
+  return undefined;
+}
+
 /**
  * class-validator view of `OAuthMcpModuleOptions`: validated once at bootstrap. Messages never
  * contain the value being checked.
@@ -168,20 +220,32 @@ function IsAzureIssuerPolicy(): PropertyDecorator {
 export class OAuthMcpOptionsSchema {
   @IsOptional()
   @IsIn(OAUTH_MODES, { message: `must be one of ${OAUTH_MODES.join(', ')}` })
+  @simpleRule('proxyMode', proxyModeProblem)
   mode?: OAuthMode;
 
   @IsIn(OAUTH_PROVIDERS, { message: `must be one of ${OAUTH_PROVIDERS.join(', ')}` })
   provider: OAuthProviderName;
 
-  @ValidateIf((o: OAuthMcpOptionsSchema) => o.provider !== 'hmac' || o.issuer !== undefined)
+  @ValidateIf((o: OAuthMcpOptionsSchema) => (o.provider !== 'hmac' && o.provider !== 'google') || o.issuer !== undefined)
   @IsIssuer()
   @IsAzureIssuerPolicy()
   issuer?: string;
 
   azureAllowedTenants?: string[];
 
+  @ValidateIf((o: OAuthMcpOptionsSchema) => o.mode !== 'proxy' || o.audience !== undefined)
   @IsAudience()
   audience?: string | string[];
+
+  @ValidateIf((o: OAuthMcpOptionsSchema) => o.mode === 'proxy')
+  @IsString({ message: 'is required in proxy mode: the client id this server has at the upstream IdP' })
+  @Matches(/^[\x21-\x7E]{1,512}$/, { message: 'must be printable ASCII' })
+  clientId?: string;
+
+  @ValidateIf((o: OAuthMcpOptionsSchema) => o.mode === 'proxy')
+  @IsString({ message: 'is required in proxy mode: the client secret this server has at the upstream IdP' })
+  @Matches(/^[\x20-\x7E]{1,1024}$/, { message: 'must be printable ASCII' })
+  clientSecret?: string;
 
   @IsOptional()
   @IsServerUrl()
@@ -196,7 +260,8 @@ export class OAuthMcpOptionsSchema {
   })
   mcpPath?: string;
 
-  @ValidateIf((o: OAuthMcpOptionsSchema) => o.provider === 'hmac')
+  // Proxy mode derives its encryption keys (upstream tokens, signing keys at rest) from JWT_SECRET.
+  @ValidateIf((o: OAuthMcpOptionsSchema) => o.provider === 'hmac' || o.mode === 'proxy')
   @IsStrongSecret()
   jwtSecret?: string;
 
@@ -247,11 +312,86 @@ export class OAuthMcpOptionsSchema {
   @Max(300, { message: 'must be at most 300 seconds (5 minutes)' })
   cacheMaxTtlSeconds?: number;
 
+  @IsOptional()
+  @IsScopeList()
+  upstreamScopes?: string[];
+
+  @IsOptional()
+  @simpleRule('signingKeys', (v) => signingKeysProblem(v))
+  signingKeys?: string;
+
+  @IsOptional()
+  @IsIn(['ES256', 'RS256'], { message: 'must be ES256 or RS256' })
+  signingAlgorithm?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(60, { message: 'must be at least 60 seconds' })
+  @Max(86_400, { message: 'must be at most 86400 seconds (1 day)' })
+  accessTokenTtlSeconds?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(300, { message: 'must be at least 300 seconds' })
+  @Max(7_776_000, { message: 'must be at most 7776000 seconds (90 days)' })
+  refreshTokenTtlSeconds?: number;
+
+  @IsOptional()
+  @simpleRule('staticClients', staticClientsProblem)
+  staticClients?: StaticClientOptions[];
+
+  @IsOptional()
+  @simpleRule('allowedRedirectSchemes', (v) => schemesProblem(v))
+  allowedRedirectSchemes?: string[];
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of days' })
+  @Min(0, { message: 'must not be negative' })
+  @Max(365, { message: 'must be at most 365 days' })
+  consentRememberDays?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(0, { message: 'must not be negative' })
+  @Max(3_600_000, { message: 'must be at most 3600000 ms' })
+  jwksCooldownMs?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1000, { message: 'must be at least 1000 ms' })
+  @Max(86_400_000, { message: 'must be at most 86400000 ms' })
+  jwksMaxAgeMs?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(100, { message: 'must be at least 100 ms' })
+  @Max(30_000, { message: 'must be at most 30000 ms' })
+  jwksTimeoutMs?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1024, { message: 'must be at least 1024 bytes' })
+  @Max(10_485_760, { message: 'must be at most 10485760 bytes' })
+  jwksMaxBytes?: number;
+
+  @IsOptional()
+  @simpleRule('impliedScopes', (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) &&
+    Object.entries(v).every(([k, list]) => SCOPE_TOKEN.test(k) && Array.isArray(list) && list.every((x) => typeof x === 'string' && SCOPE_TOKEN.test(x)))
+      ? undefined
+      : 'must map scope tokens to lists of scope tokens',
+  )
+  impliedScopes?: Record<string, string[]>;
+
   static from(options: OAuthMcpModuleOptions): OAuthMcpOptionsSchema {
-    const { cache, jwks: _jwks, logger: _logger, impliedScopes: _implied, ...flat } = options;
+    const { cache, jwks, logger: _logger, store: _store, clientIdMetadataDocuments: _cimd, ...flat } = options;
     return Object.assign(new OAuthMcpOptionsSchema(), flat, {
       cacheMaxEntries: cache?.maxEntries,
       cacheMaxTtlSeconds: cache?.maxTtlSeconds,
+      jwksCooldownMs: jwks?.cooldownMs,
+      jwksMaxAgeMs: jwks?.maxAgeMs,
+      jwksTimeoutMs: jwks?.timeoutMs,
+      jwksMaxBytes: jwks?.maxBytes,
     });
   }
 }

@@ -48,4 +48,12 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   maxTokenBytes: 'OAUTH_MAX_TOKEN_BYTES',
   cacheMaxEntries: 'OAUTH_CACHE_MAX_ENTRIES',
   cacheMaxTtlSeconds: 'OAUTH_CACHE_TTL_SECONDS',
+  upstreamScopes: 'OAUTH_UPSTREAM_SCOPES',
+  signingKeys: 'OAUTH_SIGNING_JWKS',
+  signingAlgorithm: 'OAUTH_SIGNING_ALG',
+  accessTokenTtlSeconds: 'OAUTH_ACCESS_TOKEN_TTL_SECONDS',
+  refreshTokenTtlSeconds: 'OAUTH_REFRESH_TOKEN_TTL_SECONDS',
+  staticClients: 'OAUTH_STATIC_CLIENTS',
+  allowedRedirectSchemes: 'OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES',
+  consentRememberDays: 'OAUTH_CONSENT_REMEMBER_DAYS',
 };

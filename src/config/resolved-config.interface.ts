@@ -1,5 +1,18 @@
 import type { LoggerService } from '@nestjs/common';
-import type { OAuthMode, OAuthProviderName } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
+import type { OAuthMode, OAuthProviderName, StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import type { ConfiguredSigningKey } from './signing-key-rules.js';
+
+/** The upstream IdP this server signs users in with (proxy mode). @internal */
+export interface ResolvedUpstream {
+  readonly provider: Exclude<OAuthProviderName, 'hmac'>;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes?: readonly string[];
+  /** Loopback http issuers are allowed outside production (the dev IdP). */
+  readonly allowInsecureHttp: boolean;
+}
 
 /** Options after validation, with every default applied and every derived URL computed once. @internal */
 export interface ResolvedOAuthMcpConfig {
@@ -40,4 +53,19 @@ export interface ResolvedOAuthMcpConfig {
   readonly impliedScopes: Readonly<Record<string, readonly string[]>>;
   readonly resourceName?: string;
   readonly logger?: LoggerService;
+  /** Proxy mode: this server's issuer (= `serverUrl`), the upstream IdP, and the AS settings. */
+  readonly issuer?: string;
+  readonly upstream?: ResolvedUpstream;
+  readonly jwtSecret?: string;
+  readonly signingKeys: readonly ConfiguredSigningKey[];
+  readonly signingAlgorithm: 'ES256' | 'RS256';
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly staticClients: readonly StaticClientOptions[];
+  readonly allowedRedirectSchemes: readonly string[];
+  readonly clientIdMetadataDocuments: boolean;
+  readonly consentRememberDays: number;
+  readonly store?: OAuthMcpStore;
+  /** Where the upstream IdP sends the browser back: `${serverUrl}/oauth/callback`. */
+  readonly callbackUrl: string;
 }

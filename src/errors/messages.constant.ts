@@ -15,5 +15,6 @@ export const TOKEN_MESSAGES = {
   type: 'The access token type is not accepted',
   unknownKey: 'The access token is signed with an unknown key',
   invalid: 'The access token is invalid',
+  revoked: 'The access token was revoked',
   multipleMethods: 'Only one method of presenting the access token may be used',
 } as const;

@@ -58,3 +58,106 @@ export class TemporarilyUnavailableError extends OAuthError {
     super(HttpStatus.SERVICE_UNAVAILABLE, description);
   }
 }
+
+/** 401 `invalid_client` (or 400 when the client did not use HTTP authentication): unknown client or bad credentials. @publicApi */
+export class InvalidClientError extends OAuthError {
+  readonly error = 'invalid_client';
+  constructor(
+    description = 'Client authentication failed',
+    /** The client authenticated with HTTP Basic: answer 401 with a Basic challenge (RFC 6749 §5.2). */
+    readonly usedBasicAuth = false,
+  ) {
+    super(usedBasicAuth ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST, description);
+  }
+}
+/** 400 `invalid_grant`: bad, expired or used code or refresh token, PKCE or redirect mismatch. @publicApi */
+export class InvalidGrantError extends OAuthError {
+  readonly error = 'invalid_grant';
+  constructor(description = 'The grant is invalid, expired or was already used') {
+    super(400, description);
+  }
+}
+/** 400 `unauthorized_client`. @publicApi */
+export class UnauthorizedClientError extends OAuthError {
+  readonly error = 'unauthorized_client';
+  constructor(description = 'The client may not use this grant') {
+    super(400, description);
+  }
+}
+/** 400 `unsupported_grant_type`. @publicApi */
+export class UnsupportedGrantTypeError extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+  constructor(description = 'The grant type is not supported') {
+    super(400, description);
+  }
+}
+/** 400 `unsupported_response_type`. @publicApi */
+export class UnsupportedResponseTypeError extends OAuthError {
+  readonly error = 'unsupported_response_type';
+  constructor(description = 'Only response_type=code is supported') {
+    super(400, description);
+  }
+}
+/** 400 `invalid_scope`. @publicApi */
+export class InvalidScopeError extends OAuthError {
+  readonly error = 'invalid_scope';
+  constructor(description = 'The requested scope is invalid') {
+    super(400, description);
+  }
+}
+/** 400 `invalid_target` (RFC 8707): the resource is not this MCP server. @publicApi */
+export class InvalidTargetError extends OAuthError {
+  readonly error = 'invalid_target';
+  constructor(description = 'The resource parameter does not identify this server') {
+    super(400, description);
+  }
+}
+/** 403 `access_denied`: the user or the policy refused. @publicApi */
+export class AccessDeniedError extends OAuthError {
+  readonly error = 'access_denied';
+  constructor(description = 'The request was denied') {
+    super(403, description);
+  }
+}
+/** 400 `invalid_redirect_uri` (RFC 7591). @publicApi */
+export class InvalidRedirectUriError extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+  constructor(description = 'A redirect URI is not acceptable') {
+    super(400, description);
+  }
+}
+/** 400 `invalid_client_metadata` (RFC 7591). @publicApi */
+export class InvalidClientMetadataError extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+  constructor(description = 'The client metadata is invalid') {
+    super(400, description);
+  }
+}
+/** 400 `unsupported_token_type` (RFC 7009). @publicApi */
+export class UnsupportedTokenTypeError extends OAuthError {
+  readonly error = 'unsupported_token_type';
+  constructor(description = 'The token type is not supported') {
+    super(400, description);
+  }
+}
+/** 429 `too_many_requests`. @publicApi */
+export class TooManyRequestsError extends OAuthError {
+  readonly error = 'too_many_requests';
+  constructor(description = 'Too many requests; retry later') {
+    super(429, description);
+  }
+}
+/** 500 `server_error`: never carries the cause; it is logged instead. @publicApi */
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  constructor(description = 'The server could not complete the request') {
+    super(500, description);
+  }
+}
+/** 502 `server_error` for an upstream IdP failure; the upstream body is never relayed. @publicApi */
+export class UpstreamError extends OAuthError {
+  readonly error = 'server_error';
+  constructor(description = 'The identity provider could not complete the sign-in') {
+    super(502, description);
+  }
+}

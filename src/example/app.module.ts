@@ -1,10 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
 import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
 import type { DevIdp } from '../dev-idp/dev-idp.js';
 import type { OAuthMcpModuleOptions } from '../interfaces/oauth-mcp-options.interface.js';
 import { OAuthMcpModule } from '../oauth-mcp.module.js';
+import { OAuthMcpHealthIndicator } from '../health/oauth-mcp.health-indicator.js';
 import { DEFAULT_SCOPES, DEV_IDP, DevIdpModule } from './dev-idp.module.js';
+import { HealthController } from './health.controller.js';
 import { McpController } from './mcp.controller.js';
 
 /** Module options for the embedded default: native mode against the dev IdP's JWT access tokens. */
@@ -45,8 +48,10 @@ export class AppModule {
             return devIdp ? devIdpOptions(options, devIdp) : options;
           },
         }),
+        TerminusModule,
       ],
-      controllers: [McpController],
+      controllers: [McpController, HealthController],
+      providers: [OAuthMcpHealthIndicator],
     };
   }
 }

@@ -2,7 +2,7 @@ import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { headlessLogin } from '../dev-idp/headless-login.js';
-import { MemoryOAuthClientProvider } from './memory-client-provider.js';
+import { MemoryOAuthClientProvider } from '../testing/memory-client-provider.js';
 
 /**
  * Signs in to the running example (at `MCP_URL`, default http://localhost:8080) with

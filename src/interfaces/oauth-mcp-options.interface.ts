@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
 
 /** The upstream identity provider whose tokens are accepted. @publicApi */
 export type OAuthProviderName = 'hmac' | 'okta' | 'google' | 'azure' | 'oidc';
@@ -110,6 +111,44 @@ export interface OAuthMcpModuleOptions {
   resourceName?: string;
   /** Logger used by the module; defaults to Nest's `Logger`. */
   logger?: LoggerService;
+
+  // ---- Proxy mode (this server is the authorization server) ----
+
+  /**
+   * Scopes requested from the upstream IdP. Env: `OAUTH_UPSTREAM_SCOPES`.
+   * @default ['openid', 'email', 'profile'] plus `offline_access` when the IdP advertises it
+   */
+  upstreamScopes?: string[];
+  /**
+   * Private JWK Set (JSON) of this server's token-signing keys; the first signs, all are published.
+   * Without it a key is generated and kept in the store. Env: `OAUTH_SIGNING_JWKS`.
+   */
+  signingKeys?: string;
+  /** Algorithm of a generated signing key. Env: `OAUTH_SIGNING_ALG`. @default 'ES256' */
+  signingAlgorithm?: 'ES256' | 'RS256';
+  /** Access token lifetime, seconds (60–86400). Env: `OAUTH_ACCESS_TOKEN_TTL_SECONDS`. @default 3600 */
+  accessTokenTtlSeconds?: number;
+  /** Refresh token family lifetime, seconds (≤ 90 days). Env: `OAUTH_REFRESH_TOKEN_TTL_SECONDS`. @default 2592000 */
+  refreshTokenTtlSeconds?: number;
+  /** Pre-registered clients. Env: `OAUTH_STATIC_CLIENTS` (JSON array). */
+  staticClients?: StaticClientOptions[];
+  /** Private-use redirect URI schemes accepted for native apps (`cursor`, `vscode`). Env: `OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES`. */
+  allowedRedirectSchemes?: string[];
+  /** Accept https `client_id` URLs (Client ID Metadata Documents). Env: `OAUTH_CIMD`. @default true */
+  clientIdMetadataDocuments?: boolean;
+  /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
+  consentRememberDays?: number;
+  /** Where clients, codes, refresh tokens, consents and keys live. @default a single-process `MemoryStore` */
+  store?: OAuthMcpStore;
+}
+
+/** A client registered through configuration rather than DCR. @publicApi */
+export interface StaticClientOptions {
+  client_id: string;
+  /** Omit for a public client (`token_endpoint_auth_method: none`). */
+  client_secret?: string;
+  redirect_uris: string[];
+  client_name?: string;
 }
 
 /** Extras of the dynamic module (not part of the options token). @publicApi */

@@ -5,12 +5,18 @@ import type { OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
 import { jwtStrategyOptions } from './jwt-strategy-options.js';
 import { STRATEGY_NAMES } from './strategy-names.js';
 import { checkCommonClaims, toUser } from './token-claims.js';
+import { DETACHED_REGISTRAR } from './detached-passport.js';
 
 function HmacStrategyFor(name: string, secretIndex: number) {
   class HmacSecretStrategy extends PassportStrategy(Strategy, name) {
     constructor(readonly config: ResolvedOAuthMcpConfig) {
       const key = Buffer.from(config.hmacSecrets[secretIndex], 'utf8');
       super(jwtStrategyOptions(config, async () => key));
+    }
+
+    /** Registered on the module's own Passport instance, not the global one. */
+    getPassportInstance() {
+      return DETACHED_REGISTRAR;
     }
 
     validate(payload: unknown): OAuthMcpUser {

@@ -7,6 +7,7 @@ import type { JwksKeyStore } from '../tokens/jwks-key-store.js';
 import { jwtStrategyOptions } from './jwt-strategy-options.js';
 import { STRATEGY_NAMES } from './strategy-names.js';
 import { checkCommonClaims, toUser } from './token-claims.js';
+import { DETACHED_REGISTRAR } from './detached-passport.js';
 
 /**
  * Base of the public-key providers: passport-jwt verifies with the key the `JwksKeyStore` picks for
@@ -19,6 +20,11 @@ export function JwksStrategyFor(provider: Exclude<OAuthProviderName, 'hmac'>) {
       keys: JwksKeyStore,
     ) {
       super(jwtStrategyOptions(config, (header) => keys.getKey(header.kid, header.alg)));
+    }
+
+    /** Registered on the module's own Passport instance, not the global one. */
+    getPassportInstance() {
+      return DETACHED_REGISTRAR;
     }
 
     validate(payload: unknown): OAuthMcpUser {

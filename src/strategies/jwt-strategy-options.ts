@@ -13,14 +13,24 @@ export interface TokenAuthRequest {
 
 export type KeyResolver = (header: JoseHeader) => Promise<string | Buffer>;
 
+function callSafely(done: (err: unknown, key?: string | Buffer) => void, key: string | Buffer): void {
+  try {
+    done(null, key);
+  } catch (err) {
+    done(err);
+  }
+}
+
 /** passport-jwt options shared by every provider: exact issuer(s), audience(s), algorithm allowlist. */
 export function jwtStrategyOptions(config: ResolvedOAuthMcpConfig, resolveKey: KeyResolver): StrategyOptionsWithoutRequest {
   return {
     jwtFromRequest: (req) => (req as unknown as TokenAuthRequest).token,
     secretOrKeyProvider: (req: unknown, _raw: string, done: (err: unknown, key?: string | Buffer) => void) => {
+      // `done` runs jsonwebtoken synchronously; calling it outside the promise chain keeps a throw in
+      // there from becoming an unhandled rejection (it fails the request instead).
       resolveKey((req as TokenAuthRequest).header).then(
-        (key) => done(null, key),
-        (err) => done(err),
+        (key) => setImmediate(() => callSafely(done, key)),
+        (err) => setImmediate(() => done(err)),
       );
     },
     algorithms: config.algorithms as StrategyOptionsWithoutRequest['algorithms'],

@@ -6,4 +6,5 @@ export const STRATEGY_NAMES = {
   google: 'oauth-mcp:google',
   azure: 'oauth-mcp:azure',
   oidc: 'oauth-mcp:oidc',
+  self: 'oauth-mcp:self',
 } as const;

@@ -49,3 +49,15 @@ export function inspectJoseHeader(
   }
   return { alg: h.alg, kid: h.kid as string | undefined, typ: h.typ as string | undefined };
 }
+
+/** The claims set must be a JSON object (RFC 7519 §7.2); checked before any library touches it. */
+export function assertPayloadIsObject(token: string): void {
+  const start = token.indexOf('.') + 1;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(token.slice(start, token.indexOf('.', start)), 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+}

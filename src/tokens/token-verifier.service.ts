@@ -1,18 +1,19 @@
 import { Inject, Injectable, Logger, Optional, type LoggerService, type OnApplicationBootstrap } from '@nestjs/common';
-import passport from 'passport';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { InvalidTokenError, OAuthError } from '../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../errors/messages.constant.js';
 import type { OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../oauth-mcp.internal-constants.js';
+import type { ModuleStrategies } from '../strategies/detached-passport.js';
 import type { TokenAuthRequest } from '../strategies/jwt-strategy-options.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
-import { inspectJoseHeader } from './jose-header.js';
+import { assertPayloadIsObject, inspectJoseHeader } from './jose-header.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
 import type { TokenCache } from './token-cache.js';
 import { fingerprint, tokenHash } from './token-fingerprint.js';
+import { RevocationService } from '../authorization-server/tokens/revocation.service.js';
 
 /** A request whose bearer token was verified. */
 export interface VerifiedCaller {
@@ -61,8 +62,9 @@ export class TokenVerifier implements OnApplicationBootstrap {
 
   constructor(
     configService: OAuthMcpConfigService,
-    @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: string[],
+    @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: ModuleStrategies,
     @Inject(OAUTH_MCP_TOKEN_CACHE) private readonly cache: TokenCache,
+    private readonly revocations: RevocationService,
     @Optional() @Inject(OAUTH_MCP_KEY_STORE) private readonly keys?: JwksKeyStore | null,
   ) {
     this.config = configService.config;
@@ -83,12 +85,18 @@ export class TokenVerifier implements OnApplicationBootstrap {
   async verify(req: RequestLike): Promise<VerifiedCaller> {
     const token = extractBearerToken(req, this.config.maxTokenBytes);
     const hash = tokenHash(token);
-    const cached = this.cache.get(hash);
-    if (cached) return { token, user: cached };
     try {
-      const header = inspectJoseHeader(token, this.config.algorithms, this.config.requireAccessTokenType);
-      const user = await this.authenticate({ token, header });
-      this.cache.set(hash, user);
+      let user = this.cache.get(hash);
+      if (!user) {
+        const header = inspectJoseHeader(token, this.config.algorithms, this.config.requireAccessTokenType);
+        assertPayloadIsObject(token);
+        user = await this.authenticate({ token, header });
+        this.cache.set(hash, user);
+      }
+      // Proxy mode: this server's grants can be revoked; checked on every request, cache or not.
+      if (this.config.mode === 'proxy' && (await this.revocations.isRevoked(user.claims.fid))) {
+        throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
+      }
       return { token, user };
     } catch (err) {
       const failure = err instanceof OAuthError ? err : new InvalidTokenError(TOKEN_MESSAGES.invalid);
@@ -100,8 +108,8 @@ export class TokenVerifier implements OnApplicationBootstrap {
 
   private authenticate(authReq: TokenAuthRequest): Promise<OAuthMcpUser> {
     return new Promise((resolve, reject) => {
-      const middleware = passport.authenticate(
-        this.strategies,
+      const middleware = this.strategies.passport.authenticate(
+        this.strategies.names,
         { session: false },
         (err: unknown, user: OAuthMcpUser | false, info: unknown) => {
           if (err) reject(err instanceof OAuthError ? err : toInvalidToken(err));

@@ -7,7 +7,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { headlessLogin } from '../../src/dev-idp/headless-login.js';
 import { startExampleServer } from '../../src/example/bootstrap.js';
 import { runDemo } from '../../src/example/demo-flow.js';
-import { MemoryOAuthClientProvider } from '../../src/example/memory-client-provider.js';
+import { MemoryOAuthClientProvider } from '../../src/testing/memory-client-provider.js';
 import { freePort } from '../support/free-port.js';
 
 type TextResult = { content: { type: string; text: string }[]; isError?: boolean };

@@ -3,9 +3,11 @@ import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprot
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 /**
- * An in-memory `OAuthClientProvider` for headless clients (the demo and the end-to-end tests): it
- * records the authorization URL instead of opening a browser. Nothing needs to listen on the
- * redirect URI; the caller completes the login and hands the code back to `auth()`.
+ * An in-memory `OAuthClientProvider` for headless clients (the demo, the end-to-end tests, and
+ * adopters' own tests through `nestjs-oauth-mcp/testing`): it records the authorization URL instead
+ * of opening a browser. Nothing needs to listen on the redirect URI; the caller completes the login
+ * (`headlessLogin` against the dev IdP) and hands the code back to `auth()`.
+ * @publicApi
  */
 export class MemoryOAuthClientProvider implements OAuthClientProvider {
   info?: OAuthClientInformationMixed;

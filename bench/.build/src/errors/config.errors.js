@@ -1,0 +1,14 @@
+/**
+ * Thrown at bootstrap when the module options are unsafe or incomplete. The message lists every
+ * problem at once, each naming the option and its environment variable, never its value.
+ * @publicApi
+ */
+export class OAuthMcpConfigError extends Error {
+    problems;
+    constructor(problems) {
+        super(`nestjs-oauth-mcp refused to start: ${problems.length} configuration problem(s):\n` +
+            problems.map((p) => `  - ${p}`).join('\n'));
+        this.problems = problems;
+        this.name = this.constructor.name;
+    }
+}

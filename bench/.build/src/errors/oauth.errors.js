@@ -1,0 +1,155 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+/**
+ * Base class of every protocol error the module answers with. The `error` code and the
+ * HTTP status are fixed per class (RFC 6749 §5.2, RFC 6750 §3.1); `description` is a fixed,
+ * generic sentence that never contains request data, tokens or key material.
+ * @publicApi
+ */
+export class OAuthError extends HttpException {
+    description;
+    constructor(status, description) {
+        super(description, status);
+        this.description = description;
+        this.name = this.constructor.name;
+    }
+    /** The JSON body sent to the client: `{ error, error_description }`. */
+    getResponse() {
+        return { error: this.error, error_description: this.description };
+    }
+}
+/** 401 `invalid_token`: the bearer token is missing, malformed, expired or not for us. @publicApi */
+export class InvalidTokenError extends OAuthError {
+    missing;
+    error = 'invalid_token';
+    constructor(description = 'The access token is invalid', 
+    /** True when the request carried no credentials at all (RFC 6750 §3.1: no error code in the challenge). */
+    missing = false) {
+        super(HttpStatus.UNAUTHORIZED, description);
+        this.missing = missing;
+    }
+}
+/** 403 `insufficient_scope`: the token is valid but lacks scopes the operation needs. @publicApi */
+export class InsufficientScopeError extends OAuthError {
+    requiredScopes;
+    error = 'insufficient_scope';
+    constructor(requiredScopes) {
+        super(HttpStatus.FORBIDDEN, 'The access token lacks a scope this operation requires');
+        this.requiredScopes = requiredScopes;
+    }
+}
+/** 400 `invalid_request`: the request itself is malformed (e.g. a token in two places). @publicApi */
+export class InvalidRequestError extends OAuthError {
+    error = 'invalid_request';
+    constructor(description = 'The request is malformed') {
+        super(HttpStatus.BAD_REQUEST, description);
+    }
+}
+/** 503 `temporarily_unavailable`: a dependency (IdP, store) cannot be reached; nothing is let in. @publicApi */
+export class TemporarilyUnavailableError extends OAuthError {
+    error = 'temporarily_unavailable';
+    constructor(description = 'The service is temporarily unavailable') {
+        super(HttpStatus.SERVICE_UNAVAILABLE, description);
+    }
+}
+/** 401 `invalid_client` (or 400 when the client did not use HTTP authentication): unknown client or bad credentials. @publicApi */
+export class InvalidClientError extends OAuthError {
+    usedBasicAuth;
+    error = 'invalid_client';
+    constructor(description = 'Client authentication failed', 
+    /** The client authenticated with HTTP Basic: answer 401 with a Basic challenge (RFC 6749 §5.2). */
+    usedBasicAuth = false) {
+        super(usedBasicAuth ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST, description);
+        this.usedBasicAuth = usedBasicAuth;
+    }
+}
+/** 400 `invalid_grant`: bad, expired or used code or refresh token, PKCE or redirect mismatch. @publicApi */
+export class InvalidGrantError extends OAuthError {
+    error = 'invalid_grant';
+    constructor(description = 'The grant is invalid, expired or was already used') {
+        super(400, description);
+    }
+}
+/** 400 `unauthorized_client`. @publicApi */
+export class UnauthorizedClientError extends OAuthError {
+    error = 'unauthorized_client';
+    constructor(description = 'The client may not use this grant') {
+        super(400, description);
+    }
+}
+/** 400 `unsupported_grant_type`. @publicApi */
+export class UnsupportedGrantTypeError extends OAuthError {
+    error = 'unsupported_grant_type';
+    constructor(description = 'The grant type is not supported') {
+        super(400, description);
+    }
+}
+/** 400 `unsupported_response_type`. @publicApi */
+export class UnsupportedResponseTypeError extends OAuthError {
+    error = 'unsupported_response_type';
+    constructor(description = 'Only response_type=code is supported') {
+        super(400, description);
+    }
+}
+/** 400 `invalid_scope`. @publicApi */
+export class InvalidScopeError extends OAuthError {
+    error = 'invalid_scope';
+    constructor(description = 'The requested scope is invalid') {
+        super(400, description);
+    }
+}
+/** 400 `invalid_target` (RFC 8707): the resource is not this MCP server. @publicApi */
+export class InvalidTargetError extends OAuthError {
+    error = 'invalid_target';
+    constructor(description = 'The resource parameter does not identify this server') {
+        super(400, description);
+    }
+}
+/** 403 `access_denied`: the user or the policy refused. @publicApi */
+export class AccessDeniedError extends OAuthError {
+    error = 'access_denied';
+    constructor(description = 'The request was denied') {
+        super(403, description);
+    }
+}
+/** 400 `invalid_redirect_uri` (RFC 7591). @publicApi */
+export class InvalidRedirectUriError extends OAuthError {
+    error = 'invalid_redirect_uri';
+    constructor(description = 'A redirect URI is not acceptable') {
+        super(400, description);
+    }
+}
+/** 400 `invalid_client_metadata` (RFC 7591). @publicApi */
+export class InvalidClientMetadataError extends OAuthError {
+    error = 'invalid_client_metadata';
+    constructor(description = 'The client metadata is invalid') {
+        super(400, description);
+    }
+}
+/** 400 `unsupported_token_type` (RFC 7009). @publicApi */
+export class UnsupportedTokenTypeError extends OAuthError {
+    error = 'unsupported_token_type';
+    constructor(description = 'The token type is not supported') {
+        super(400, description);
+    }
+}
+/** 429 `too_many_requests`. @publicApi */
+export class TooManyRequestsError extends OAuthError {
+    error = 'too_many_requests';
+    constructor(description = 'Too many requests; retry later') {
+        super(429, description);
+    }
+}
+/** 500 `server_error`: never carries the cause; it is logged instead. @publicApi */
+export class ServerError extends OAuthError {
+    error = 'server_error';
+    constructor(description = 'The server could not complete the request') {
+        super(500, description);
+    }
+}
+/** 502 `server_error` for an upstream IdP failure; the upstream body is never relayed. @publicApi */
+export class UpstreamError extends OAuthError {
+    error = 'server_error';
+    constructor(description = 'The identity provider could not complete the sign-in') {
+        super(502, description);
+    }
+}

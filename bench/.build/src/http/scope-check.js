@@ -1,0 +1,20 @@
+/**
+ * Whether `granted` covers every scope in `required`, a broader scope implying the narrower ones it
+ * lists (transitively) — the MCP spec's "MUST account for scope hierarchies".
+ */
+export function coversScopes(granted, required, implied) {
+    if (required.length === 0)
+        return true;
+    const have = new Set(granted);
+    const queue = [...granted];
+    while (queue.length > 0) {
+        const scope = queue.pop();
+        for (const narrower of Object.hasOwn(implied, scope) ? implied[scope] : []) {
+            if (!have.has(narrower)) {
+                have.add(narrower);
+                queue.push(narrower);
+            }
+        }
+    }
+    return required.every((s) => have.has(s));
+}

@@ -1,0 +1,32 @@
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+/**
+ * Whether a published key may ever verify a signature: a public RSA or EC key, meant for signatures
+ * (`use` and `key_ops`), (the RSA size is checked on import). Keys carrying private or
+ * symmetric material are never used.
+ */
+export function isUsableVerificationKey(jwk) {
+    if (jwk.kty !== 'RSA' && jwk.kty !== 'EC')
+        return false;
+    if (jwk.use !== undefined && jwk.use !== 'sig')
+        return false;
+    if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
+        return false;
+    if (PRIVATE_MEMBERS.some((m) => m in jwk))
+        return false;
+    if (jwk.kid !== undefined && typeof jwk.kid !== 'string')
+        return false;
+    if (jwk.alg !== undefined && typeof jwk.alg !== 'string')
+        return false;
+    return true;
+}
+const EC_CURVE_BY_ALG = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+/** Whether a usable key fits the token's `alg` (key type, curve and, when published, the key's own `alg`). */
+export function keyFitsAlgorithm(jwk, alg) {
+    if (jwk.alg !== undefined && jwk.alg !== alg)
+        return false;
+    if (alg.startsWith('RS') || alg.startsWith('PS'))
+        return jwk.kty === 'RSA';
+    if (alg.startsWith('ES'))
+        return jwk.kty === 'EC' && jwk.crv === EC_CURVE_BY_ALG[alg];
+    return false;
+}

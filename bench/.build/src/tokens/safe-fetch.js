@@ -1,0 +1,71 @@
+/** Why a guarded fetch failed; never contains response bodies. */
+export class SafeFetchError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = this.constructor.name;
+    }
+}
+/**
+ * GETs a JSON document from a configured URL (JWKS, discovery): no redirects followed, a hard
+ * timeout, a byte cap enforced while streaming, and a JSON object required. Used for every outbound
+ * request the module makes, so a hostile or hanging endpoint fails closed.
+ */
+export async function fetchJsonObject(url, options) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    try {
+        const res = await fetch(url, {
+            redirect: 'manual',
+            signal: controller.signal,
+            headers: { accept: 'application/json' },
+        });
+        if (res.status !== 200) {
+            await res.body?.cancel().catch(() => undefined);
+            throw new SafeFetchError(`unexpected HTTP status ${res.status}`);
+        }
+        const declared = Number(res.headers.get('content-length') ?? '0');
+        if (declared > options.maxBytes) {
+            await res.body?.cancel().catch(() => undefined);
+            throw new SafeFetchError('response too large');
+        }
+        const text = await readCapped(res, options.maxBytes);
+        let parsed;
+        try {
+            parsed = JSON.parse(text);
+        }
+        catch {
+            throw new SafeFetchError('response is not JSON');
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            throw new SafeFetchError('response is not a JSON object');
+        }
+        return parsed;
+    }
+    catch (err) {
+        if (err instanceof SafeFetchError)
+            throw err;
+        throw new SafeFetchError(controller.signal.aborted ? 'timed out' : 'unreachable');
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+async function readCapped(res, maxBytes) {
+    if (!res.body)
+        return '';
+    const reader = res.body.getReader();
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        total += value.byteLength;
+        if (total > maxBytes) {
+            await reader.cancel().catch(() => undefined);
+            throw new SafeFetchError('response too large');
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,141 @@
+/**
+ * A server under test, run in its own process (fork) so the load generator and the server each get
+ * a core. argv[2] is a JSON `ServerSpec`; the process answers `ready` with its port over IPC, then
+ * `cpu` requests with its CPU time, and exits on `stop`.
+ *
+ * Every server exposes the same handler twice: `GET /open` (unguarded baseline) and
+ * `GET /guarded[-…]` (guarded), so guarded and unguarded runs share one process layout.
+ */
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Controller, Get, Module, UseGuards, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import express, { type Request, type Response } from 'express';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { InvalidTokenError as SdkInvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { JwtAuthGuard } from '../src/guards/jwt-auth.guard.js';
+import type { OAuthMcpModuleOptions } from '../src/interfaces/oauth-mcp-options.interface.js';
+import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
+
+export type ServerSpec =
+  | { kind: 'nest'; options: OAuthMcpModuleOptions }
+  | {
+      kind: 'sdk-peer';
+      audience: string;
+      resourceMetadataUrl: string;
+      hmac: { secret: string; issuer?: string };
+      jwks: { jwksUri: string; issuer: string };
+    };
+
+const BODY = { ok: true };
+
+@Controller()
+class OpenController {
+  @Get('open')
+  open() {
+    return BODY;
+  }
+}
+
+@UseGuards(JwtAuthGuard)
+@Controller()
+class GuardedController {
+  @Get('guarded')
+  guarded() {
+    return BODY;
+  }
+}
+
+async function startNest(options: OAuthMcpModuleOptions): Promise<{ port: number; close: () => Promise<void> }> {
+  @Module({ imports: [OAuthMcpModule.forRoot({ ...options, global: false })], controllers: [OpenController, GuardedController] })
+  class BenchAppModule {}
+  const app: INestApplication = await NestFactory.create(BenchAppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  return { port, close: () => app.close() };
+}
+
+/** The official MCP SDK v1 bearer middleware with a jose `jwtVerify` verifier (no cache: the SDK has none). */
+function sdkVerifier(key: Uint8Array | JWTVerifyGetKey, issuer: string | undefined, audience: string, algorithms: string[]) {
+  return {
+    async verifyAccessToken(token: string): Promise<AuthInfo> {
+      try {
+        const { payload } = await jwtVerify(token, key as Uint8Array, {
+          issuer,
+          audience,
+          algorithms,
+          clockTolerance: 30,
+          requiredClaims: ['exp', 'sub'],
+        });
+        return {
+          token,
+          clientId: typeof payload.client_id === 'string' ? payload.client_id : '',
+          scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [],
+          expiresAt: payload.exp,
+        };
+      } catch {
+        throw new SdkInvalidTokenError('Invalid token');
+      }
+    },
+  };
+}
+
+async function startPeer(spec: Extract<ServerSpec, { kind: 'sdk-peer' }>): Promise<{ port: number; close: () => Promise<void> }> {
+  const app = express();
+  const handler = (_req: Request, res: Response) => {
+    res.json(BODY);
+  };
+  app.get('/open', handler);
+  const hmacKey = new TextEncoder().encode(spec.hmac.secret);
+  app.get(
+    '/guarded-hs256',
+    requireBearerAuth({
+      verifier: sdkVerifier(hmacKey, spec.hmac.issuer, spec.audience, ['HS256']),
+      resourceMetadataUrl: spec.resourceMetadataUrl,
+    }),
+    handler,
+  );
+  const jwks = createRemoteJWKSet(new URL(spec.jwks.jwksUri));
+  app.get(
+    '/guarded-rs256',
+    requireBearerAuth({
+      verifier: sdkVerifier(jwks, spec.jwks.issuer, spec.audience, ['RS256', 'ES256']),
+      resourceMetadataUrl: spec.resourceMetadataUrl,
+    }),
+    handler,
+  );
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]) as ServerSpec;
+  const server = spec.kind === 'nest' ? await startNest(spec.options) : await startPeer(spec);
+  process.on('message', async (message: string) => {
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send!({ type: 'cpu', micros: user + system });
+    } else if (message === 'stop') {
+      await server.close();
+      process.exit(0);
+    }
+  });
+  process.send!({ type: 'ready', port: server.port });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

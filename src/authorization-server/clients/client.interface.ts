@@ -1,0 +1,18 @@
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+
+/** A client as the authorization server knows it (secrets only as SHA-256). */
+export interface ClientRecord {
+  client_id: string;
+  client_secret_hash?: string;
+  /** Epoch seconds; 0 = never. */
+  client_secret_expires_at?: number;
+  redirect_uris: string[];
+  client_name?: string;
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+  scope?: string;
+  application_type?: 'web' | 'native';
+  client_id_issued_at: number;
+  source: 'dcr' | 'static' | 'cimd';
+}

@@ -1,0 +1,35 @@
+/** The user a grant was made for, as mapped from the upstream ID token. */
+export interface GrantedUser {
+  sub: string;
+  username?: string;
+  email?: string;
+  name?: string;
+  groups: string[];
+}
+
+/** What a client was authorized for: who, which scopes, for which resource. */
+export interface Grant {
+  clientId: string;
+  user: GrantedUser;
+  scopes: string[];
+  resource: string;
+}
+
+/** A refresh-token family: one per authorization, rotated on every refresh. */
+export interface RefreshFamily extends Grant {
+  version: number;
+  fid: string;
+  /** SHA-256 of the only refresh token of the family that is still valid. */
+  rtHash: string;
+  /** Epoch seconds; the family ends then whatever the rotations. */
+  expiresAt: number;
+}
+
+/** RFC 6749 §5.1 success response; absent members are omitted, never null. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}

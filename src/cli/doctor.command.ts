@@ -1,0 +1,320 @@
+import { parseArgs } from 'node:util';
+import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
+import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
+import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import { checkServerUrl, parseUrlStrict } from '../config/url-rules.js';
+import { OAuthMcpConfigError } from '../errors/config.errors.js';
+import { countUsableKeys } from '../health/idp-keys.js';
+import { fetchJsonObject } from '../tokens/safe-fetch.js';
+import { loadEnv, type ResolvedCliContext } from './cli-context.js';
+
+export const DOCTOR_USAGE = `Usage: nestjs-oauth-mcp doctor
+
+Reads the same configuration as the application (the environment, then .env in the current
+directory) and checks it, one line per check:
+  ✔ fine   ⚠ works, but look at it   ✘ will fail: the exit code is 1 when any line is ✘
+
+Checks: configuration (the startup rules), https, audience vs. the MCP resource, redirect URIs,
+issuer discovery (reachable, "issuer" byte-identical), JWKS (reachable, usable keys), clock skew
+against the IdP's Date header. Progress goes to stderr.`;
+
+type Mark = '✔' | '⚠' | '✘';
+
+/** Collects check lines (stdout) and progress (stderr); counts problems and warnings. */
+class DoctorReport {
+  failures = 0;
+  warnings = 0;
+
+  constructor(private readonly context: ResolvedCliContext) {}
+
+  ok(check: string, text: string): void {
+    this.line('✔', check, text);
+  }
+
+  warn(check: string, text: string): void {
+    this.warnings++;
+    this.line('⚠', check, text);
+  }
+
+  fail(check: string, text: string): void {
+    this.failures++;
+    this.line('✘', check, text);
+  }
+
+  progress(text: string): void {
+    this.context.stderr.write(`… ${text}\n`);
+  }
+
+  private line(mark: Mark, check: string, text: string): void {
+    this.context.stdout.write(`${mark} ${check}: ${text}\n`);
+  }
+}
+
+const q = (value: unknown): string => JSON.stringify(value);
+const trimSlash = (url: string): string => url.replace(/\/$/, '');
+
+/** `nestjs-oauth-mcp doctor` */
+export async function doctorCommand(args: string[], context: ResolvedCliContext): Promise<number> {
+  parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+  const env = loadEnv(context);
+  const report = new DoctorReport(context);
+
+  let config: ResolvedOAuthMcpConfig;
+  try {
+    config = OAuthMcpConfigService.resolve(oauthMcpOptionsFromEnv(env));
+    report.ok('config', `valid (mode ${config.mode}, provider ${config.provider}, MCP endpoint ${config.resource})`);
+  } catch (err) {
+    if (err instanceof OAuthMcpConfigError) for (const problem of err.problems) report.fail('config', problem);
+    else report.fail('config', (err as Error).message);
+    context.stdout.write('The application would refuse to start; fix the configuration first (the other checks need it).\n');
+    return summary(report, context);
+  }
+
+  checkHttps(config, env, report);
+  checkAudience(config, report);
+  checkRedirects(env, report);
+  if (config.provider === 'hmac') {
+    report.ok('discovery', 'not needed (provider hmac: there is no identity provider)');
+    report.ok('jwks', `not needed (provider hmac: tokens are verified with JWT_SECRET${config.hmacSecrets.length > 1 ? ' and JWT_SECRET_PREVIOUS' : ''}, ${config.algorithms.join(', ')})`);
+    report.ok('clock', 'not checked (provider hmac: no identity provider to compare with)');
+  } else {
+    const discovered = await checkDiscovery(config, env, report);
+    const jwksUri = config.jwksUri ?? discovered;
+    await checkJwks(config, jwksUri, report);
+    await checkClock(config, config.discoveryUrl ?? jwksUri, report);
+  }
+  return summary(report, context);
+}
+
+function summary(report: DoctorReport, context: ResolvedCliContext): number {
+  context.stdout.write(
+    report.failures > 0
+      ? `${report.failures} problem(s), ${report.warnings} warning(s): fix every ✘ line.\n`
+      : `No problems${report.warnings > 0 ? `, ${report.warnings} warning(s)` : ''}.\n`,
+  );
+  return report.failures > 0 ? 1 : 0;
+}
+
+/** Loopback http is allowed outside production (the startup rules refuse the rest); TLS settings must agree with MCP_URL. */
+function checkHttps(config: ResolvedOAuthMcpConfig, env: Record<string, string | undefined>, report: DoctorReport): void {
+  const cert = Boolean(env.HTTPS_CERT_FILE);
+  const key = Boolean(env.HTTPS_KEY_FILE);
+  if (cert !== key) {
+    report.fail('https', 'HTTPS_CERT_FILE and HTTPS_KEY_FILE must be set together: with only one, the server speaks plain http');
+    return;
+  }
+  if (cert && config.resourceUrl.protocol === 'http:') {
+    report.fail('https', 'HTTPS_CERT_FILE and HTTPS_KEY_FILE are set (the server speaks TLS) but MCP_URL is http://: the metadata would name the wrong resource');
+    return;
+  }
+  const urls: [string, string | undefined][] = [
+    ['MCP_URL', config.serverUrl],
+    ['OIDC_ISSUER', config.issuers.find((i) => parseUrlStrict(i)?.protocol === 'http:')],
+    ['OIDC_JWKS_URI', config.jwksUri],
+  ];
+  const loopbackHttp = urls.filter(([, url]) => url !== undefined && parseUrlStrict(url)?.protocol === 'http:').map(([name]) => name);
+  if (loopbackHttp.length > 0) {
+    report.warn(
+      'https',
+      `${loopbackHttp.join(', ')} use${loopbackHttp.length === 1 ? 's' : ''} http on loopback: fine for local development only; NODE_ENV=production refuses http, and MCP clients on other machines cannot use it`,
+    );
+  } else {
+    report.ok('https', 'MCP_URL and the identity provider URLs use https');
+  }
+}
+
+/** The same URL up to case, default port and trailing slashes, but not byte-identical. */
+function nearMiss(candidate: string, resource: string): boolean {
+  const url = parseUrlStrict(candidate);
+  if (!url || candidate === resource) return false;
+  const normal = (u: string) => new URL(u).href.toLowerCase().replace(/\/+$/, '');
+  return normal(url.href) === normal(resource);
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Audience vs. the RFC 8707 resource MCP clients request (`${MCP_URL}/mcp`).
+ * ✘ when tokens for that resource can never match: a near miss of the resource URL (trailing slash,
+ *   case, default port), or a URL audience with Google (its tokens carry the OAuth client id).
+ * ⚠ when it works only if the IdP is set up for it: another audience for okta/oidc, a non-GUID
+ *   audience for Azure (v2 access tokens carry the API's application id), Google (never bound to this server).
+ */
+function checkAudience(config: ResolvedOAuthMcpConfig, report: DoctorReport): void {
+  const { resource, audiences } = config;
+  const list = audiences.join(', ');
+  if (config.provider === 'hmac') {
+    report.ok('audience', `tokens must carry aud ${audiences.map(q).join(' or ')} (hmac: you mint them, e.g. nestjs-oauth-mcp token --aud ${audiences[0]})`);
+    return;
+  }
+  const near = audiences.find((a) => nearMiss(a, resource));
+  if (near) {
+    report.fail(
+      'audience',
+      `OIDC_AUDIENCE ${q(near)} is almost the MCP endpoint ${q(resource)} but not byte-identical: tokens issued for the resource MCP clients request carry exactly ${q(resource)}; set OIDC_AUDIENCE=${resource}`,
+    );
+    return;
+  }
+  if (config.provider === 'google') {
+    if (audiences.some((a) => parseUrlStrict(a) !== undefined)) {
+      report.fail('audience', `Google ID tokens carry your OAuth client id (…apps.googleusercontent.com) as aud, never a URL: set OIDC_AUDIENCE to the client id (now: ${list})`);
+    } else {
+      report.warn('audience', `Google tokens are issued for the OAuth client id ${list}, not for ${resource}: any holder of a Google ID token for that client is accepted (proxy mode, coming, binds tokens to this server)`);
+    }
+    return;
+  }
+  if (audiences.includes(resource)) {
+    report.ok('audience', `OIDC_AUDIENCE contains the MCP endpoint ${resource}, the RFC 8707 resource MCP clients request`);
+    return;
+  }
+  if (config.provider === 'azure') {
+    if (audiences.every((a) => GUID.test(a))) {
+      report.ok('audience', `application id ${list}: Entra ID v2 access tokens carry the API's application (client) id as aud`);
+    } else {
+      report.warn('audience', `Entra ID v2 access tokens carry the API's application (client) id (a GUID) as aud, also when the scope is requested through an api:// App ID URI; ${list} matches only v1-style audiences, which this module does not accept (v2 issuer only)`);
+    }
+    return;
+  }
+  report.warn(
+    'audience',
+    `OIDC_AUDIENCE (${list}) is not the MCP endpoint ${resource}: MCP clients request resource=${resource} (RFC 8707); this works only if the IdP puts ${list} in the tokens it issues for that request (e.g. Okta's authorization server audience). Where the IdP lets you choose the audience, use ${resource}`,
+  );
+}
+
+/** Native mode has no redirect URIs of its own: clients register theirs with the IdP. */
+function checkRedirects(env: Record<string, string | undefined>, report: DoctorReport): void {
+  if (env.OAUTH_REDIRECT_URIS) {
+    report.warn('redirects', 'OAUTH_REDIRECT_URIS is set but only proxy mode (not available yet) uses it; in native mode, MCP clients register their redirect URIs with the IdP');
+  } else {
+    report.ok('redirects', 'not used in native mode (MCP clients register their redirect URIs with the IdP)');
+  }
+}
+
+/**
+ * Issuer discovery: the module's own (okta, oidc) or, for google and azure, the one MCP clients run
+ * on `authorization_servers`. Returns the discovered `jwks_uri` when the module uses it.
+ */
+async function checkDiscovery(
+  config: ResolvedOAuthMcpConfig,
+  env: Record<string, string | undefined>,
+  report: DoctorReport,
+): Promise<string | undefined> {
+  if (env.OIDC_JWKS_URI) {
+    report.ok('discovery', 'not needed (OIDC_JWKS_URI is set: nothing else is fetched from the issuer)');
+    return undefined;
+  }
+  const targets = config.discoveryUrl
+    ? [{ issuer: config.issuers[0], url: config.discoveryUrl, forKeys: true }]
+    : config.authorizationServers.map((issuer) => ({ issuer, url: `${trimSlash(issuer)}/.well-known/openid-configuration`, forKeys: false }));
+  let jwksUri: string | undefined;
+  let clientView: Record<string, unknown> | undefined;
+  for (const target of targets) {
+    report.progress(`checking discovery at ${target.url}`);
+    let doc: Record<string, unknown>;
+    try {
+      doc = await fetchJsonObject(target.url, { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes });
+    } catch (err) {
+      report.fail('discovery', `${target.url}: ${(err as Error).message}; the issuer's OpenID configuration must be reachable`);
+      continue;
+    }
+    if (doc.issuer !== target.issuer) {
+      report.fail(
+        'discovery',
+        `the IdP publishes issuer ${q(doc.issuer)} but OIDC_ISSUER is ${q(target.issuer)}: they must be byte-identical (trailing slash included); set OIDC_ISSUER=${typeof doc.issuer === 'string' ? doc.issuer : '<the published issuer>'}`,
+      );
+      continue;
+    }
+    if (target.forKeys) {
+      if (typeof doc.jwks_uri !== 'string' || checkServerUrl(doc.jwks_uri, config.production) !== undefined) {
+        report.fail('discovery', `${target.url}: the discovery document has no usable https "jwks_uri"`);
+        continue;
+      }
+      jwksUri = doc.jwks_uri;
+    }
+    report.ok('discovery', `${target.url}: issuer ${q(target.issuer)} matches byte for byte`);
+    clientView ??= doc;
+  }
+  if (clientView) checkClientView(clientView, report);
+  return jwksUri;
+}
+
+/** What MCP clients need from the IdP's metadata in native mode (they talk to the IdP directly). */
+function checkClientView(doc: Record<string, unknown>, report: DoctorReport): void {
+  const pkce = Array.isArray(doc.code_challenge_methods_supported) && doc.code_challenge_methods_supported.includes('S256');
+  if (!pkce) {
+    report.warn('clients', 'the IdP metadata does not advertise PKCE S256 (code_challenge_methods_supported): strict MCP clients (claude.ai) refuse to sign in; proxy mode (coming) fixes this');
+  }
+  if (typeof doc.registration_endpoint !== 'string') {
+    report.warn('clients', 'the IdP has no registration_endpoint: MCP clients cannot register themselves (dynamic client registration) and need a pre-registered client id; proxy mode (coming) fixes this');
+  }
+  if (pkce && typeof doc.registration_endpoint === 'string') {
+    report.ok('clients', 'the IdP advertises PKCE S256 and dynamic client registration');
+  }
+}
+
+async function checkJwks(config: ResolvedOAuthMcpConfig, jwksUri: string | undefined, report: DoctorReport): Promise<void> {
+  if (!jwksUri) {
+    report.fail('jwks', 'not checked: the JWKS URI comes from discovery, which failed above');
+    return;
+  }
+  report.progress(`checking JWKS at ${jwksUri}`);
+  const algorithms = config.algorithms.join(', ');
+  try {
+    const doc = await fetchJsonObject(jwksUri, { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes });
+    const { usable, total } = countUsableKeys(doc, config.algorithms);
+    if (usable === 0) {
+      report.fail(
+        'jwks',
+        `${jwksUri} has no key usable for ${algorithms} (${total} key(s) published): the module uses public RSA (≥ 2048 bits) or EC signature keys whose type, curve and alg fit OAUTH_ALGORITHMS`,
+      );
+    } else {
+      report.ok('jwks', `${jwksUri}: ${usable} usable key(s) for ${algorithms}${total > usable ? ` (${total - usable} other key(s) ignored)` : ''}`);
+    }
+  } catch (err) {
+    report.fail('jwks', `${jwksUri}: ${(err as Error).message}; tokens are refused until the keys can be fetched`);
+  }
+}
+
+/**
+ * Compares this host's clock with the IdP's `Date` header (one-second resolution, so the uncertainty
+ * is half a second plus half the round trip). ✘ beyond OAUTH_CLOCK_SKEW_SECONDS, ⚠ beyond 2 s.
+ */
+async function checkClock(config: ResolvedOAuthMcpConfig, url: string | undefined, report: DoctorReport): Promise<void> {
+  if (!url) {
+    report.warn('clock', 'not checked: no identity provider URL answered');
+    return;
+  }
+  report.progress(`checking the IdP clock (Date header of ${url})`);
+  let dateHeader: string | null;
+  const sent = Date.now();
+  let received: number;
+  try {
+    const res = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(config.fetchTimeoutMs) });
+    received = Date.now();
+    dateHeader = res.headers.get('date');
+    await res.body?.cancel().catch(() => undefined);
+  } catch {
+    report.warn('clock', `not checked: ${url} did not answer`);
+    return;
+  }
+  const idpTime = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+  if (Number.isNaN(idpTime)) {
+    report.warn('clock', `not checked: ${url} sent no usable Date header`);
+    return;
+  }
+  const skewMs = idpTime + 500 - (sent + received) / 2;
+  const certainMs = Math.max(0, Math.abs(skewMs) - (500 + (received - sent) / 2));
+  const seconds = Math.round(Math.abs(skewMs) / 1000);
+  const direction = skewMs > 0 ? 'behind' : 'ahead of';
+  const allowed = config.clockSkewSeconds;
+  if (certainMs > allowed * 1000) {
+    report.fail(
+      'clock',
+      `this host's clock is ${direction} the IdP's by about ${seconds} s, more than OAUTH_CLOCK_SKEW_SECONDS (${allowed}): fresh tokens will be refused as not yet valid, or expire early; synchronise the clock (NTP)`,
+    );
+  } else if (certainMs > 2000) {
+    report.warn('clock', `this host's clock is ${direction} the IdP's by about ${seconds} s (tolerated up to ${allowed} s); synchronise the clock (NTP)`);
+  } else {
+    report.ok('clock', `within about a second of the IdP's clock (Date header; tolerance ${allowed} s)`);
+  }
+}

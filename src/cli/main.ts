@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { runCli } from './run-cli.js';
+
+// `npx nestjs-oauth-mcp <command>` (package.json "bin"); everything testable lives in runCli.
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,83 @@
+import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import { checkServerUrl } from '../config/url-rules.js';
+import { isUsableVerificationKey, keyFitsAlgorithm, type PublicJwk } from '../tokens/jwk-rules.js';
+import { fetchJsonObject } from '../tokens/safe-fetch.js';
+
+/** Smallest RSA modulus the key store accepts (RFC 8725 §3.5). */
+const MIN_RSA_BITS = 2048;
+
+/** How many keys of a JWKS could verify a token with one of the accepted algorithms. */
+export interface JwksKeyCount {
+  /** Keys the module would use: public RSA/EC signature keys, RSA ≥ 2048 bits, fitting an accepted `alg`. */
+  usable: number;
+  /** Every entry of `keys`. */
+  total: number;
+}
+
+/** Bit length of an RSA modulus published as base64url `n` (leading zero bytes ignored). */
+function rsaModulusBits(n: unknown): number {
+  if (typeof n !== 'string') return 0;
+  const bytes = Buffer.from(n, 'base64url');
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return 0;
+  return (bytes.length - i - 1) * 8 + bytes[i].toString(2).length;
+}
+
+/**
+ * Counts the keys of a JWKS document the key store would accept for the configured algorithms,
+ * applying the same rules (`isUsableVerificationKey`, `keyFitsAlgorithm`, RSA ≥ 2048 bits).
+ * Throws when the document has no `keys` array.
+ */
+export function countUsableKeys(jwks: Record<string, unknown>, algorithms: readonly string[]): JwksKeyCount {
+  if (!Array.isArray(jwks.keys)) throw new Error('the JWKS has no "keys" array');
+  const keys = jwks.keys as unknown[];
+  const usable = keys.filter((k): k is PublicJwk => {
+    if (typeof k !== 'object' || k === null || Array.isArray(k)) return false;
+    const jwk = k as PublicJwk;
+    if (!isUsableVerificationKey(jwk)) return false;
+    if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_BITS) return false;
+    return algorithms.some((alg) => keyFitsAlgorithm(jwk, alg));
+  });
+  return { usable: usable.length, total: keys.length };
+}
+
+/** The result of one look at the IdP's keys. */
+export interface IdpKeysProbe extends JwksKeyCount {
+  jwksUri: string;
+}
+
+/**
+ * Looks at the IdP's keys the way the module finds them: the configured JWKS URI, or OIDC discovery
+ * (whose `issuer` must equal the configured issuer byte for byte and whose `jwks_uri` must be https
+ * or loopback http), then the JWKS itself. Every fetch goes through `fetchJsonObject` (no redirects,
+ * timeout, size cap). Throws an `Error` with a short reason (never a response body) when the keys
+ * are unreachable or none is usable. Not for `hmac` (there is nothing to fetch).
+ */
+export async function probeIdpKeys(config: ResolvedOAuthMcpConfig, timeoutMs = config.fetchTimeoutMs): Promise<IdpKeysProbe> {
+  const fetchOptions = { timeoutMs, maxBytes: config.fetchMaxBytes };
+  let jwksUri = config.jwksUri;
+  if (!jwksUri) {
+    if (!config.discoveryUrl) throw new Error('no JWKS URI and no discovery URL configured');
+    let discovery: Record<string, unknown>;
+    try {
+      discovery = await fetchJsonObject(config.discoveryUrl, fetchOptions);
+    } catch (err) {
+      throw new Error(`discovery ${(err as Error).message}`);
+    }
+    if (discovery.issuer !== config.issuers[0]) throw new Error('the discovery document names a different issuer');
+    if (typeof discovery.jwks_uri !== 'string' || checkServerUrl(discovery.jwks_uri, config.production) !== undefined) {
+      throw new Error('the discovery document has no usable https "jwks_uri"');
+    }
+    jwksUri = discovery.jwks_uri;
+  }
+  let jwks: Record<string, unknown>;
+  try {
+    jwks = await fetchJsonObject(jwksUri, fetchOptions);
+  } catch (err) {
+    throw new Error(`JWKS ${(err as Error).message}`);
+  }
+  const count = countUsableKeys(jwks, config.algorithms);
+  if (count.usable === 0) throw new Error(`the JWKS has no key usable for ${config.algorithms.join(', ')}`);
+  return { jwksUri, ...count };
+}

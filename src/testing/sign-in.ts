@@ -1,0 +1,49 @@
+import { createServer } from 'node:net';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { headlessLogin } from '../dev-idp/headless-login.js';
+import { MemoryOAuthClientProvider } from './memory-client-provider.js';
+
+/** Options of `signInWithDevIdp`. @publicApi */
+export interface DevIdpSignInOptions {
+  /** The user name typed at the dev IdP (any name signs in). @default 'alice' */
+  username?: string;
+  /** Scopes to request (space-separated). Default: the server's challenge / metadata scopes. */
+  scope?: string;
+  /** The provider to sign in with. @default a new `MemoryOAuthClientProvider` */
+  provider?: MemoryOAuthClientProvider;
+}
+
+/**
+ * Signs in to an MCP server whose issuer is the embedded dev IdP, the way an MCP client does
+ * (SDK v1 `auth()`: protected resource metadata, discovery, dynamic registration, PKCE, headless
+ * login, code exchange), and returns the provider holding the tokens: pass it as `authProvider` to
+ * the SDK's `StreamableHTTPClientTransport`, or read `provider.tokens().access_token`.
+ * @publicApi
+ */
+export async function signInWithDevIdp(serverUrl: string | URL, options: DevIdpSignInOptions = {}): Promise<MemoryOAuthClientProvider> {
+  const url = new URL(serverUrl);
+  const provider = options.provider ?? new MemoryOAuthClientProvider();
+  const first = await auth(provider, { serverUrl: url, scope: options.scope });
+  if (first === 'AUTHORIZED') return provider;
+  const callback = await headlessLogin(provider.lastAuthorizationUrl!.href, provider.redirectUrl, { username: options.username });
+  if (callback.searchParams.get('state') !== provider.state()) throw new Error('sign-in: state mismatch on the redirect');
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`sign-in failed: ${callback.searchParams.get('error') ?? 'no authorization code'}`);
+  await auth(provider, { serverUrl: url, authorizationCode: code, scope: options.scope });
+  return provider;
+}
+
+/**
+ * A loopback TCP port that was free a moment ago: the app's public URL (and the dev IdP's resource)
+ * must be known before the app listens. @publicApi
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

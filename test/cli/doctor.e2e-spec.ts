@@ -1,0 +1,195 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import { generateTestKey, JwksServer } from '../support/jwks-server.js';
+import { cli, emptyDir } from './cli-io.js';
+
+const MCP_URL = 'http://localhost:8080';
+const RESOURCE = `${MCP_URL}/mcp`;
+const SECRET = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
+const SHORT_SECRET = 'Zq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0B'; // 31 bytes
+
+const lines = (out: string, mark: string) => out.split('\n').filter((l) => l.startsWith(mark));
+
+describe('CLI: doctor against the embedded dev IdP (healthy)', () => {
+  let idp: DevIdp;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    idp = await startDevIdp({ resource: RESOURCE, scopes: ['mcp:read'], port: 0 });
+    env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: RESOURCE, MCP_URL, OAUTH_REQUIRE_AT_JWT: 'true' };
+  });
+  afterAll(() => idp.close());
+
+  it('every check passes: exit 0, one ✔ line per check, progress on stderr', async () => {
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout, '✘')).toEqual([]);
+    for (const check of ['config', 'audience', 'redirects', 'discovery', 'clients', 'jwks', 'clock']) {
+      expect(run.stdout).toMatch(new RegExp(`^✔ ${check}: `, 'm'));
+    }
+    expect(run.stdout).toContain(`✔ discovery: ${idp.issuer}/.well-known/openid-configuration: issuer "${idp.issuer}" matches byte for byte`);
+    expect(run.stdout).toContain(`✔ jwks: ${idp.jwksUri}: 2 usable key(s) for RS256, ES256`);
+    expect(run.stdout).toContain(`✔ audience: OIDC_AUDIENCE contains the MCP endpoint ${RESOURCE}`);
+    // Loopback http is a warning, not a failure.
+    expect(lines(run.stdout, '⚠')).toEqual([expect.stringMatching(/^⚠ https: MCP_URL, OIDC_ISSUER use http on loopback/)]);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('No problems, 1 warning(s).');
+    expect(run.stderr).toContain(`… checking discovery at ${idp.issuer}/.well-known/openid-configuration`);
+    expect(run.stderr).toContain(`… checking JWKS at ${idp.jwksUri}`);
+  });
+
+  it('reads .env from the working directory like the app does', async () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
+    const run = await cli(['doctor'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✔ config: valid (mode native, provider oidc');
+  });
+
+  it('audience: another audience is a ⚠ (exit 0); a near miss of the resource URL is a ✘ (exit 1)', async () => {
+    const other = await cli(['doctor'], { ...env, OAUTH_PROVIDER: 'okta', OIDC_AUDIENCE: 'api://default' });
+    expect(other.code).toBe(0);
+    expect(other.stdout).toMatch(/^⚠ audience: OIDC_AUDIENCE \(api:\/\/default\) is not the MCP endpoint http:\/\/localhost:8080\/mcp/m);
+    const near = await cli(['doctor'], { ...env, OIDC_AUDIENCE: `${RESOURCE}/` });
+    expect(near.code).toBe(1);
+    expect(lines(near.stdout, '✘')).toEqual([
+      `✘ audience: OIDC_AUDIENCE "${RESOURCE}/" is almost the MCP endpoint "${RESOURCE}" but not byte-identical: tokens issued for the resource MCP clients request carry exactly "${RESOURCE}"; set OIDC_AUDIENCE=${RESOURCE}`,
+    ]);
+  });
+
+  it('OAUTH_REDIRECT_URIS set in native mode is a ⚠ (only proxy mode uses it)', async () => {
+    const run = await cli(['doctor'], { ...env, OAUTH_REDIRECT_URIS: 'http://localhost:6274/oauth/callback' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^⚠ redirects: OAUTH_REDIRECT_URIS is set but only proxy mode/m);
+  });
+});
+
+describe('CLI: doctor against a broken IdP', () => {
+  let server: JwksServer;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    server = await new JwksServer().start();
+    server.keys = [(await generateTestKey('RS256', 'k1')).publicJwk];
+    env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: server.issuer, OIDC_AUDIENCE: RESOURCE, MCP_URL };
+  });
+  afterEach(() => server.stop());
+
+  it('the same loopback IdP, well behaved, passes (control)', async () => {
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`✔ jwks: ${server.jwksUri}: 1 usable key(s) for RS256, ES256`);
+    // No registration endpoint and no PKCE metadata: what MCP clients will miss, as warnings.
+    expect(run.stdout).toMatch(/^⚠ clients: the IdP metadata does not advertise PKCE S256/m);
+    expect(run.stdout).toMatch(/^⚠ clients: the IdP has no registration_endpoint/m);
+  });
+
+  it('PIT-01 discovery names the issuer with a trailing slash: exit 1, ✘ discovery naming both values', async () => {
+    server.issuerOverride = `${server.issuer}/`;
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `✘ discovery: the IdP publishes issuer "${server.issuer}/" but OIDC_ISSUER is "${server.issuer}": they must be byte-identical (trailing slash included); set OIDC_ISSUER=${server.issuer}/`,
+    );
+    expect(run.stdout).toContain('✘ jwks: not checked: the JWKS URI comes from discovery, which failed above');
+  });
+
+  it('an empty JWKS: exit 1, ✘ jwks "no key usable"', async () => {
+    server.keys = [];
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(1);
+    expect(lines(run.stdout, '✘')).toEqual([expect.stringContaining(`✘ jwks: ${server.jwksUri} has no key usable for RS256, ES256 (0 key(s) published)`)]);
+  });
+
+  it('a JWKS of unusable keys only (private members, 1024-bit RSA, symmetric): exit 1', async () => {
+    const weak = await generateTestKey('RS256', 'weak', { modulusLength: 1024 });
+    server.keys = [{ ...server.keys[0], d: 'private' }, weak.publicJwk, { kty: 'oct', k: 'c2VjcmV0', kid: 'hs' }];
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('has no key usable for RS256, ES256 (3 key(s) published)');
+  });
+
+  it('a JWKS answering 500: exit 1, ✘ jwks with the status', async () => {
+    server.jwksResponse = (_req, res) => {
+      res.statusCode = 500;
+      res.end('boom');
+    };
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`✘ jwks: ${server.jwksUri}: unexpected HTTP status 500; tokens are refused until the keys can be fetched`);
+    expect(run.stdout).not.toContain('boom');
+  });
+
+  it('an unreachable issuer: exit 1, ✘ discovery', async () => {
+    await server.stop();
+    const run = await cli(['doctor'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`✘ discovery: ${server.issuer}/.well-known/openid-configuration: unreachable`);
+  });
+
+  it('OIDC_JWKS_URI set: discovery "not needed"; an IdP clock 10 minutes off is ✘ clock', async () => {
+    server.jwksResponse = (_req, res) => {
+      res.setHeader('date', new Date(Date.now() + 600_000).toUTCString());
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: server.keys }));
+    };
+    const run = await cli(['doctor'], { ...env, OIDC_JWKS_URI: server.jwksUri });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('✔ discovery: not needed (OIDC_JWKS_URI is set: nothing else is fetched from the issuer)');
+    expect(lines(run.stdout, '✘')).toEqual([
+      expect.stringMatching(/^✘ clock: this host's clock is behind the IdP's by about 600 s, more than OAUTH_CLOCK_SKEW_SECONDS \(30\)/),
+    ]);
+    expect(server.discoveryRequests).toBe(0);
+  });
+
+  it('an IdP clock 10 s off is only a ⚠ (within OAUTH_CLOCK_SKEW_SECONDS)', async () => {
+    server.jwksResponse = (_req, res) => {
+      res.setHeader('date', new Date(Date.now() - 10_000).toUTCString());
+      res.end(JSON.stringify({ keys: server.keys }));
+    };
+    const run = await cli(['doctor'], { ...env, OIDC_JWKS_URI: server.jwksUri });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^⚠ clock: this host's clock is ahead of the IdP's by about (9|10|11) s \(tolerated up to 30 s\)/m);
+  });
+});
+
+describe('CLI: doctor with a bad configuration', () => {
+  it('N131 a 31-byte JWT_SECRET: exit 1, the startup rule as a ✘ config line, the secret never printed, no network', async () => {
+    const run = await cli(['doctor'], { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SHORT_SECRET, OIDC_AUDIENCE: 'api://mcp' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('✘ config: jwtSecret (JWT_SECRET) must be at least 32 bytes (generate one with: openssl rand -base64 32)');
+    expect(run.stdout + run.stderr).not.toContain(SHORT_SECRET);
+    expect(run.stderr).toBe('');
+  });
+
+  it('one ✘ line per startup problem', async () => {
+    const run = await cli(['doctor'], { NODE_ENV: 'production', OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: 'http://localhost:1234', MCP_URL: 'https://mcp.example.com' });
+    expect(run.code).toBe(1);
+    expect(lines(run.stdout, '✘')).toEqual([
+      '✘ config: issuer (OIDC_ISSUER) must use https when NODE_ENV=production (even on loopback)',
+      '✘ config: audience (OIDC_AUDIENCE) is required: the value the token `aud` claim must contain (no wildcards)',
+    ]);
+  });
+
+  it('no OAUTH_PROVIDER: the module refuses (the example app alone falls back to the dev IdP)', async () => {
+    const run = await cli(['doctor'], {});
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('✘ config: provider (OAUTH_PROVIDER) must be one of hmac, okta, google, azure, oidc');
+  });
+
+  it('hmac with a good secret: exit 0; the network checks are "not needed"', async () => {
+    const run = await cli(['doctor'], { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✔ https: MCP_URL and the identity provider URLs use https');
+    expect(run.stdout).toContain('✔ discovery: not needed (provider hmac: there is no identity provider)');
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('No problems.');
+  });
+
+  it('TLS files without an https MCP_URL is a ✘', async () => {
+    const run = await cli(['doctor'], {
+      OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'http://localhost:8443', HTTPS_CERT_FILE: 'cert.pem', HTTPS_KEY_FILE: 'key.pem',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✘ https: HTTPS_CERT_FILE and HTTPS_KEY_FILE are set \(the server speaks TLS\) but MCP_URL is http:\/\//m);
+  });
+});
