@@ -13,6 +13,14 @@ import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_T
 import { MemoryStore } from './authorization-server/store/memory.store.js';
 import { RevocationService } from './authorization-server/tokens/revocation.service.js';
 import { SigningKeyService } from './authorization-server/tokens/signing-keys.service.js';
+import { TokenIssuerService } from './authorization-server/tokens/token-issuer.service.js';
+import { ClientRegistryService } from './authorization-server/clients/client-registry.service.js';
+import { ClientAuthenticator } from './authorization-server/token/client-authenticator.js';
+import { UpstreamClientService } from './authorization-server/upstream/upstream-client.service.js';
+import { AuthorizationFlowService } from './authorization-server/authorize/authorization-flow.service.js';
+import { TokenEndpointService } from './authorization-server/token/token-endpoint.service.js';
+import { AuthorizationServerMetadataController } from './authorization-server/authorization-server-metadata.controller.js';
+import { OAuthController } from './authorization-server/oauth.controller.js';
 import { createStrategies } from './strategies/strategy.factory.js';
 import { JwksKeyStore } from './tokens/jwks-key-store.js';
 import { OidcDiscovery } from './tokens/oidc-discovery.js';
@@ -46,6 +54,12 @@ const derivedProviders: Provider[] = [
     useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null, signingKeys: SigningKeyService) =>
       createStrategies(config, keys ?? undefined, signingKeys),
   },
+  TokenIssuerService,
+  ClientRegistryService,
+  ClientAuthenticator,
+  UpstreamClientService,
+  AuthorizationFlowService,
+  TokenEndpointService,
   TokenVerifier,
   JwtAuthGuard,
   McpAuthGuard,
@@ -58,7 +72,7 @@ const derivedProviders: Provider[] = [
  * @publicApi
  */
 @Module({
-  controllers: [ProtectedResourceController],
+  controllers: [ProtectedResourceController, AuthorizationServerMetadataController, OAuthController],
   providers: derivedProviders,
   exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard],
 })

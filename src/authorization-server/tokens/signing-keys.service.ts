@@ -12,6 +12,7 @@ export interface SigningKey {
   kid: string;
   alg: 'ES256' | 'RS256';
   privateKey: KeyObject;
+  publicKey: KeyObject;
   /** Public JWK as published at `/.well-known/jwks.json`. */
   publicJwk: JsonWebKey & { kid: string; alg: string; use: 'sig' };
   publicPem: string;
@@ -78,6 +79,7 @@ function toSigningKey(key: ConfiguredSigningKey): SigningKey {
     kid: key.kid,
     alg: key.alg,
     privateKey,
+    publicKey,
     publicJwk: { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' },
     publicPem: publicKey.export({ format: 'pem', type: 'spki' }) as string,
   };

@@ -1,0 +1,332 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
+import {
+  AccessDeniedError,
+  InvalidClientError,
+  InvalidRequestError,
+  InvalidTargetError,
+  type OAuthError,
+  UnsupportedResponseTypeError,
+} from '../../errors/oauth.errors.js';
+import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
+import type { ClientRecord } from '../clients/client.interface.js';
+import { ClientRegistryService } from '../clients/client-registry.service.js';
+import { findRegisteredRedirectUri } from '../clients/redirect-uri.policy.js';
+import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { cookieName, type CookieSpec } from '../http/cookies.js';
+import { DuplicateParameterError, single } from '../http/request-params.js';
+import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import { CODE_CHALLENGE_S256 } from '../tokens/pkce.js';
+import { isThisResource } from '../tokens/resource-indicator.js';
+import { UpstreamClientService } from '../upstream/upstream-client.service.js';
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationRequest,
+  ConsentRequestRecord,
+  UpstreamStateRecord,
+} from './authorization-request.js';
+import { renderConsentPage } from './consent-page.js';
+import { errorPage, pageCsp } from './html.js';
+
+/** What the controller sends: a page, or a redirect (302 after GET, 303 after the consent POST; never 307). */
+export type FlowResponse =
+  | { kind: 'page'; status: number; html: string; csp: string; cookies?: CookieSpec[] }
+  | { kind: 'redirect'; status: 302 | 303; location: string; cookies?: CookieSpec[] };
+
+/** A problem found while validating: shown as a page, or sent to the already-validated redirect URI. */
+class AuthorizeProblem extends Error {
+  constructor(
+    readonly oauthError: OAuthError,
+    readonly redirect?: { uri: string; state?: string },
+  ) {
+    super(oauthError.description);
+  }
+}
+
+const FLOW_TTL_SECONDS = 600;
+const CODE_TTL_SECONDS = 60;
+
+/**
+ * The browser leg of proxy mode: `/oauth/authorize` (every parameter validated first; unknown client or
+ * unregistered redirect URI never redirect), the consent page (CSRF token + a per-request cookie),
+ * the upstream redirect (random single-use state bound to the browser by a cookie), and
+ * `/oauth/callback`, which mints this server's own single-use authorization code.
+ */
+@Injectable()
+export class AuthorizationFlowService {
+  private readonly logger = new Logger('OAuthMcp:Authorize');
+  private readonly config: ResolvedOAuthMcpConfig;
+  private readonly secure: boolean;
+
+  constructor(
+    configService: OAuthMcpConfigService,
+    private readonly clients: ClientRegistryService,
+    private readonly upstream: UpstreamClientService,
+    @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+  ) {
+    this.config = configService.config;
+    this.secure = this.config.serverUrl.startsWith('https:');
+  }
+
+  async authorize(query: unknown, cookies: Record<string, string>): Promise<FlowResponse> {
+    let request: AuthorizationRequest;
+    let client: ClientRecord;
+    try {
+      ({ request, client } = await this.validate(query));
+    } catch (err) {
+      if (!(err instanceof AuthorizeProblem)) throw err;
+      return err.redirect ? this.redirectWithError(err.redirect.uri, err.oauthError, err.redirect.state, 302) : this.errorPage(err.oauthError);
+    }
+    const prompt = single(query, 'prompt');
+    const rememberedUser = prompt === 'consent' ? undefined : await this.rememberedApproval(request, cookies);
+    if (rememberedUser) return this.toUpstream(request, 302, rememberedUser);
+    return this.consentPage(request, client);
+  }
+
+  async consent(form: unknown, cookies: Record<string, string>): Promise<FlowResponse> {
+    const requestId = single(form, 'request_id', 128);
+    const csrf = single(form, 'csrf_token', 128);
+    const decision = single(form, 'decision', 16);
+    const forbidden = this.errorPage(new AccessDeniedError('The consent form is invalid or was not sent from this browser'), 403);
+    if (!requestId || !csrf) return forbidden;
+    const key = `consent-req:${sha256(requestId)}`;
+    const record = await this.store.get<ConsentRequestRecord>(key);
+    const binding = cookies[this.consentCookieName(requestId)];
+    if (!record || !binding || !safeEqual(sha256(binding), record.bindingHash) || !safeEqual(sha256(csrf), record.csrfHash)) return forbidden;
+    if (!(await this.store.take(key))) return forbidden;
+    const clear = [{ name: this.consentCookieName(requestId), value: '', maxAgeSeconds: 0, sameSite: 'Strict' as const }];
+    const { request } = record;
+    if (!(await this.stillRegistered(request))) return this.errorPage(new InvalidClientError('The client or its redirect URI is no longer registered'));
+    if (decision === 'deny') {
+      return { ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The user denied the request'), request.state, 303), cookies: clear };
+    }
+    if (decision !== 'approve') return this.errorPage(new InvalidRequestError('decision must be approve or deny'));
+    const response = await this.toUpstream(request, 303);
+    return { ...response, cookies: [...clear, ...(response.cookies ?? [])] };
+  }
+
+  async callback(query: unknown, rawQuery: string, cookies: Record<string, string>): Promise<FlowResponse> {
+    let state: string | undefined;
+    let code: string | undefined;
+    let error: string | undefined;
+    try {
+      state = single(query, 'state', 512);
+      code = single(query, 'code', 4096);
+      error = single(query, 'error', 128);
+    } catch (err) {
+      return this.errorPage(err as OAuthError);
+    }
+    const invalidState = this.errorPage(new InvalidRequestError('The sign-in state is missing, expired, already used, or from another browser'));
+    if (!state) return invalidState;
+    const key = `upstream-state:${sha256(state)}`;
+    const record = await this.store.get<UpstreamStateRecord>(key);
+    const binding = cookies[this.stateCookieName(state)];
+    if (!record || !binding || !safeEqual(sha256(binding), record.bindingHash)) return invalidState;
+    if (!(await this.store.take(key))) return invalidState;
+    const clear: CookieSpec[] = [{ name: this.stateCookieName(state), value: '', maxAgeSeconds: 0, sameSite: 'Lax' }];
+    const { request } = record;
+    if (!(await this.stillRegistered(request))) return this.errorPage(new InvalidClientError('The client or its redirect URI is no longer registered'));
+    if (code !== undefined && error !== undefined) return this.errorPage(new InvalidRequestError('The identity provider answered with both a code and an error'));
+    if (error !== undefined || code === undefined) {
+      // Relayed as a fixed code and text: the upstream's own description never reaches the client.
+      return { ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The identity provider did not authorize the request'), request.state, 302), cookies: clear };
+    }
+    let result;
+    try {
+      result = await this.upstream.exchange(new URLSearchParams(rawQuery), {
+        state,
+        nonce: record.nonce,
+        codeVerifier: record.codeVerifier,
+      });
+    } catch (err) {
+      const timedOut = (err as Error).name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT';
+      this.logger.warn(`Upstream code exchange failed (${(err as Error).name}${(err as { code?: string }).code ? ` ${(err as { code?: string }).code}` : ''})`);
+      return { ...this.errorPage(new InvalidRequestError('The identity provider could not complete the sign-in'), timedOut ? 504 : 502), cookies: clear };
+    }
+    const userKey = sha256(`${this.config.upstream!.issuer}|${result.user.sub}`);
+    if (record.consentedUserKey && record.consentedUserKey !== userKey) {
+      const denied = new AccessDeniedError('A different user signed in than the one who approved this application');
+      return { ...this.redirectWithError(request.redirectUri, denied, request.state, 302), cookies: clear };
+    }
+    const fid = randomToken(16);
+    const sealed = new SecretBox(this.config.jwtSecret!, 'upstream-tokens').seal(result.tokens);
+    await this.store.set(`upstream-tokens:${fid}`, sealed, this.config.refreshTokenTtlSeconds);
+    const ourCode = randomToken(32);
+    const codeRecord: AuthorizationCodeRecord = { ...request, user: result.user, fid };
+    await this.store.set(`code:${sha256(ourCode)}`, codeRecord, CODE_TTL_SECONDS);
+    const remembered = await this.remember(request, userKey);
+    return {
+      kind: 'redirect',
+      status: 302,
+      location: withParams(request.redirectUri, { code: ourCode, state: request.state, iss: this.config.issuer }),
+      cookies: [...clear, ...remembered],
+    };
+  }
+
+  private async validate(query: unknown): Promise<{ request: AuthorizationRequest; client: ClientRecord }> {
+    const direct = (e: OAuthError) => new AuthorizeProblem(e);
+    const param = (name: string, max?: number) => {
+      try {
+        return single(query, name, max);
+      } catch (err) {
+        throw direct(err as OAuthError);
+      }
+    };
+    // Phase 1: errors are shown here, never redirected (unknown client, unregistered redirect URI).
+    const clientId = param('client_id', 2048);
+    if (!clientId) throw direct(new InvalidRequestError('client_id is required'));
+    const client = await this.clients.find(clientId);
+    if (!client) throw direct(new InvalidClientError('Unknown client'));
+    let redirectUri = param('redirect_uri', 2048);
+    const redirectUriProvided = redirectUri !== undefined;
+    if (redirectUri === undefined) {
+      if (client.redirect_uris.length !== 1) throw direct(new InvalidRequestError('redirect_uri is required when the client has several'));
+      redirectUri = client.redirect_uris[0];
+    }
+    const registered = findRegisteredRedirectUri(redirectUri, client.redirect_uris);
+    if (!registered) throw direct(new InvalidRequestError('redirect_uri is not registered for this client'));
+
+    // Phase 2: the redirect URI is trusted now; errors go back to it with state and iss.
+    let state: string | undefined;
+    try {
+      state = single(query, 'state', 1024);
+    } catch {
+      throw new AuthorizeProblem(new InvalidRequestError('state must be given once and at most 1024 characters'), { uri: redirectUri });
+    }
+    const fail = (e: OAuthError) => new AuthorizeProblem(e, { uri: redirectUri, state });
+    const p = (name: string, max?: number) => {
+      try {
+        return single(query, name, max);
+      } catch (err) {
+        throw fail(err instanceof DuplicateParameterError ? err : new InvalidRequestError(`The ${name} parameter is too long`));
+      }
+    };
+    const responseType = p('response_type', 64);
+    if (responseType === undefined) throw fail(new InvalidRequestError('response_type is required'));
+    if (responseType !== 'code') throw fail(new UnsupportedResponseTypeError());
+    const codeChallenge = p('code_challenge', 128);
+    if (codeChallenge === undefined) throw fail(new InvalidRequestError('code_challenge is required (PKCE with S256)'));
+    if (!CODE_CHALLENGE_S256.test(codeChallenge)) throw fail(new InvalidRequestError('code_challenge is not a valid S256 challenge'));
+    if (p('code_challenge_method', 16) !== 'S256') throw fail(new InvalidRequestError('code_challenge_method must be S256'));
+    const resource = p('resource', 2048);
+    if (resource !== undefined && !isThisResource(this.config, resource)) throw fail(new InvalidTargetError());
+    const scopes = this.grantableScopes(p('scope', 4096));
+    return {
+      client,
+      request: {
+        clientId,
+        redirectUri,
+        registeredRedirectUri: registered,
+        redirectUriProvided,
+        codeChallenge,
+        state,
+        scopes,
+        resource: this.config.resource,
+      },
+    };
+  }
+
+  /** Unknown scopes (mcp-remote sends `openid email profile`) are dropped; none left means all supported. */
+  private grantableScopes(scope: string | undefined): string[] {
+    const supported = this.config.scopes;
+    const requested = [...new Set((scope ?? '').split(' ').filter((s) => supported.includes(s)))];
+    return requested.length > 0 ? requested : [...supported];
+  }
+
+  private async stillRegistered(request: AuthorizationRequest): Promise<boolean> {
+    const client = await this.clients.find(request.clientId);
+    return client !== undefined && findRegisteredRedirectUri(request.redirectUri, client.redirect_uris) !== undefined;
+  }
+
+  private async rememberedApproval(request: AuthorizationRequest, cookies: Record<string, string>): Promise<string | undefined> {
+    if (this.config.consentRememberDays === 0) return undefined;
+    const sid = cookies[cookieName('mcp_session', this.secure)];
+    if (!sid || sid.length > 128) return undefined;
+    const session = await this.store.get<{ userKey: string }>(`session:${sha256(sid)}`);
+    if (!session) return undefined;
+    const approval = await this.store.get<{ scopes: string[]; redirectUri: string }>(`consent:${session.userKey}:${sha256(request.clientId)}`);
+    if (!approval || approval.redirectUri !== request.registeredRedirectUri) return undefined;
+    return request.scopes.every((s) => approval.scopes.includes(s)) ? session.userKey : undefined;
+  }
+
+  private async remember(request: AuthorizationRequest, userKey: string): Promise<CookieSpec[]> {
+    const days = this.config.consentRememberDays;
+    if (days === 0) return [];
+    const ttl = days * 86_400;
+    await this.store.set(`consent:${userKey}:${sha256(request.clientId)}`, { scopes: request.scopes, redirectUri: request.registeredRedirectUri }, ttl);
+    const sid = randomToken(32);
+    await this.store.set(`session:${sha256(sid)}`, { userKey }, ttl);
+    return [{ name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' }];
+  }
+
+  private async consentPage(request: AuthorizationRequest, client: ClientRecord): Promise<FlowResponse> {
+    const requestId = randomToken(16);
+    const csrfToken = randomToken(32);
+    const binding = randomToken(32);
+    const record: ConsentRequestRecord = { request, csrfHash: sha256(csrfToken), bindingHash: sha256(binding) };
+    await this.store.set(`consent-req:${sha256(requestId)}`, record, FLOW_TTL_SECONDS);
+    const html = renderConsentPage({
+      clientName: client.client_name,
+      clientId: client.client_id,
+      redirectUri: request.redirectUri,
+      scopes: request.scopes,
+      resource: request.resource,
+      requestId,
+      csrfToken,
+      source: client.source,
+    });
+    const redirect = new URL(request.redirectUri);
+    const redirectSource = redirect.protocol === 'https:' || redirect.protocol === 'http:' ? redirect.origin : redirect.protocol;
+    return {
+      kind: 'page',
+      status: 200,
+      html,
+      csp: pageCsp([await this.upstream.origin(), redirectSource]),
+      cookies: [{ name: this.consentCookieName(requestId), value: binding, maxAgeSeconds: FLOW_TTL_SECONDS, sameSite: 'Strict' }],
+    };
+  }
+
+  private async toUpstream(request: AuthorizationRequest, status: 302 | 303, consentedUserKey?: string): Promise<FlowResponse> {
+    const checks = { state: randomToken(32), nonce: randomToken(32), codeVerifier: randomToken(48) };
+    const binding = randomToken(32);
+    const record: UpstreamStateRecord = { request, nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash: sha256(binding), consentedUserKey };
+    await this.store.set(`upstream-state:${sha256(checks.state)}`, record, FLOW_TTL_SECONDS);
+    const url = await this.upstream.authorizationUrl(checks);
+    return {
+      kind: 'redirect',
+      status,
+      location: url.href,
+      cookies: [{ name: this.stateCookieName(checks.state), value: binding, maxAgeSeconds: FLOW_TTL_SECONDS, sameSite: 'Lax' }],
+    };
+  }
+
+  /** One cookie per flow (named after a hash prefix), so parallel sign-ins do not overwrite each other. */
+  private consentCookieName(requestId: string): string {
+    return cookieName(`mcp_consent_${sha256(requestId).slice(0, 12)}`, this.secure);
+  }
+
+  private stateCookieName(state: string): string {
+    return cookieName(`mcp_state_${sha256(state).slice(0, 12)}`, this.secure);
+  }
+
+  private redirectWithError(uri: string, err: OAuthError, state: string | undefined, status: 302 | 303): FlowResponse {
+    return {
+      kind: 'redirect',
+      status,
+      location: withParams(uri, { error: err.error, error_description: err.description, state, iss: this.config.issuer }),
+    };
+  }
+
+  private errorPage(err: OAuthError, status = 400): FlowResponse {
+    return { kind: 'page', status, html: errorPage(err.error, err.description), csp: pageCsp() };
+  }
+}
+
+/** Adds parameters to a redirect URI (keeping its own query), each exactly once. */
+function withParams(uri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(uri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.href;
+}

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import * as oidc from 'openid-client';
+import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import type { ResolvedUpstream } from '../../config/resolved-config.interface.js';
+import type { GrantedUser } from '../tokens/grant.interface.js';
+
+/** What the upstream leg needs to remember between the redirect and the callback. */
+export interface UpstreamChecks {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** Upstream tokens, kept server-side only (sealed in the store). */
+export interface UpstreamTokens {
+  access_token: string;
+  refresh_token?: string;
+  /** Epoch seconds. */
+  expires_at?: number;
+}
+
+const TIMEOUT_SECONDS = 5;
+
+/**
+ * The upstream IdP, through openid-client: discovery (its `issuer` must equal the configured one),
+ * its own PKCE (S256), `state` and `nonce`, a confidential client, and a verified ID token.
+ */
+@Injectable()
+export class UpstreamClientService {
+  private configuration?: Promise<oidc.Configuration>;
+
+  constructor(private readonly configService: OAuthMcpConfigService) {}
+
+  private get upstream(): ResolvedUpstream {
+    return this.configService.config.upstream!;
+  }
+
+  /** Discovery once; a failure is retried on the next call. */
+  private discover(): Promise<oidc.Configuration> {
+    this.configuration ??= (async () => {
+      const u = this.upstream;
+      const insecure = u.allowInsecureHttp && new URL(u.issuer).protocol === 'http:';
+      const config = await oidc.discovery(new URL(u.issuer), u.clientId, u.clientSecret, undefined, {
+        execute: insecure ? [oidc.allowInsecureRequests] : [],
+        timeout: TIMEOUT_SECONDS,
+      });
+      config.timeout = TIMEOUT_SECONDS;
+      return config;
+    })().catch((err: unknown) => {
+      this.configuration = undefined;
+      throw err;
+    });
+    return this.configuration;
+  }
+
+  /** The upstream origin, for the consent page's form-action. */
+  async origin(): Promise<string> {
+    const config = await this.discover();
+    return new URL(config.serverMetadata().authorization_endpoint!).origin;
+  }
+
+  async authorizationUrl(checks: UpstreamChecks): Promise<URL> {
+    const config = await this.discover();
+    const metadata = config.serverMetadata();
+    const scopes =
+      this.upstream.scopes ??
+      ['openid', 'email', 'profile', ...(metadata.scopes_supported?.includes('offline_access') ? ['offline_access'] : [])];
+    return oidc.buildAuthorizationUrl(config, {
+      redirect_uri: this.configService.config.callbackUrl,
+      scope: scopes.join(' '),
+      state: checks.state,
+      nonce: checks.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(checks.codeVerifier),
+      code_challenge_method: 'S256',
+      ...(this.upstream.provider === 'google' ? { access_type: 'offline' } : {}),
+    });
+  }
+
+  /** Exchanges the upstream code (the callback URL is rebuilt from configuration, never from Host). */
+  async exchange(query: URLSearchParams, checks: UpstreamChecks): Promise<{ user: GrantedUser; tokens: UpstreamTokens }> {
+    const config = await this.discover();
+    const currentUrl = new URL(this.configService.config.callbackUrl);
+    currentUrl.search = query.toString();
+    const response = await oidc.authorizationCodeGrant(config, currentUrl, {
+      pkceCodeVerifier: checks.codeVerifier,
+      expectedState: checks.state,
+      expectedNonce: checks.nonce,
+      idTokenExpected: true,
+    });
+    const claims = response.claims()!;
+    return {
+      user: toGrantedUser(claims as Record<string, unknown>),
+      tokens: {
+        access_token: response.access_token,
+        refresh_token: response.refresh_token,
+        expires_at: response.expires_in ? Math.floor(Date.now() / 1000) + response.expires_in : undefined,
+      },
+    };
+  }
+
+  async refresh(refreshToken: string): Promise<UpstreamTokens> {
+    const config = await this.discover();
+    const response = await oidc.refreshTokenGrant(config, refreshToken);
+    return {
+      access_token: response.access_token,
+      refresh_token: response.refresh_token ?? refreshToken,
+      expires_at: response.expires_in ? Math.floor(Date.now() / 1000) + response.expires_in : undefined,
+    };
+  }
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= 512 ? value : undefined;
+}
+
+/** Maps verified ID-token claims to the user a grant is made for. */
+export function toGrantedUser(claims: Record<string, unknown>): GrantedUser {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 100) : []);
+  const sub = claims.sub as string;
+  const email = str(claims.email);
+  return {
+    sub,
+    username: str(claims.preferred_username) ?? email ?? sub,
+    email,
+    name: str(claims.name),
+    groups: [...list(claims.groups), ...list(claims.roles)],
+  };
+}
