@@ -16,12 +16,19 @@ export interface DevIdpOptions {
   hostname?: string;
   /** Access token lifetime, seconds. @default 3600 */
   accessTokenTtlSeconds?: number;
+  /**
+   * Pre-register a confidential client for an MCP server in proxy mode, redirecting to this URI
+   * (`${MCP_URL}/oauth/callback`); its id and a random secret are returned as `proxyClient`.
+   */
+  proxyCallbackUrl?: string;
 }
 
 /** A running development IdP. */
 export interface DevIdp {
   issuer: string;
   jwksUri: string;
+  /** The confidential client registered for a proxy-mode MCP server, when asked for. */
+  proxyClient?: { clientId: string; clientSecret: string };
   close(): Promise<void>;
 }
 
@@ -39,7 +46,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   });
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://${options.hostname ?? 'localhost'}:${port}`;
-  const provider = new Provider(issuer, devIdpConfiguration(options));
+  const proxyClient = options.proxyCallbackUrl ? { clientId: 'nestjs-oauth-mcp-proxy', clientSecret: randomBytes(32).toString('base64url') } : undefined;
+  const provider = new Provider(issuer, devIdpConfiguration(options, proxyClient));
   const callback = provider.callback();
   server.on('request', (req, res) => {
     routeInteraction(provider, req, res).then(
@@ -55,6 +63,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   return {
     issuer,
     jwksUri: `${issuer}/jwks`,
+    proxyClient,
     close: () => closeServer(server),
   };
 }
@@ -64,12 +73,25 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function devIdpConfiguration(options: DevIdpOptions): Configuration {
+function devIdpConfiguration(options: DevIdpOptions, proxyClient?: { clientId: string; clientSecret: string }): Configuration {
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   return {
     jwks: { keys: [{ ...ec, kid: 'dev-es256', alg: 'ES256', use: 'sig' }, { ...rsa, kid: 'dev-rs256', alg: 'RS256', use: 'sig' }] as never },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
+    clients: proxyClient
+      ? [
+          {
+            client_id: proxyClient.clientId,
+            client_secret: proxyClient.clientSecret,
+            client_name: 'nestjs-oauth-mcp (proxy mode)',
+            redirect_uris: [options.proxyCallbackUrl!],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'client_secret_post',
+          },
+        ]
+      : [],
     // The MCP scopes are listed too: clients put them in their registration metadata.
     scopes: ['openid', 'offline_access', 'profile', 'email', ...options.scopes],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },

@@ -24,15 +24,32 @@ class CookieJar {
 export interface HeadlessLoginOptions {
   /** The user name typed into the dev IdP's login form. @default 'alice' */
   username?: string;
+  /** The answer given on a consent page (proxy mode). @default 'approve' */
+  decision?: 'approve' | 'deny';
   /** Redirects to follow before giving up. @default 20 */
   maxHops?: number;
 }
 
-const LOGIN_FORM = /<form method="post" action="([^"]+)">/;
+const FORM = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/;
+const HIDDEN = /<input type="hidden" name="([^"]+)" value="([^"]*)">/g;
+
+const unescapeHtml = (s: string): string =>
+  s.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[e]!);
+
+/** The form a person would submit: hidden fields, the user name for a login form, the decision for a consent form. */
+function fillForm(html: string, options: HeadlessLoginOptions): { action: string; body: string } | undefined {
+  const form = FORM.exec(html);
+  if (!form) return undefined;
+  const fields = new URLSearchParams();
+  for (const [, name, value] of form[2].matchAll(HIDDEN)) fields.set(name, unescapeHtml(value));
+  if (/name="login"/.test(form[2])) fields.set('login', options.username ?? 'alice');
+  if (/name="decision"/.test(form[2])) fields.set('decision', options.decision ?? 'approve');
+  return { action: unescapeHtml(form[1]), body: fields.toString() };
+}
 
 /**
- * Plays the browser for an authorization URL: follows redirects with cookies, fills the dev IdP's
- * login form, and stops at the first redirect to `redirectUri` (same origin and path), which it
+ * Plays the browser for an authorization URL: follows redirects with cookies, answers this module's
+ * consent page and fills the dev IdP's login form, and stops at the first redirect to `redirectUri` (same origin and path), which it
  * returns with its `code`, `state` and `iss`. For tests and `npm run demo`; the dev IdP only.
  */
 export async function headlessLogin(authorizationUrl: string, redirectUri: string, options: HeadlessLoginOptions = {}): Promise<URL> {
@@ -59,11 +76,10 @@ export async function headlessLogin(authorizationUrl: string, redirectUri: strin
       url = new URL(location, url).href;
       continue;
     }
-    const html = await res.text();
-    const action = res.status === 200 ? LOGIN_FORM.exec(html)?.[1] : undefined;
-    if (!action) throw new Error(`headless login stopped at ${here.origin}${here.pathname}: HTTP ${res.status}`);
-    url = new URL(action, url).href;
-    form = new URLSearchParams({ login: options.username ?? 'alice' }).toString();
+    const filled = res.status === 200 ? fillForm(await res.text(), options) : undefined;
+    if (!filled) throw new Error(`headless login stopped at ${here.origin}${here.pathname}: HTTP ${res.status}`);
+    url = new URL(filled.action, url).href;
+    form = filled.body;
   }
   throw new Error('headless login: too many redirects');
 }

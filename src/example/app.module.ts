@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
@@ -10,18 +11,24 @@ import { DEFAULT_SCOPES, DEV_IDP, DevIdpModule } from './dev-idp.module.js';
 import { HealthController } from './health.controller.js';
 import { McpController } from './mcp.controller.js';
 
-/** Module options for the embedded default: native mode against the dev IdP's JWT access tokens. */
+/**
+ * Module options for the embedded default. Proxy mode: this server is the authorization server in
+ * front of the dev IdP (a per-process random JWT_SECRET unless one is set). Native mode
+ * (`OAUTH_MODE=native`): the dev IdP's own JWT access tokens are accepted.
+ */
 function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpModuleOptions {
   const resource = `${base.serverUrl.replace(/\/$/, '')}/mcp`;
-  return {
-    ...base,
-    provider: 'oidc',
-    issuer: devIdp.issuer,
-    audience: resource,
-    scopes: base.scopes ?? DEFAULT_SCOPES,
-    requireAccessTokenType: true,
-    resourceName: base.resourceName ?? 'nestjs-oauth-mcp example',
-  };
+  const common = { ...base, provider: 'oidc' as const, issuer: devIdp.issuer, scopes: base.scopes ?? DEFAULT_SCOPES, resourceName: base.resourceName ?? 'nestjs-oauth-mcp example' };
+  if (devIdp.proxyClient) {
+    return {
+      ...common,
+      mode: 'proxy',
+      clientId: devIdp.proxyClient.clientId,
+      clientSecret: devIdp.proxyClient.clientSecret,
+      jwtSecret: base.jwtSecret ?? randomBytes(32).toString('base64'),
+    };
+  }
+  return { ...common, mode: 'native', audience: resource, requireAccessTokenType: true };
 }
 
 /**

@@ -24,8 +24,16 @@ export async function runDemo(mcpUrl: string, username: string, log: (line: stri
   await client.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider }));
   log('4. Connected; calling whoami');
   const result = await client.callTool({ name: 'whoami', arguments: {} });
-  await client.close();
   const text = (result.content as { type: string; text: string }[])[0].text;
   log(`whoami → ${text}`);
+  const claims = JSON.parse(Buffer.from(provider.tokens()!.access_token.split('.')[1], 'base64url').toString('utf8')) as { iss: string; aud: string };
+  log(`   access token: iss=${claims.iss} aud=${claims.aud}`);
+  const before = provider.tokens()!.refresh_token;
+  if (before) {
+    await auth(provider, { serverUrl });
+    log(`5. Refreshed: ${provider.tokens()!.refresh_token !== before ? 'new refresh token (rotated)' : 'same refresh token'}`);
+    await client.callTool({ name: 'whoami', arguments: {} });
+  }
+  await client.close();
   return text;
 }

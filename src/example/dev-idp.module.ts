@@ -6,6 +6,11 @@ import { startDevIdp, type DevIdp } from '../dev-idp/dev-idp.js';
 export const DEV_IDP = 'EXAMPLE:DEV_IDP';
 export const DEFAULT_SCOPES = ['mcp:read', 'mcp:write', 'mcp:admin'];
 
+/** The embedded default runs proxy mode; `OAUTH_MODE=native` keeps the dev IdP as a plain native-mode issuer. */
+export function embeddedMode(config: ConfigService): 'proxy' | 'native' {
+  return config.get<string>('OAUTH_MODE') === 'native' ? 'native' : 'proxy';
+}
+
 /** The embedded default: no `OAUTH_PROVIDER` and not production. Production without a provider refuses to start. */
 export function wantsDevIdp(config: ConfigService): boolean {
   return !config.get<string>('OAUTH_PROVIDER') && config.get<string>('NODE_ENV') !== 'production';
@@ -30,10 +35,12 @@ class DevIdpLifecycle implements OnApplicationShutdown {
         if (!wantsDevIdp(config)) return null;
         const options = oauthMcpOptionsFromEnv(config);
         const port = config.get<string>('DEV_IDP_PORT');
+        const base = options.serverUrl.replace(/\/$/, '');
         const devIdp = await startDevIdp({
-          resource: `${options.serverUrl.replace(/\/$/, '')}/mcp`,
+          resource: `${base}/mcp`,
           scopes: options.scopes ?? DEFAULT_SCOPES,
           port: port === undefined ? undefined : Number(port),
+          proxyCallbackUrl: embeddedMode(config) === 'proxy' ? `${base}/oauth/callback` : undefined,
         });
         new Logger('DevIdP').warn(`Embedded development IdP at ${devIdp.issuer} (any user name signs in). DEVELOPMENT ONLY: set OAUTH_PROVIDER for real use.`);
         return devIdp;
