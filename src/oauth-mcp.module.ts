@@ -17,6 +17,7 @@ import { TokenIssuerService } from './authorization-server/tokens/token-issuer.s
 import { ClientRegistryService } from './authorization-server/clients/client-registry.service.js';
 import { ClientAuthenticator } from './authorization-server/token/client-authenticator.js';
 import { UpstreamClientService } from './authorization-server/upstream/upstream-client.service.js';
+import { UpstreamTokenService } from './authorization-server/upstream/upstream-token.service.js';
 import { AuthorizationFlowService } from './authorization-server/authorize/authorization-flow.service.js';
 import { TokenEndpointService } from './authorization-server/token/token-endpoint.service.js';
 import { AuthorizationServerMetadataController } from './authorization-server/authorization-server-metadata.controller.js';
@@ -58,6 +59,7 @@ const derivedProviders: Provider[] = [
   ClientRegistryService,
   ClientAuthenticator,
   UpstreamClientService,
+  UpstreamTokenService,
   AuthorizationFlowService,
   TokenEndpointService,
   TokenVerifier,
@@ -74,7 +76,7 @@ const derivedProviders: Provider[] = [
 @Module({
   controllers: [ProtectedResourceController, AuthorizationServerMetadataController, OAuthController],
   providers: derivedProviders,
-  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard],
+  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService],
 })
 export class OAuthMcpModule extends OAuthMcpConfigurableModule {
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

@@ -1,4 +1,4 @@
-import type { OAuthMcpModuleOptions, OAuthMode, OAuthProviderName } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthMcpModuleOptions, OAuthMode, OAuthProviderName, StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
 
 /** A plain env record (`process.env`) or anything with `get(key)`, such as `@nestjs/config`'s ConfigService. */
 export type EnvSource = Readonly<Record<string, string | undefined>> | { get(key: string): unknown };
@@ -16,6 +16,16 @@ function reader(env: EnvSource): (key: string) => string | undefined {
 
 function list(value: string | undefined, separator: string | RegExp): string[] | undefined {
   return value === undefined ? undefined : value.split(separator).map((v) => v.trim());
+}
+
+/** Invalid JSON is passed on as the raw string, for the schema to refuse with the variable's name. */
+function json(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }
 
 function int(value: string | undefined): number | undefined {
@@ -54,5 +64,14 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     requireAccessTokenType: read('OAUTH_REQUIRE_AT_JWT') === 'true' ? true : undefined,
     resourceName: read('OAUTH_RESOURCE_NAME'),
     cache: { maxEntries: int(read('OAUTH_CACHE_MAX_ENTRIES')), maxTtlSeconds: int(read('OAUTH_CACHE_TTL_SECONDS')) },
+    upstreamScopes: list(read('OAUTH_UPSTREAM_SCOPES'), /\s+/)?.filter(Boolean),
+    signingKeys: read('OAUTH_SIGNING_JWKS'),
+    signingAlgorithm: read('OAUTH_SIGNING_ALG') as OAuthMcpModuleOptions['signingAlgorithm'],
+    accessTokenTtlSeconds: int(read('OAUTH_ACCESS_TOKEN_TTL_SECONDS')),
+    refreshTokenTtlSeconds: int(read('OAUTH_REFRESH_TOKEN_TTL_SECONDS')),
+    staticClients: json(read('OAUTH_STATIC_CLIENTS')) as StaticClientOptions[] | undefined,
+    allowedRedirectSchemes: list(read('OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES'), ','),
+    clientIdMetadataDocuments: read('OAUTH_CIMD') === undefined ? undefined : read('OAUTH_CIMD') !== 'false',
+    consentRememberDays: int(read('OAUTH_CONSENT_REMEMBER_DAYS')),
   };
 }

@@ -101,7 +101,8 @@ function devIdpConfiguration(options: DevIdpOptions, proxyClient?: { clientId: s
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => options.resource,
+        // The proxy client's upstream token is for the IdP itself (userinfo), not for the MCP resource.
+        defaultResource: (_ctx, client) => (client?.clientId === proxyClient?.clientId ? undefined : options.resource),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
           if (indicator !== options.resource) throw new errors.InvalidTarget();

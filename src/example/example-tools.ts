@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { McpAuthInfo } from '../interfaces/oauth-mcp-user.interface.js';
+import type { UpstreamTokenService } from '../authorization-server/upstream/upstream-token.service.js';
 
 /** Scope the `admin_ping` tool needs; the guard answers 403 `insufficient_scope` without it. */
 export const ADMIN_SCOPE = 'mcp:admin';
@@ -8,10 +9,10 @@ export const ADMIN_SCOPE = 'mcp:admin';
 const text = (value: unknown) => ({ content: [{ type: 'text' as const, text: typeof value === 'string' ? value : JSON.stringify(value) }] });
 
 /**
- * The example MCP server: `whoami`, `echo`, `admin_ping`. Tool handlers read the caller from
+ * The example MCP server: `whoami`, `echo`, `admin_ping`, and `idp_profile` (proxy mode, on-behalf-of). Tool handlers read the caller from
  * `extra.authInfo`, which the SDK fills from `req.auth` set by `McpAuthGuard`.
  */
-export function createExampleMcpServer(): McpServer {
+export function createExampleMcpServer(upstreamTokens: UpstreamTokenService): McpServer {
   const server = new McpServer({ name: 'nestjs-oauth-mcp-example', version: '0.1.0' });
 
   server.registerTool('whoami', { description: 'Who the server thinks you are, from your access token.' }, (extra) => {
@@ -30,6 +31,19 @@ export function createExampleMcpServer(): McpServer {
     if (!extra.authInfo?.scopes.includes(ADMIN_SCOPE)) return { ...text(`${ADMIN_SCOPE} scope required`), isError: true };
     return text('pong');
   });
+
+  server.registerTool(
+    'idp_profile',
+    { description: 'Proxy mode: your profile at the identity provider, fetched on your behalf with the upstream token (which never leaves the server).' },
+    async (extra) => {
+      try {
+        const profile = await upstreamTokens.userInfo(extra.authInfo as McpAuthInfo | undefined);
+        return text({ sub: profile.sub, email: profile.email ?? null, name: profile.name ?? null });
+      } catch (err) {
+        return { ...text((err as Error).message), isError: true };
+      }
+    },
+  );
 
   return server;
 }

@@ -3,6 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Request, Response } from 'express';
 import { RequireToolScopes } from '../decorators/require-scopes.decorator.js';
 import { McpAuthGuard } from '../guards/mcp-auth.guard.js';
+import { UpstreamTokenService } from '../authorization-server/upstream/upstream-token.service.js';
 import { ADMIN_SCOPE, createExampleMcpServer } from './example-tools.js';
 
 /**
@@ -14,6 +15,8 @@ import { ADMIN_SCOPE, createExampleMcpServer } from './example-tools.js';
 @RequireToolScopes({ admin_ping: [ADMIN_SCOPE] })
 @Controller('mcp')
 export class McpController {
+  constructor(private readonly upstreamTokens: UpstreamTokenService) {}
+
   @All()
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
     if (req.method !== 'POST') {
@@ -21,7 +24,7 @@ export class McpController {
       res.status(HttpStatus.METHOD_NOT_ALLOWED).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null });
       return;
     }
-    const server = createExampleMcpServer();
+    const server = createExampleMcpServer(this.upstreamTokens);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();

@@ -139,6 +139,19 @@ describe('proxy mode: the embedded default (this server is the AS in front of th
     expect((await fetch(serverUrl, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
   });
 
+  it('on-behalf-of: a tool calls the IdP with the upstream token; the client only ever sees our token', async () => {
+    const provider = await signIn(serverUrl, undefined, 'gina');
+    const client = new ClientV1({ name: 'e2e', version: '0' });
+    await client.connect(new TransportV1(serverUrl, { authProvider: provider }));
+    const result = (await client.callTool({ name: 'idp_profile', arguments: {} })) as TextResult & { isError?: boolean };
+    await client.close();
+    expect(result.isError).toBeFalsy();
+    expect(JSON.parse(result.content[0].text)).toEqual({ sub: 'gina', email: 'gina@dev.localhost', name: 'gina' });
+    // The token response carries our tokens only: no upstream access, refresh or ID token.
+    expect(provider.tokens()).not.toHaveProperty('id_token');
+    expect(decodeJwt(provider.tokens()!.access_token).iss).toBe(base);
+  });
+
   it('SDK v2 (@modelcontextprotocol/client: issuer echo and iss checks) completes the proxy flow', async () => {
     const provider = new MemoryOAuthClientProvider('http://127.0.0.1:53684/callback', 'e2e-v2');
     expect(await authV2(provider as never, { serverUrl })).toBe('REDIRECT');

@@ -53,6 +53,12 @@ export class UpstreamClientService {
     return this.configuration;
   }
 
+  /** The IdP's userinfo for an upstream access token; the `sub` must be the expected user. */
+  async userInfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
+    const config = await this.discover();
+    return (await oidc.fetchUserInfo(config, accessToken, expectedSubject)) as Record<string, unknown>;
+  }
+
   /** The upstream origin, for the consent page's form-action. */
   async origin(): Promise<string> {
     const config = await this.discover();

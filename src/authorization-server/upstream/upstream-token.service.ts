@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import { TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
+import type { McpAuthInfo } from '../../interfaces/oauth-mcp-user.interface.js';
+import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import { UpstreamClientService, type UpstreamTokens } from './upstream-client.service.js';
+
+/** Refresh this long before the upstream access token expires. */
+const EXPIRY_MARGIN_SECONDS = 30;
+
+/**
+ * Proxy mode: the signed-in user's upstream (IdP) access token, for tool handlers that call upstream
+ * APIs on the user's behalf. The tokens never leave the server: they are sealed in the store per grant
+ * and refreshed here when expired. Never hand the result to the MCP client.
+ * @publicApi
+ * @example
+ * server.registerTool('calendar', {}, async (extra) => {
+ *   const token = await upstreamTokens.getAccessToken(extra.authInfo);
+ *   return fetch('https://api.example.com/calendar', { headers: { authorization: `Bearer ${token}` } });
+ * });
+ */
+@Injectable()
+export class UpstreamTokenService {
+  private readonly logger = new Logger('OAuthMcp:Upstream');
+  private box?: SecretBox;
+
+  constructor(
+    private readonly configService: OAuthMcpConfigService,
+    private readonly upstream: UpstreamClientService,
+    @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+  ) {}
+
+  /** The upstream access token of the grant behind `authInfo` (from `extra.authInfo` or `req.auth`). */
+  async getAccessToken(authInfo: McpAuthInfo | undefined): Promise<string> {
+    const fid = authInfo?.extra?.user?.claims?.fid;
+    if (this.configService.config.mode !== 'proxy' || typeof fid !== 'string') {
+      throw new Error('No upstream token: only proxy-mode requests authenticated by this server have one');
+    }
+    const key = `upstream-tokens:${fid}`;
+    const sealed = await this.store.get<string>(key);
+    const tokens = sealed ? this.secretBox().open<UpstreamTokens>(sealed) : undefined;
+    if (!tokens) throw new Error('No upstream token is stored for this grant');
+    if (tokens.expires_at === undefined || tokens.expires_at - EXPIRY_MARGIN_SECONDS > Date.now() / 1000) return tokens.access_token;
+    if (!tokens.refresh_token) throw new TemporarilyUnavailableError('The upstream token expired and cannot be refreshed; sign in again');
+    try {
+      const fresh = await this.upstream.refresh(tokens.refresh_token);
+      await this.store.set(key, this.secretBox().seal(fresh), this.configService.config.refreshTokenTtlSeconds);
+      return fresh.access_token;
+    } catch (err) {
+      this.logger.warn(`Upstream token refresh failed (${(err as Error).name})`);
+      throw new TemporarilyUnavailableError('The upstream token could not be refreshed');
+    }
+  }
+
+  /** On-behalf-of example: the IdP's userinfo for the user behind `authInfo`, fetched with the upstream token. */
+  async userInfo(authInfo: McpAuthInfo | undefined): Promise<Record<string, unknown>> {
+    const token = await this.getAccessToken(authInfo);
+    return this.upstream.userInfo(token, authInfo!.extra!.user.sub);
+  }
+
+  private secretBox(): SecretBox {
+    this.box ??= new SecretBox(this.configService.config.jwtSecret!, 'upstream-tokens');
+    return this.box;
+  }
+}
