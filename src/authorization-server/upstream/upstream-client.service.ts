@@ -93,9 +93,17 @@ export class UpstreamClientService {
       expectedNonce: checks.nonce,
       idTokenExpected: true,
     });
-    const claims = response.claims()!;
+    let claims = response.claims() as unknown as Record<string, unknown>;
+    // Conforming IdPs put scope-requested claims (email, profile) in userinfo rather than the ID token.
+    if (claims.email === undefined && config.serverMetadata().userinfo_endpoint) {
+      try {
+        claims = { ...(await oidc.fetchUserInfo(config, response.access_token, claims.sub as string)), ...claims };
+      } catch {
+        // The verified ID token alone identifies the user.
+      }
+    }
     return {
-      user: toGrantedUser(claims as Record<string, unknown>),
+      user: toGrantedUser(claims),
       tokens: {
         access_token: response.access_token,
         refresh_token: response.refresh_token,
