@@ -56,6 +56,11 @@ export class MemoryStore implements OAuthMcpStore {
 
   async ping(): Promise<void> {}
 
+  /** Keys currently held (expired ones included until touched); for tests and diagnostics. */
+  keys(): string[] {
+    return [...this.slots.keys()];
+  }
+
   private read<T>(key: string): T | undefined {
     const slot = this.slots.get(key);
     if (!slot) return undefined;

@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Controller, Module, Post, UseGuards } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { MemoryStore } from '../../src/authorization-server/store/memory.store.js';
+import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleOptions } from '../../src/index.js';
+import { freePort } from './free-port.js';
+
+/**
+ * A proxy-mode server for tests: the module (not the example app) in front of a real oidc-provider
+ * upstream on loopback, with an inspectable MemoryStore and a minimal guarded `/mcp`. Every helper
+ * speaks plain HTTP with `redirect: 'manual'`, so tests see each status, header and cookie.
+ */
+export interface ProxyFixture {
+  app: INestApplication;
+  idp: DevIdp;
+  store: MemoryStore;
+  /** This server's origin = its issuer, e.g. http://localhost:40123 */
+  base: string;
+  resource: string;
+  close(): Promise<void>;
+}
+
+export const FIXTURE_SECRET = 'Tq9mZp2XwR4tYb8NcL1sDf6GhJ3aUe7k';
+
+@UseGuards(McpAuthGuard)
+@Controller('mcp')
+class FixtureMcpController {
+  @Post()
+  call(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions> = {}): Promise<ProxyFixture> {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const idp = await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` });
+  const store = new MemoryStore();
+  const options: OAuthMcpModuleOptions = {
+    mode: 'proxy',
+    provider: 'oidc',
+    issuer: idp.issuer,
+    clientId: idp.proxyClient!.clientId,
+    clientSecret: idp.proxyClient!.clientSecret,
+    jwtSecret: FIXTURE_SECRET,
+    serverUrl: base,
+    scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
+    store,
+    staticClients: [
+      { client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb', redirect_uris: ['https://app.example.com/callback'], client_name: 'Web App' },
+      { client_id: 'native-app', redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback'], client_name: 'Native App' },
+    ],
+    ...overrides,
+  };
+  @Module({ imports: [OAuthMcpModule.forRoot(options)], controllers: [FixtureMcpController] })
+  class FixtureModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [FixtureModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(port, '127.0.0.1');
+  return {
+    app,
+    idp,
+    store,
+    base,
+    resource: `${base}/mcp`,
+    close: async () => {
+      await app.close();
+      await idp.close();
+    },
+  };
+}
+
+/** A PKCE pair (RFC 7636 S256). */
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** Registers a public client by DCR and returns its client_id. */
+export async function registerClient(f: ProxyFixture, redirectUris: string[], extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await fetch(`${f.base}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ redirect_uris: redirectUris, token_endpoint_auth_method: 'none', client_name: 'Test client', ...extra }),
+  });
+  if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { client_id: string }).client_id;
+}
+
+/** Query for /oauth/authorize with valid defaults; `undefined` values are left out. */
+export function authorizeUrl(f: ProxyFixture, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ response_type: 'code', code_challenge_method: 'S256', state: 'client-state', ...params })) {
+    if (v !== undefined) q.append(k, v);
+  }
+  return `${f.base}/oauth/authorize?${q}`;
+}
+
+/** Cookies from Set-Cookie headers, as a Cookie header value (name=value pairs only). */
+export function cookieHeader(res: Response, previous = ''): string {
+  const jar = new Map(previous.split('; ').filter(Boolean).map((c) => c.split('=') as [string, string]));
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const [name, value] = pair.split('=');
+    if (/max-age=0/i.test(line)) jar.delete(name);
+    else jar.set(name, value);
+  }
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+/** The hidden fields of the consent form. */
+export function consentFields(html: string): { request_id: string; csrf_token: string } {
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)?.[1] ?? '';
+  return { request_id: field('request_id'), csrf_token: field('csrf_token') };
+}
+
+export interface FlowResult {
+  /** The final redirect to the client (code, state, iss). */
+  callback: URL;
+  /** Cookies the browser holds at the end. */
+  cookies: string;
+}
+
+/**
+ * Drives one browser through authorize → consent (approve) → dev IdP login → callback and returns the
+ * redirect to the client. Throws with the status when a step does not go as a real flow would.
+ */
+export async function completeFlow(f: ProxyFixture, url: string, username = 'alice', startCookies = ''): Promise<FlowResult> {
+  let cookies = startCookies;
+  let res = await fetch(url, { redirect: 'manual', headers: { cookie: cookies } });
+  cookies = cookieHeader(res, cookies);
+  let next: string | undefined;
+  if (res.status === 200) {
+    const form = consentFields(await res.text());
+    res = await fetch(`${f.base}/oauth/consent`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
+      body: new URLSearchParams({ ...form, decision: 'approve' }),
+    });
+    cookies = cookieHeader(res, cookies);
+  }
+  if (res.status !== 302 && res.status !== 303) throw new Error(`authorize/consent answered ${res.status}`);
+  next = res.headers.get('location')!;
+  // The upstream leg with its own cookie jar (another origin), then our callback with ours.
+  let idpCookies = '';
+  for (let hop = 0; hop < 15; hop++) {
+    const target = new URL(next);
+    if (target.origin === f.base) {
+      const cb = await fetch(next, { redirect: 'manual', headers: { cookie: cookies } });
+      cookies = cookieHeader(cb, cookies);
+      if (cb.status !== 302) throw new Error(`callback answered ${cb.status}: ${await cb.text()}`);
+      return { callback: new URL(cb.headers.get('location')!), cookies };
+    }
+    const r = await fetch(next, { redirect: 'manual', headers: { cookie: idpCookies } });
+    idpCookies = cookieHeader(r, idpCookies);
+    if (r.status >= 300 && r.status < 400) {
+      next = new URL(r.headers.get('location')!, next).href;
+      continue;
+    }
+    const action = /<form method="post" action="([^"]+)">/.exec(await r.text())?.[1];
+    if (!action) throw new Error(`dev IdP answered ${r.status}`);
+    const post = await fetch(new URL(action, next), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: idpCookies },
+      body: new URLSearchParams({ login: username }),
+    });
+    idpCookies = cookieHeader(post, idpCookies);
+    next = new URL(post.headers.get('location')!, next).href;
+  }
+  throw new Error('too many redirects');
+}
+
+/** POST /oauth/token with a form body. */
+export function tokenRequest(f: ProxyFixture, params: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${f.base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params),
+  });
+}
+
+/** A full sign-in for a native DCR client: returns the client, PKCE pair and the token response. */
+export async function signedIn(f: ProxyFixture, redirectUri = 'http://127.0.0.1:51000/callback') {
+  const clientId = await registerClient(f, [redirectUri]);
+  const { verifier, challenge } = pkce();
+  const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
+  const res = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId });
+  const tokens = (await res.json()) as { access_token: string; refresh_token: string; scope: string };
+  return { clientId, verifier, challenge, redirectUri, tokens };
+}
