@@ -16,7 +16,8 @@ directory) and checks it, one line per check:
 
 Checks: configuration (the startup rules), https, audience vs. the MCP resource, redirect URIs,
 issuer discovery (reachable, "issuer" byte-identical), JWKS (reachable, usable keys), clock skew
-against the IdP's Date header. Progress goes to stderr.`;
+against the IdP's Date header. Progress goes to stderr. In proxy mode only the upstream IdP is
+checked (discovery, clock); the authorization server settings are not, yet.`;
 
 type Mark = '✔' | '⚠' | '✘';
 
@@ -71,6 +72,10 @@ export async function doctorCommand(args: string[], context: ResolvedCliContext)
   }
 
   checkHttps(config, env, report);
+  if (config.mode === 'proxy') {
+    await checkProxyUpstream(config, report);
+    return summary(report, context);
+  }
   checkAudience(config, report);
   checkRedirects(env, report);
   if (config.provider === 'hmac') {
@@ -109,7 +114,7 @@ function checkHttps(config: ResolvedOAuthMcpConfig, env: Record<string, string |
   }
   const urls: [string, string | undefined][] = [
     ['MCP_URL', config.serverUrl],
-    ['OIDC_ISSUER', config.issuers.find((i) => parseUrlStrict(i)?.protocol === 'http:')],
+    ['OIDC_ISSUER', config.mode === 'proxy' ? config.upstream?.issuer : config.issuers.find((i) => parseUrlStrict(i)?.protocol === 'http:')],
     ['OIDC_JWKS_URI', config.jwksUri],
   ];
   const loopbackHttp = urls.filter(([, url]) => url !== undefined && parseUrlStrict(url)?.protocol === 'http:').map(([name]) => name);
@@ -168,8 +173,9 @@ function checkAudience(config: ResolvedOAuthMcpConfig, report: DoctorReport): vo
     return;
   }
   if (config.provider === 'azure') {
-    if (audiences.every((a) => GUID.test(a))) {
-      report.ok('audience', `application id ${list}: Entra ID v2 access tokens carry the API's application (client) id as aud`);
+    const appId = audiences.find((a) => GUID.test(a));
+    if (appId) {
+      report.ok('audience', `application id ${appId}: Entra ID v2 access tokens carry the API's application (client) id as aud`);
     } else {
       report.warn('audience', `Entra ID v2 access tokens carry the API's application (client) id (a GUID) as aud, also when the scope is requested through an api:// App ID URI; ${list} matches only v1-style audiences, which this module does not accept (v2 issuer only)`);
     }
@@ -181,10 +187,32 @@ function checkAudience(config: ResolvedOAuthMcpConfig, report: DoctorReport): vo
   );
 }
 
+/**
+ * Proxy mode (only its upstream side for now): this server signs and verifies its own tokens, so the
+ * checks are the upstream's OpenID configuration and clock. The authorization server settings are not
+ * checked yet, which the ⚠ line says.
+ */
+async function checkProxyUpstream(config: ResolvedOAuthMcpConfig, report: DoctorReport): Promise<void> {
+  report.warn(
+    'mode',
+    `proxy mode: doctor checks the upstream IdP only (discovery, clock), not the authorization server settings (clients, redirect URIs, signing keys, store); register ${config.callbackUrl} as a redirect URI of OIDC_CLIENT_ID at the IdP`,
+  );
+  report.ok('audience', `proxy mode: this server issues its own tokens for ${config.resource}`);
+  const upstream = config.upstream;
+  if (!upstream) {
+    report.fail('discovery', 'proxy mode without an upstream identity provider');
+    return;
+  }
+  const url = `${trimSlash(upstream.issuer)}/.well-known/openid-configuration`;
+  await checkDiscoveryTargets(config, [{ issuer: upstream.issuer, url, forKeys: false }], report, false);
+  report.ok('jwks', 'not needed (proxy mode: this server verifies the tokens it signs itself)');
+  await checkClock(config, url, report);
+}
+
 /** Native mode has no redirect URIs of its own: clients register theirs with the IdP. */
 function checkRedirects(env: Record<string, string | undefined>, report: DoctorReport): void {
   if (env.OAUTH_REDIRECT_URIS) {
-    report.warn('redirects', 'OAUTH_REDIRECT_URIS is set but only proxy mode (not available yet) uses it; in native mode, MCP clients register their redirect URIs with the IdP');
+    report.warn('redirects', 'OAUTH_REDIRECT_URIS is set but only proxy mode uses it; in native mode, MCP clients register their redirect URIs with the IdP');
   } else {
     report.ok('redirects', 'not used in native mode (MCP clients register their redirect URIs with the IdP)');
   }
@@ -206,6 +234,22 @@ async function checkDiscovery(
   const targets = config.discoveryUrl
     ? [{ issuer: config.issuers[0], url: config.discoveryUrl, forKeys: true }]
     : config.authorizationServers.map((issuer) => ({ issuer, url: `${trimSlash(issuer)}/.well-known/openid-configuration`, forKeys: false }));
+  return checkDiscoveryTargets(config, targets, report, true);
+}
+
+interface DiscoveryTarget {
+  issuer: string;
+  url: string;
+  /** The module takes its JWKS URI from this document. */
+  forKeys: boolean;
+}
+
+async function checkDiscoveryTargets(
+  config: ResolvedOAuthMcpConfig,
+  targets: DiscoveryTarget[],
+  report: DoctorReport,
+  clientFacing: boolean,
+): Promise<string | undefined> {
   let jwksUri: string | undefined;
   let clientView: Record<string, unknown> | undefined;
   for (const target of targets) {
@@ -234,7 +278,7 @@ async function checkDiscovery(
     report.ok('discovery', `${target.url}: issuer ${q(target.issuer)} matches byte for byte`);
     clientView ??= doc;
   }
-  if (clientView) checkClientView(clientView, report);
+  if (clientView && clientFacing) checkClientView(clientView, report);
   return jwksUri;
 }
 

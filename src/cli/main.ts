@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
 import { runCli } from './run-cli.js';
 
 // `npx nestjs-oauth-mcp <command>` (package.json "bin"); everything testable lives in runCli.

@@ -1,8 +1,5 @@
 import { parseArgs } from 'node:util';
 import { CliUsageError, resolveContext, type CliContext, type ResolvedCliContext } from './cli-context.js';
-import { DOCTOR_USAGE, doctorCommand } from './doctor.command.js';
-import { SECRET_USAGE, secretCommand } from './secret.command.js';
-import { TOKEN_USAGE, tokenCommand } from './token.command.js';
 
 export type { CliContext, CliOutput } from './cli-context.js';
 
@@ -20,16 +17,26 @@ interface Command {
   run(args: string[], context: ResolvedCliContext): number | Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  secret: {
-    usage: SECRET_USAGE,
-    run: (args, context) => {
-      parseArgs({ args, options: {}, strict: true, allowPositionals: false });
-      return secretCommand(context);
-    },
+/** Loaded on demand, so `secret` does not pay for Nest and class-validator. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  secret: async () => {
+    const { SECRET_USAGE, secretCommand } = await import('./secret.command.js');
+    return {
+      usage: SECRET_USAGE,
+      run: (args, context) => {
+        parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+        return secretCommand(context);
+      },
+    };
   },
-  token: { usage: TOKEN_USAGE, run: tokenCommand },
-  doctor: { usage: DOCTOR_USAGE, run: doctorCommand },
+  token: async () => {
+    const { TOKEN_USAGE, tokenCommand } = await import('./token.command.js');
+    return { usage: TOKEN_USAGE, run: tokenCommand };
+  },
+  doctor: async () => {
+    const { DOCTOR_USAGE, doctorCommand } = await import('./doctor.command.js');
+    return { usage: DOCTOR_USAGE, run: doctorCommand };
+  },
 };
 
 /**
@@ -43,11 +50,11 @@ export async function runCli(argv: readonly string[], context: CliContext = {}):
     (name === undefined ? ctx.stderr : ctx.stdout).write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
+  if (!Object.hasOwn(COMMANDS, name)) {
     ctx.stderr.write(`nestjs-oauth-mcp: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
     return 2;
   }
+  const command = await COMMANDS[name]();
   if (rest.includes('--help') || rest.includes('-h')) {
     ctx.stdout.write(`${command.usage}\n`);
     return 0;

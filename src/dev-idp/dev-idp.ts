@@ -184,7 +184,8 @@ function sendLoginPage(res: ServerResponse, uid: string, problem?: string): void
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+  // No form-action: after sign-in the IdP redirects to whichever client started the flow.
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   res.end(renderDevLoginPage(uid, problem));
 }
 

@@ -81,3 +81,21 @@ export async function probeIdpKeys(config: ResolvedOAuthMcpConfig, timeoutMs = c
   if (count.usable === 0) throw new Error(`the JWKS has no key usable for ${config.algorithms.join(', ')}`);
   return { jwksUri, ...count };
 }
+
+/**
+ * Proxy mode: this server signs its own tokens, so what it needs from the upstream IdP is its OpenID
+ * configuration (reachable, `issuer` byte-identical) for the sign-in leg. Throws a short reason.
+ */
+export async function probeUpstreamDiscovery(config: ResolvedOAuthMcpConfig, timeoutMs = config.fetchTimeoutMs): Promise<{ issuer: string }> {
+  const upstream = config.upstream;
+  if (!upstream) throw new Error('no upstream identity provider configured');
+  const url = `${upstream.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  let discovery: Record<string, unknown>;
+  try {
+    discovery = await fetchJsonObject(url, { timeoutMs, maxBytes: config.fetchMaxBytes });
+  } catch (err) {
+    throw new Error(`upstream discovery ${(err as Error).message}`);
+  }
+  if (discovery.issuer !== upstream.issuer) throw new Error('the upstream discovery document names a different issuer');
+  return { issuer: upstream.issuer };
+}

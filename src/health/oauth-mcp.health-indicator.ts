@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
-import { probeIdpKeys } from './idp-keys.js';
+import { probeIdpKeys, probeUpstreamDiscovery } from './idp-keys.js';
 
 /** Options of `OAuthMcpHealthIndicator.isHealthy()`. @publicApi */
 export interface OAuthMcpHealthOptions {
@@ -16,6 +16,8 @@ export interface OAuthMcpHealthOptions {
  * usable for the accepted algorithms? It looks the way the module does (the configured JWKS URI, or
  * OIDC discovery with the exact-issuer check, then the JWKS), with a short timeout, and caches the
  * answer for a few seconds. `hmac` is always up: its key is `JWT_SECRET`, nothing is fetched.
+ * In proxy mode this server verifies its own tokens, so the indicator checks the upstream IdP's
+ * OpenID configuration instead (reachable, `issuer` byte-identical); the store is not checked.
  *
  * Add it to a module that imports `TerminusModule` (the `OAuthMcpModule` configuration is global):
  * @example
@@ -35,7 +37,8 @@ export class OAuthMcpHealthIndicator {
   ) {}
 
   /**
-   * `{ [key]: { status: 'up', provider, jwksUri, keys } }` when the keys are reachable;
+   * `{ [key]: { status: 'up', provider, jwksUri, keys } }` when the keys are reachable (proxy mode:
+   * `{ status: 'up', mode: 'proxy', provider, upstream }`);
    * `{ [key]: { status: 'down', message } }` otherwise (`HealthCheckService` then answers 503).
    * The message is a short reason (`JWKS unexpected HTTP status 500`, `timeout of 3000ms exceeded`),
    * never a response body.
@@ -46,8 +49,17 @@ export class OAuthMcpHealthIndicator {
   ): Promise<HealthIndicatorResult<Key>> {
     const config = this.configService.config;
     const session = this.health.check(key);
-    if (config.provider === 'hmac') return session.up({ provider: 'hmac' });
     const timeoutMs = options.timeoutMs ?? Math.min(3000, config.fetchTimeoutMs);
+    if (config.mode === 'proxy') {
+      return session
+        .attempt(async () => {
+          const { issuer } = await probeUpstreamDiscovery(config, timeoutMs);
+          return { mode: 'proxy', provider: config.provider, upstream: issuer };
+        })
+        .withTimeout(timeoutMs)
+        .cacheFor(options.cacheMs ?? 5000);
+    }
+    if (config.provider === 'hmac') return session.up({ provider: 'hmac' });
     return session
       .attempt(async () => {
         const probe = await probeIdpKeys(config, timeoutMs);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
@@ -102,8 +103,8 @@ describe('CLI: doctor against a broken IdP', () => {
   });
 
   it('a JWKS of unusable keys only (private members, 1024-bit RSA, symmetric): exit 1', async () => {
-    const weak = await generateTestKey('RS256', 'weak', { modulusLength: 1024 });
-    server.keys = [{ ...server.keys[0], d: 'private' }, weak.publicJwk, { kty: 'oct', k: 'c2VjcmV0', kid: 'hs' }];
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    server.keys = [{ ...server.keys[0], d: 'private' }, { ...weak, kid: 'weak', alg: 'RS256', use: 'sig' }, { kty: 'oct', k: 'c2VjcmV0', kid: 'hs' }];
     const run = await cli(['doctor'], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('has no key usable for RS256, ES256 (3 key(s) published)');
@@ -191,5 +192,29 @@ describe('CLI: doctor with a bad configuration', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ https: HTTPS_CERT_FILE and HTTPS_KEY_FILE are set \(the server speaks TLS\) but MCP_URL is http:\/\//m);
+  });
+});
+
+describe('CLI: doctor in proxy mode (upstream side only)', () => {
+  let server: JwksServer;
+
+  beforeAll(async () => {
+    server = await new JwksServer().start();
+  });
+  afterAll(() => server.stop());
+
+  it('checks the upstream discovery and clock, says what it does not check, and fails on an issuer mismatch', async () => {
+    const env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: server.issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B', JWT_SECRET: SECRET, MCP_URL };
+    const run = await cli(['doctor'], env);
+    expect(run.stdout).toContain('✔ config: valid (mode proxy, provider oidc');
+    expect(run.stdout).toContain(`⚠ mode: proxy mode: doctor checks the upstream IdP only (discovery, clock), not the authorization server settings (clients, redirect URIs, signing keys, store); register ${MCP_URL}/oauth/callback as a redirect URI of OIDC_CLIENT_ID at the IdP`);
+    expect(run.stdout).toContain(`✔ discovery: ${server.issuer}/.well-known/openid-configuration: issuer "${server.issuer}" matches byte for byte`);
+    expect(run.stdout).not.toContain('clients:');
+    expect(run.code).toBe(0);
+
+    server.issuerOverride = `${server.issuer}/`;
+    const broken = await cli(['doctor'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^✘ discovery: the IdP publishes issuer "http:\/\/127\.0\.0\.1:\d+\/" but OIDC_ISSUER is/m);
   });
 });

@@ -51,7 +51,7 @@ describe('CLI: token', () => {
 
     const res = await fetch(`${url}/protected`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    expect((await res.json()).user).toMatchObject({ sub: 'alice', scopes: ['mcp:read', 'mcp:write'], provider: 'hmac' });
+    expect(((await res.json()) as { user: unknown }).user).toMatchObject({ sub: 'alice', scopes: ['mcp:read', 'mcp:write'], provider: 'hmac' });
   });
 
   it('reads JWT_SECRET, OIDC_AUDIENCE and OIDC_ISSUER from .env; the environment wins', async () => {

@@ -1,0 +1,102 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jwtVerify } from 'jose';
+import { generateTestKey, JwksServer } from '../support/jwks-server.js';
+import { emptyDir } from './cli-io.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+// Its own output directory: the startup-refusal test removes .test-dist when it finishes.
+const OUT = join(ROOT, '.test-dist-cli');
+const BIN = join(OUT, 'cli/main.js');
+const SECRET = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node dist/cli/main.js …` as a real process, from an empty directory, with only PATH and `env`. */
+function runBin(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: emptyDir(),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+describe('the compiled CLI (package.json "bin") as a real process', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], {
+      stdio: 'inherit',
+    });
+  }, 120_000);
+  afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+  it('is the bin of the package, with a node shebang', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ 'nestjs-oauth-mcp': 'dist/cli/main.js' });
+    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
+  it('"exports" has ./testing mirroring ".", and the compiled kit loads in plain Node', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.exports['./testing']).toEqual({ types: './dist/testing/index.d.ts', default: './dist/testing/index.js' });
+    const kit = join(OUT, 'testing/index.js');
+    const script = `const kit = await import(${JSON.stringify(kit)}); console.log(Object.keys(kit).sort().join(',')); console.log(await kit.mintTestToken({ secret: '${SECRET}', sub: 'a', aud: 'b' }));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    expect(await new Promise((done) => child.on('close', done))).toBe(0);
+    const [names, token] = out.trim().split('\n');
+    expect(names).toBe('MemoryOAuthClientProvider,freePort,headlessLogin,mintTestToken,signInWithDevIdp,startDevIdp');
+    expect((await jwtVerify(token, new TextEncoder().encode(SECRET))).payload.sub).toBe('a');
+  });
+
+  it('secret → exit 0 and a 32-byte base64 secret', async () => {
+    const run = await runBin(['secret']);
+    expect(run.code).toBe(0);
+    expect(Buffer.from(run.stdout.trim(), 'base64')).toHaveLength(32);
+  });
+
+  it('token → exit 0 and a verifiable HS256 token; NODE_ENV=production → exit 1', async () => {
+    const run = await runBin(['token', '--sub', 'alice', '--scope', 'mcp:read', '--aud', 'api://mcp', '--ttl', '1h'], { JWT_SECRET: SECRET });
+    expect(run.code).toBe(0);
+    const { payload } = await jwtVerify(run.stdout.trim(), new TextEncoder().encode(SECRET), { audience: 'api://mcp' });
+    expect(payload).toMatchObject({ sub: 'alice', scope: 'mcp:read' });
+    const refused = await runBin(['token', '--sub', 'alice', '--aud', 'api://mcp'], { JWT_SECRET: SECRET, NODE_ENV: 'production' });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+  });
+
+  it('doctor with a 31-byte JWT_SECRET → exit 1 and the ✘ config line', async () => {
+    const run = await runBin(['doctor'], { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET.slice(0, 31), OIDC_AUDIENCE: 'api://mcp' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('✘ config: jwtSecret (JWT_SECRET) must be at least 32 bytes');
+  });
+
+  it('doctor against a reachable IdP → exit 0, progress on stderr; an unknown command → exit 2', async () => {
+    const server = await new JwksServer().start();
+    server.keys = [(await generateTestKey('ES256', 'k1')).publicJwk];
+    try {
+      const run = await runBin(['doctor'], {
+        OAUTH_PROVIDER: 'oidc',
+        OIDC_ISSUER: server.issuer,
+        OIDC_AUDIENCE: 'http://localhost:8080/mcp',
+        MCP_URL: 'http://localhost:8080',
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`✔ jwks: ${server.jwksUri}: 1 usable key(s) for RS256, ES256`);
+      expect(run.stderr).toContain('… checking discovery at');
+    } finally {
+      await server.stop();
+    }
+    expect((await runBin(['nope'])).code).toBe(2);
+  });
+});
