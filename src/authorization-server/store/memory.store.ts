@@ -50,6 +50,18 @@ export class MemoryStore implements OAuthMcpStore {
     return true;
   }
 
+  async increment(key: string, ttlSeconds: number): Promise<{ count: number; ttlSeconds: number }> {
+    const slot = this.slots.get(key);
+    const now = Date.now();
+    if (!slot || slot.until <= now) {
+      this.write(key, 1, ttlSeconds);
+      return { count: 1, ttlSeconds };
+    }
+    const count = (JSON.parse(slot.json) as number) + 1;
+    this.slots.set(key, { json: JSON.stringify(count), until: slot.until });
+    return { count, ttlSeconds: Math.ceil((slot.until - now) / 1000) };
+  }
+
   async delete(key: string): Promise<void> {
     this.slots.delete(key);
   }

@@ -2,7 +2,8 @@
  * Where the module keeps all its state: registered clients, consents, pending upstream authorizations,
  * authorization codes, refresh-token families, revocations, encrypted upstream tokens and signing keys.
  * A small key-value contract whose atomic steps every implementation must make atomic:
- * `take` (get-and-delete: single-use codes and states) and `compareAndSet` (refresh rotation).
+ * `take` (get-and-delete: single-use codes and states), `compareAndSet` (refresh rotation),
+ * `setIfAbsent` (first writer wins) and `increment` (rate-limit counters).
  * Keys are namespaced by the module (`client:…`, `code:…`); secrets are stored under their SHA-256.
  * Values are JSON-serialisable. A TTL is given for everything that must not outlive it.
  * @publicApi
@@ -21,6 +22,11 @@ export interface OAuthMcpStore {
    * false when it changed (or is gone) in between.
    */
   compareAndSet<T extends { version: number }>(key: string, expectedVersion: number, value: T, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * Atomically adds 1 to a counter, starting a window of `ttlSeconds` at the first hit (rate limits);
+   * returns the new count and the seconds left in the window.
+   */
+  increment(key: string, ttlSeconds: number): Promise<{ count: number; ttlSeconds: number }>;
   delete(key: string): Promise<void>;
   /** Health probe: rejects when the store cannot be reached. */
   ping(): Promise<void>;
