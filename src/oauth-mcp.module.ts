@@ -9,8 +9,17 @@ import {
   OAuthMcpConfigurableModule,
   OPTIONS_TYPE,
 } from './oauth-mcp.module-definition.js';
-import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from './oauth-mcp.internal-constants.js';
+import {
+  OAUTH_MCP_KEY_STORE,
+  OAUTH_MCP_STORE,
+  OAUTH_MCP_STRATEGIES,
+  OAUTH_MCP_TOKEN_CACHE,
+} from './oauth-mcp.internal-constants.js';
 import { MemoryStore } from './authorization-server/store/memory.store.js';
+import type { OAuthMcpStore } from './authorization-server/store/oauth-mcp-store.interface.js';
+import { RedisStore } from './authorization-server/store/redis.store.js';
+import { StoreLifecycle } from './authorization-server/store/store-lifecycle.js';
+import { OAuthRateLimitGuard } from './authorization-server/rate-limit/oauth-rate-limit.guard.js';
 import { RevocationService } from './authorization-server/tokens/revocation.service.js';
 import { SigningKeyService } from './authorization-server/tokens/signing-keys.service.js';
 import { TokenIssuerService } from './authorization-server/tokens/token-issuer.service.js';
@@ -45,8 +54,12 @@ const derivedProviders: Provider[] = [
   {
     provide: OAUTH_MCP_STORE,
     inject: [OAuthMcpConfigService],
-    useFactory: ({ config }: OAuthMcpConfigService) => config.store ?? new MemoryStore(),
+    useFactory: async ({ config }: OAuthMcpConfigService): Promise<OAuthMcpStore> =>
+      config.store ??
+      (config.redisUrl ? await new RedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }).connect() : new MemoryStore()),
   },
+  StoreLifecycle,
+  OAuthRateLimitGuard,
   SigningKeyService,
   RevocationService,
   {

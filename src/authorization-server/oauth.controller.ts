@@ -1,4 +1,4 @@
-import { All, Controller, HttpStatus, Logger, Req, Res } from '@nestjs/common';
+import { All, Controller, HttpStatus, Logger, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
@@ -11,6 +11,7 @@ import { ClientRegistryService } from './clients/client-registry.service.js';
 import { parseCookies } from './http/cookies.js';
 import { sendFlow, sendJson, sendOAuthError } from './http/oauth-response.js';
 import { TokenEndpointService } from './token/token-endpoint.service.js';
+import { OAuthRateLimitGuard, RateLimit } from './rate-limit/oauth-rate-limit.guard.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -21,6 +22,7 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  * origin without credentials.
  */
 @Public()
+@UseGuards(OAuthRateLimitGuard)
 @Controller()
 export class OAuthController {
   private readonly logger = new Logger('OAuthMcp:AS');
@@ -37,22 +39,26 @@ export class OAuthController {
     this.secure = this.config.serverUrl.startsWith('https:');
   }
 
+  @RateLimit('authorize')
   @All(['oauth/authorize', 'authorize'])
   authorize(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.browser(req, res, ['GET'], () => this.flow.authorize(req.query, parseCookies(req.headers.cookie)));
   }
 
+  @RateLimit('none')
   @All('oauth/consent')
   consent(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.browser(req, res, ['POST'], () => this.flow.consent(req.body, parseCookies(req.headers.cookie)));
   }
 
+  @RateLimit('none')
   @All('oauth/callback')
   callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     return this.browser(req, res, ['GET'], () => this.flow.callback(req.query, rawQuery, parseCookies(req.headers.cookie)));
   }
 
+  @RateLimit('token')
   @All(['oauth/token', 'token'])
   token(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.api(req, res, async () => {
@@ -61,6 +67,7 @@ export class OAuthController {
     });
   }
 
+  @RateLimit('register')
   @All(['oauth/register', 'register'])
   register(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.api(req, res, async () => {
@@ -69,6 +76,7 @@ export class OAuthController {
     });
   }
 
+  @RateLimit('revoke')
   @All('oauth/revoke')
   revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.api(req, res, async () => {

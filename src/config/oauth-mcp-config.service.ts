@@ -16,6 +16,7 @@ import {
 } from './provider-defaults.js';
 import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
 import { parseSigningKeys } from './signing-key-rules.js';
+import { RATE_LIMITED_ENDPOINTS } from '../authorization-server/rate-limit/rate-limit-defaults.js';
 
 /**
  * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws
@@ -122,6 +123,11 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     clientIdMetadataDocuments: o.clientIdMetadataDocuments ?? true,
     consentRememberDays: o.consentRememberDays ?? 30,
     store: o.store,
+    redisUrl: o.redisUrl,
+    redisKeyPrefix: o.redisKeyPrefix ?? 'oauth-mcp:',
+    rateLimits: o.rateLimits === false ? false : { ...RATE_LIMITED_ENDPOINTS, ...(o.rateLimits ?? {}) },
+    trustProxyHops: o.trustProxyHops ?? 0,
+    storeUnavailable: o.storeUnavailable ?? 'deny',
     callbackUrl: `${serverUrl}/oauth/callback`,
   };
 }

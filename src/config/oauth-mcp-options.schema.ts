@@ -202,6 +202,19 @@ function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string 
   return undefined;
 }
 
+function rateLimitsProblem(value: unknown): string | undefined {
+  if (value === false) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be false or per-endpoint limits';
+  for (const [name, rule] of Object.entries(value)) {
+    if (!['authorize', 'token', 'register', 'revoke'].includes(name)) return 'may only set authorize, token, register and revoke';
+    const r = rule as { limit?: unknown; windowSeconds?: unknown };
+    if (!Number.isInteger(r?.limit) || (r.limit as number) < 1 || !Number.isInteger(r.windowSeconds) || (r.windowSeconds as number) < 1 || (r.windowSeconds as number) > 86_400) {
+      return `${name} needs a whole limit >= 1 and a window of 1-86400 seconds (e.g. token=50/900)`;
+    }
+  }
+  return undefined;
+}
+
 function schemesProblem(value: unknown): string | undefined {
   if (!Array.isArray(value)) return 'must be a list of URI schemes';
   const forbidden = ['http', 'https', 'javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'ws', 'wss'];
@@ -382,6 +395,31 @@ export class OAuthMcpOptionsSchema {
       : 'must map scope tokens to lists of scope tokens',
   )
   impliedScopes?: Record<string, string[]>;
+
+  @IsOptional()
+  @simpleRule('redisUrl', (v) => {
+    const url = parseUrlStrict(v);
+    return url && (url.protocol === 'redis:' || url.protocol === 'rediss:') && !url.hash ? undefined : 'must be a redis:// or rediss:// URL';
+  })
+  redisUrl?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9:._-]{0,64}$/, { message: 'must be at most 64 letters, digits, ":", ".", "_" or "-"' })
+  redisKeyPrefix?: string;
+
+  @IsOptional()
+  @simpleRule('rateLimits', (v) => rateLimitsProblem(v))
+  rateLimits?: unknown;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of proxies' })
+  @Min(0, { message: 'must not be negative' })
+  @Max(10, { message: 'must be at most 10' })
+  trustProxyHops?: number;
+
+  @IsOptional()
+  @IsIn(['deny', 'allow'], { message: 'must be deny or allow' })
+  storeUnavailable?: string;
 
   static from(options: OAuthMcpModuleOptions): OAuthMcpOptionsSchema {
     const { cache, jwks, logger: _logger, store: _store, clientIdMetadataDocuments: _cimd, ...flat } = options;

@@ -18,6 +18,18 @@ function list(value: string | undefined, separator: string | RegExp): string[] |
   return value === undefined ? undefined : value.split(separator).map((v) => v.trim());
 }
 
+/** `off`, or `token=50/900,register=20/3600`; anything unparseable is passed on for the schema to refuse. */
+function rateLimits(value: string | undefined): OAuthMcpModuleOptions['rateLimits'] {
+  if (value === undefined) return undefined;
+  if (value === 'off') return false;
+  const out: Record<string, { limit: number; windowSeconds: number }> = {};
+  for (const part of value.split(',')) {
+    const m = /^\s*(\w+)=(\d+)\/(\d+)\s*$/.exec(part);
+    out[m?.[1] ?? part] = m ? { limit: Number(m[2]), windowSeconds: Number(m[3]) } : { limit: Number.NaN, windowSeconds: Number.NaN };
+  }
+  return out as OAuthMcpModuleOptions['rateLimits'];
+}
+
 /** Invalid JSON is passed on as the raw string, for the schema to refuse with the variable's name. */
 function json(value: string | undefined): unknown {
   if (value === undefined) return undefined;
@@ -73,5 +85,10 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     allowedRedirectSchemes: list(read('OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES'), ','),
     clientIdMetadataDocuments: read('OAUTH_CIMD') === undefined ? undefined : read('OAUTH_CIMD') !== 'false',
     consentRememberDays: int(read('OAUTH_CONSENT_REMEMBER_DAYS')),
+    redisUrl: read('REDIS_URL'),
+    redisKeyPrefix: read('REDIS_KEY_PREFIX'),
+    rateLimits: rateLimits(read('OAUTH_RATE_LIMITS')),
+    trustProxyHops: int(read('TRUST_PROXY_HOPS')),
+    storeUnavailable: read('OAUTH_STORE_UNAVAILABLE') as OAuthMcpModuleOptions['storeUnavailable'],
   };
 }

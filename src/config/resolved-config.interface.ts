@@ -66,6 +66,11 @@ export interface ResolvedOAuthMcpConfig {
   readonly clientIdMetadataDocuments: boolean;
   readonly consentRememberDays: number;
   readonly store?: OAuthMcpStore;
+  readonly redisUrl?: string;
+  readonly redisKeyPrefix: string;
+  readonly rateLimits: false | Readonly<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
+  readonly trustProxyHops: number;
+  readonly storeUnavailable: 'deny' | 'allow';
   /** Where the upstream IdP sends the browser back: `${serverUrl}/oauth/callback`. */
   readonly callbackUrl: string;
 }

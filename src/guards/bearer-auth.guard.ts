@@ -79,6 +79,8 @@ export abstract class BearerAuthGuard implements CanActivate {
 
   private challenge(res: HeaderSink, err: OAuthError): void {
     applySecurityHeaders(res);
+    // A 503 (store or IdP unreachable) is not a credential problem: no challenge that would make clients re-authorize.
+    if (err.getStatus() !== 401 && err.getStatus() !== 403 && err.getStatus() !== 400) return;
     res.setHeader('WWW-Authenticate', bearerChallenge(err, this.config.resourceMetadataUrl, this.config.scopes));
     // Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge.
     res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');

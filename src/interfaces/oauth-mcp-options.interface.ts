@@ -138,8 +138,30 @@ export interface OAuthMcpModuleOptions {
   clientIdMetadataDocuments?: boolean;
   /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
   consentRememberDays?: number;
-  /** Where clients, codes, refresh tokens, consents and keys live. @default a single-process `MemoryStore` */
+  /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */
   store?: OAuthMcpStore;
+  /** Redis (`redis://` or `rediss://` for TLS) shared by every replica. Env: `REDIS_URL`. */
+  redisUrl?: string;
+  /** Prefix of every Redis key. Env: `REDIS_KEY_PREFIX`. @default 'oauth-mcp:' */
+  redisKeyPrefix?: string;
+  /**
+   * Per-IP limits on `/oauth/*` (fixed windows, kept in the store), or `false` to turn them off.
+   * Env: `OAUTH_RATE_LIMITS` (`off`, or `token=50/900,register=20/3600`).
+   * @default authorize 100/15 min, token 50/15 min, register 20/h, revoke 50/15 min
+   */
+  rateLimits?: false | Partial<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
+  /**
+   * Proxies in front of the app that append to `X-Forwarded-For`; the client IP is read that many hops
+   * from the right. 0 = the socket peer (a client's own X-Forwarded-For is ignored). Env: `TRUST_PROXY_HOPS`.
+   * @default 0
+   */
+  trustProxyHops?: number;
+  /**
+   * Proxy mode, when the store cannot be reached while checking whether a token's grant was revoked:
+   * `deny` answers 503 (fail closed); `allow` accepts the still-valid signed token. Env: `OAUTH_STORE_UNAVAILABLE`.
+   * @default 'deny'
+   */
+  storeUnavailable?: 'deny' | 'allow';
 }
 
 /** A client registered through configuration rather than DCR. @publicApi */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type LoggerService, type OnApplicationBootstrap } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
-import { InvalidTokenError, OAuthError } from '../errors/oauth.errors.js';
+import { InvalidTokenError, OAuthError, TemporarilyUnavailableError } from '../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../errors/messages.constant.js';
 import type { OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../oauth-mcp.internal-constants.js';
@@ -94,15 +94,26 @@ export class TokenVerifier implements OnApplicationBootstrap {
         this.cache.set(hash, user);
       }
       // Proxy mode: this server's grants can be revoked; checked on every request, cache or not.
-      if (this.config.mode === 'proxy' && (await this.revocations.isRevoked(user.claims.fid))) {
-        throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
-      }
+      if (this.config.mode === 'proxy' && (await this.isRevoked(user))) throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
       return { token, user };
     } catch (err) {
       const failure = err instanceof OAuthError ? err : new InvalidTokenError(TOKEN_MESSAGES.invalid);
       if (!(err instanceof OAuthError)) this.logger.error(`Token verification error (${(err as Error)?.name})`);
       this.logger.debug?.(`Token rejected (sha256:${fingerprint(token)}): ${failure.description}`);
       throw failure;
+    }
+  }
+
+  /** Store unreachable: 503 (fail closed) unless `storeUnavailable: 'allow'` accepts the signed token. */
+  private async isRevoked(user: OAuthMcpUser): Promise<boolean> {
+    try {
+      return await this.revocations.isRevoked(user.claims.fid);
+    } catch (err) {
+      if (this.config.storeUnavailable === 'allow') {
+        this.logger.warn('Revocation state unavailable; accepting a valid signed token (storeUnavailable: allow)');
+        return false;
+      }
+      throw err instanceof OAuthError ? err : new TemporarilyUnavailableError();
     }
   }
 

@@ -16,8 +16,10 @@ export interface ProxyFixture {
   app: INestApplication;
   idp: DevIdp;
   store: MemoryStore;
-  /** This server's origin = its issuer, e.g. http://localhost:40123 */
+  /** This server's public origin = its issuer, e.g. http://localhost:40123 */
   base: string;
+  /** Where this instance listens (differs from `base` for a second replica behind the same public URL). */
+  origin: string;
   resource: string;
   close(): Promise<void>;
 }
@@ -33,10 +35,16 @@ class FixtureMcpController {
   }
 }
 
-export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions> = {}): Promise<ProxyFixture> {
+/** Several replicas: pass the first one's `base` and `idp` so they share the public URL and the upstream. */
+export interface ReplicaOf {
+  base: string;
+  idp: DevIdp;
+}
+
+export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions> = {}, replicaOf?: ReplicaOf): Promise<ProxyFixture> {
   const port = await freePort();
-  const base = `http://localhost:${port}`;
-  const idp = await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` });
+  const base = replicaOf?.base ?? `http://localhost:${port}`;
+  const idp = replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` }));
   const store = new MemoryStore();
   const options: OAuthMcpModuleOptions = {
     mode: 'proxy',
@@ -48,6 +56,8 @@ export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions
     serverUrl: base,
     scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
     store,
+    // Security suites send hundreds of requests from 127.0.0.1; the rate-limit tests turn limits on.
+    rateLimits: false,
     staticClients: [
       { client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb', redirect_uris: ['https://app.example.com/callback'], client_name: 'Web App' },
       { client_id: 'native-app', redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback'], client_name: 'Native App' },
@@ -64,10 +74,11 @@ export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions
     idp,
     store,
     base,
+    origin: `http://localhost:${port}`,
     resource: `${base}/mcp`,
     close: async () => {
       await app.close();
-      await idp.close();
+      if (!replicaOf) await idp.close();
     },
   };
 }
