@@ -78,7 +78,11 @@ export class RedisStore implements OAuthMcpStore {
   }
 
   async close(): Promise<void> {
-    this.client.disconnect();
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
   }
 
   get<T>(key: string): Promise<T | undefined> {
