@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import { isLoopbackHostname } from '../../config/url-rules.js';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
 import {
   AccessDeniedError,
@@ -188,14 +189,17 @@ export class AuthorizationFlowService {
     const registered = findRegisteredRedirectUri(redirectUri, client.redirect_uris);
     if (!registered) throw direct(new InvalidRequestError('redirect_uri is not registered for this client'));
 
-    // Phase 2: the redirect URI is trusted now; errors go back to it with state and iss.
+    // Phase 2: errors go back to the redirect URI with state and iss, but only to one this server may
+    // redirect to before the user approved anything (RFC 9700 §4.11.2): a pre-registered client's, or
+    // the user's own machine (loopback, app scheme). A self-registered https URI gets the error page.
+    const target = trustedForErrorRedirect(client, redirectUri) ? redirectUri : undefined;
     let state: string | undefined;
     try {
       state = single(query, 'state', 1024);
     } catch {
-      throw new AuthorizeProblem(new InvalidRequestError('state must be given once and at most 1024 characters'), { uri: redirectUri });
+      throw new AuthorizeProblem(new InvalidRequestError('state must be given once and at most 1024 characters'), target ? { uri: target } : undefined);
     }
-    const fail = (e: OAuthError) => new AuthorizeProblem(e, { uri: redirectUri, state });
+    const fail = (e: OAuthError) => new AuthorizeProblem(e, target ? { uri: target, state } : undefined);
     const p = (name: string, max?: number) => {
       try {
         return single(query, name, max);
@@ -322,6 +326,12 @@ export class AuthorizationFlowService {
   private errorPage(err: OAuthError, status = 400): FlowResponse {
     return { kind: 'page', status, html: errorPage(err.error, err.description), csp: pageCsp() };
   }
+}
+
+function trustedForErrorRedirect(client: ClientRecord, redirectUri: string): boolean {
+  if (client.source === 'static') return true;
+  const url = new URL(redirectUri);
+  return (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) || (url.protocol !== 'http:' && url.protocol !== 'https:');
 }
 
 /** Adds parameters to a redirect URI (keeping its own query), each exactly once. */

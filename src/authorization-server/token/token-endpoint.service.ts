@@ -23,6 +23,15 @@ import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { isThisResource } from '../tokens/resource-indicator.js';
 
+/** What is kept of a redeemed code, to recognise a valid replay. */
+interface UsedCode {
+  fid: string;
+  clientId: string;
+  codeChallenge: string;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+}
+
 /**
  * `POST /oauth/token` and `POST /oauth/revoke`. Authorization codes are consumed atomically; a replayed
  * code revokes what was issued from it; refresh tokens rotate on every use (see TokenIssuerService).
@@ -61,18 +70,28 @@ export class TokenEndpointService {
     const hash = sha256(code);
     const record = await this.store.take<AuthorizationCodeRecord>(`code:${hash}`);
     if (!record) {
-      // A replay of a redeemed code: revoke everything issued from it (RFC 6749 §4.1.2).
-      const used = await this.store.get<{ fid: string; clientId: string }>(`code-used:${hash}`);
-      if (used && used.clientId === clientId) await this.revocations.revokeFamily(used.fid);
+      // A replay of a redeemed code revokes what it issued (RFC 6749 §4.1.2), but only when the replay is
+      // otherwise valid (OAuth 2.1): someone who merely saw the code cannot revoke the user's grant.
+      const used = await this.store.get<UsedCode>(`code-used:${hash}`);
+      if (used && used.clientId === clientId && this.bindingHolds(used, redirectUri, verifier)) await this.revocations.revokeFamily(used.fid);
       throw new InvalidGrantError('The authorization code is invalid, expired or was already used');
     }
-    await this.store.set(`code-used:${hash}`, { fid: record.fid, clientId: record.clientId }, this.configService.config.accessTokenTtlSeconds);
+    const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
+    await this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
     if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
-    if (record.redirectUriProvided ? redirectUri !== record.redirectUri : redirectUri !== undefined && redirectUri !== record.redirectUri) {
-      throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    }
+    if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
     if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
     return this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+  }
+
+  /** RFC 6749 §4.1.3: the same redirect_uri as at authorize (or none, when none was sent there). */
+  private redirectMatches(code: Pick<UsedCode, 'redirectUri' | 'redirectUriProvided'>, redirectUri: string | undefined): boolean {
+    return code.redirectUriProvided ? redirectUri === code.redirectUri : redirectUri === undefined || redirectUri === code.redirectUri;
+  }
+
+  private bindingHolds(code: UsedCode, redirectUri: string | undefined, verifier: string | undefined): boolean {
+    return this.redirectMatches(code, redirectUri) && typeof code.codeChallenge === 'string' && verifier !== undefined && verifyPkceS256(verifier, code.codeChallenge);
   }
 
   private async refresh(clientId: string, body: unknown): Promise<TokenResponse> {

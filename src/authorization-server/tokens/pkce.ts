@@ -8,5 +8,6 @@ export const CODE_CHALLENGE_S256 = /^[A-Za-z0-9_-]{43}$/;
 
 /** BASE64URL(SHA256(verifier)) === challenge, in constant time. */
 export function verifyPkceS256(verifier: string, challenge: string): boolean {
+  if (typeof verifier !== 'string' || typeof challenge !== 'string') return false;
   return safeEqual(createHash('sha256').update(verifier).digest('base64url'), challenge);
 }
