@@ -89,7 +89,7 @@ const derivedProviders: Provider[] = [
 @Module({
   controllers: [ProtectedResourceController, AuthorizationServerMetadataController, OAuthController],
   providers: derivedProviders,
-  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService],
+  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, OAUTH_MCP_STORE],
 })
 export class OAuthMcpModule extends OAuthMcpConfigurableModule {
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

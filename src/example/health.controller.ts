@@ -22,10 +22,10 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Ready to authenticate callers: the IdP's signing keys are reachable (hmac: always). 503 otherwise. */
+  /** Ready to authenticate callers: the IdP is reachable (hmac: always) and the store answers. 503 otherwise. */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.oauthMcp.isHealthy()]);
+    return this.health.check([() => this.oauthMcp.isHealthy(), () => this.oauthMcp.isStoreHealthy()]);
   }
 }

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
+import { OAUTH_MCP_STORE } from '../oauth-mcp.internal-constants.js';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { probeIdpKeys, probeUpstreamDiscovery } from './idp-keys.js';
@@ -17,7 +19,7 @@ export interface OAuthMcpHealthOptions {
  * OIDC discovery with the exact-issuer check, then the JWKS), with a short timeout, and caches the
  * answer for a few seconds. `hmac` is always up: its key is `JWT_SECRET`, nothing is fetched.
  * In proxy mode this server verifies its own tokens, so the indicator checks the upstream IdP's
- * OpenID configuration instead (reachable, `issuer` byte-identical); the store is not checked.
+ * OpenID configuration instead (reachable, `issuer` byte-identical); `isStoreHealthy()` checks the store.
  *
  * Add it to a module that imports `TerminusModule` (the `OAuthMcpModule` configuration is global):
  * @example
@@ -34,7 +36,22 @@ export class OAuthMcpHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly configService: OAuthMcpConfigService,
+    @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
   ) {}
+
+  /**
+   * `{ [key]: { status: 'up', store } }` when the store answers a ping within `timeoutMs`: readiness
+   * for proxy mode, where every OAuth step and the revocation check need it. Never cached.
+   */
+  async isStoreHealthy<const Key extends string = 'oauth_store'>(key: Key = 'oauth_store' as Key, timeoutMs = 2000): Promise<HealthIndicatorResult<Key>> {
+    return this.health
+      .check(key)
+      .attempt(async () => {
+        await this.store.ping();
+        return { store: this.store.constructor.name };
+      })
+      .withTimeout(timeoutMs);
+  }
 
   /**
    * `{ [key]: { status: 'up', provider, jwksUri, keys } }` when the keys are reachable (proxy mode:
