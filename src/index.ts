@@ -15,3 +15,5 @@ export * from './decorators/index.js';
 export * from './errors/index.js';
 export * from './interfaces/index.js';
 export { OAuthMcpHealthIndicator, type OAuthMcpHealthOptions } from './health/oauth-mcp.health-indicator.js';
+export type { AuditEvent, AuditEventType, AuditSink } from './audit/audit-event.interface.js';
+export { AuditService, LoggerAuditSink } from './audit/audit.service.js';

@@ -1,4 +1,8 @@
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, type Provider, RequestMethod } from '@nestjs/common';
+import type { AuditSink } from './audit/audit-event.interface.js';
+import { AuditService, LoggerAuditSink } from './audit/audit.service.js';
+import { RequestContextMiddleware } from './audit/request-context.middleware.js';
+import { OAuthBodyErrorHandler } from './authorization-server/http/body-error.handler.js';
 import { APP_GUARD } from '@nestjs/core';
 import { OAuthMcpConfigService } from './config/oauth-mcp-config.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
@@ -10,6 +14,7 @@ import {
   OPTIONS_TYPE,
 } from './oauth-mcp.module-definition.js';
 import {
+  OAUTH_MCP_AUDIT_SINK,
   OAUTH_MCP_KEY_STORE,
   OAUTH_MCP_STORE,
   OAUTH_MCP_STRATEGIES,
@@ -59,6 +64,14 @@ const derivedProviders: Provider[] = [
       (config.redisUrl ? await new RedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }).connect() : new MemoryStore()),
   },
   StoreLifecycle,
+  {
+    provide: OAUTH_MCP_AUDIT_SINK,
+    inject: [OAuthMcpConfigService],
+    useFactory: ({ config }: OAuthMcpConfigService): AuditSink => config.auditSink ?? new LoggerAuditSink(),
+  },
+  AuditService,
+  RequestContextMiddleware,
+  OAuthBodyErrorHandler,
   OAuthRateLimitGuard,
   SigningKeyService,
   RevocationService,
@@ -89,9 +102,14 @@ const derivedProviders: Provider[] = [
 @Module({
   controllers: [ProtectedResourceController, AuthorizationServerMetadataController, OAuthController],
   providers: derivedProviders,
-  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, OAUTH_MCP_STORE],
+  exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, AuditService, OAUTH_MCP_STORE],
 })
-export class OAuthMcpModule extends OAuthMcpConfigurableModule {
+export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestModule {
+  /** Every request gets a request id and its client IP in context, for audit events. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
     return OAuthMcpModule.finish(super.forRoot(options), options.global);
   }

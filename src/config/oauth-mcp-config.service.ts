@@ -128,6 +128,9 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     rateLimits: o.rateLimits === false ? false : { ...RATE_LIMITED_ENDPOINTS, ...(o.rateLimits ?? {}) },
     trustProxyHops: o.trustProxyHops ?? 0,
     storeUnavailable: o.storeUnavailable ?? 'deny',
+    allowedOrigins: [origin, ...(o.allowedOrigins ?? [])],
+    auditSink: o.auditSink,
+    maxRegisteredClients: o.maxRegisteredClients ?? 10_000,
     callbackUrl: `${serverUrl}/oauth/callback`,
   };
 }

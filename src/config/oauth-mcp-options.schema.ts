@@ -184,6 +184,11 @@ function proxyModeProblem(_value: unknown, o: OAuthMcpOptionsSchema): string | u
   return undefined;
 }
 
+function upstreamCredentialProblem(value: unknown, what: string, pattern: RegExp): string | undefined {
+  if (value === undefined || value === '') return `is required in proxy mode: the client ${what} this server has at the upstream IdP`;
+  return typeof value === 'string' && pattern.test(value) ? undefined : 'must be printable ASCII';
+}
+
 function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
   if (!Array.isArray(value)) return 'must be a JSON array of clients';
   const ids = new Set<string>();
@@ -251,13 +256,11 @@ export class OAuthMcpOptionsSchema {
   audience?: string | string[];
 
   @ValidateIf((o: OAuthMcpOptionsSchema) => o.mode === 'proxy')
-  @IsString({ message: 'is required in proxy mode: the client id this server has at the upstream IdP' })
-  @Matches(/^[\x21-\x7E]{1,512}$/, { message: 'must be printable ASCII' })
+  @simpleRule('clientId', (v) => upstreamCredentialProblem(v, 'id', /^[\x21-\x7E]{1,512}$/))
   clientId?: string;
 
   @ValidateIf((o: OAuthMcpOptionsSchema) => o.mode === 'proxy')
-  @IsString({ message: 'is required in proxy mode: the client secret this server has at the upstream IdP' })
-  @Matches(/^[\x20-\x7E]{1,1024}$/, { message: 'must be printable ASCII' })
+  @simpleRule('clientSecret', (v) => upstreamCredentialProblem(v, 'secret', /^[\x20-\x7E]{1,1024}$/))
   clientSecret?: string;
 
   @IsOptional()
@@ -421,8 +424,21 @@ export class OAuthMcpOptionsSchema {
   @IsIn(['deny', 'allow'], { message: 'must be deny or allow' })
   storeUnavailable?: string;
 
+  @IsOptional()
+  @simpleRule('allowedOrigins', (v) =>
+    Array.isArray(v) && v.every((o) => typeof o === 'string' && parseUrlStrict(o)?.origin === o && /^https?:/.test(o))
+      ? undefined
+      : 'must list origins exactly as browsers send them (scheme://host[:port], no path or trailing slash)',
+  )
+  allowedOrigins?: string[];
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: 'must be at least 1' })
+  maxRegisteredClients?: number;
+
   static from(options: OAuthMcpModuleOptions): OAuthMcpOptionsSchema {
-    const { cache, jwks, logger: _logger, store: _store, clientIdMetadataDocuments: _cimd, ...flat } = options;
+    const { cache, jwks, logger: _logger, store: _store, auditSink: _audit, clientIdMetadataDocuments: _cimd, ...flat } = options;
     return Object.assign(new OAuthMcpOptionsSchema(), flat, {
       cacheMaxEntries: cache?.maxEntries,
       cacheMaxTtlSeconds: cache?.maxTtlSeconds,

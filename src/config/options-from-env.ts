@@ -90,5 +90,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     rateLimits: rateLimits(read('OAUTH_RATE_LIMITS')),
     trustProxyHops: int(read('TRUST_PROXY_HOPS')),
     storeUnavailable: read('OAUTH_STORE_UNAVAILABLE') as OAuthMcpModuleOptions['storeUnavailable'],
+    allowedOrigins: list(read('OAUTH_ALLOWED_ORIGINS'), ','),
+    maxRegisteredClients: int(read('OAUTH_MAX_CLIENTS')),
   };
 }

@@ -61,4 +61,6 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   rateLimits: 'OAUTH_RATE_LIMITS',
   trustProxyHops: 'TRUST_PROXY_HOPS',
   storeUnavailable: 'OAUTH_STORE_UNAVAILABLE',
+  allowedOrigins: 'OAUTH_ALLOWED_ORIGINS',
+  maxRegisteredClients: 'OAUTH_MAX_CLIENTS',
 };

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
 import type { OAuthMode, OAuthProviderName, StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
 import type { ConfiguredSigningKey } from './signing-key-rules.js';
+import type { AuditSink } from '../audit/audit-event.interface.js';
 
 /** The upstream IdP this server signs users in with (proxy mode). @internal */
 export interface ResolvedUpstream {
@@ -71,6 +72,10 @@ export interface ResolvedOAuthMcpConfig {
   readonly rateLimits: false | Readonly<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
   readonly trustProxyHops: number;
   readonly storeUnavailable: 'deny' | 'allow';
+  /** Origins allowed on the MCP endpoint: this server's own plus the configured ones. */
+  readonly allowedOrigins: readonly string[];
+  readonly auditSink?: AuditSink;
+  readonly maxRegisteredClients: number;
   /** Where the upstream IdP sends the browser back: `${serverUrl}/oauth/callback`. */
   readonly callbackUrl: string;
 }

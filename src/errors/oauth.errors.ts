@@ -59,6 +59,14 @@ export class TemporarilyUnavailableError extends OAuthError {
   }
 }
 
+/** 403: a browser `Origin` that may not call the MCP endpoint (DNS rebinding protection). @publicApi */
+export class OriginNotAllowedError extends OAuthError {
+  readonly error = 'access_denied';
+  constructor(description = 'Requests from this Origin are not allowed') {
+    super(HttpStatus.FORBIDDEN, description);
+  }
+}
+
 /** 401 `invalid_client` (or 400 when the client did not use HTTP authentication): unknown client or bad credentials. @publicApi */
 export class InvalidClientError extends OAuthError {
   readonly error = 'invalid_client';

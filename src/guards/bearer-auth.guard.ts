@@ -2,7 +2,8 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
-import { InsufficientScopeError, OAuthError } from '../errors/oauth.errors.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../errors/oauth.errors.js';
+import { AuditService } from '../audit/audit.service.js';
 import { applySecurityHeaders, type HeaderSink } from '../http/security-headers.js';
 import { coversScopes } from '../http/scope-check.js';
 import { bearerChallenge } from '../http/www-authenticate.js';
@@ -33,6 +34,7 @@ export abstract class BearerAuthGuard implements CanActivate {
     protected readonly verifier: TokenVerifier,
     configService: OAuthMcpConfigService,
     protected readonly reflector: Reflector,
+    protected readonly audit: AuditService,
   ) {
     this.config = configService.config;
   }
@@ -60,12 +62,25 @@ export abstract class BearerAuthGuard implements CanActivate {
       if (!coversScopes(req.auth.scopes, required, this.config.impliedScopes)) {
         throw new InsufficientScopeError(required);
       }
+      this.afterAuthentication(req);
       return true;
     } catch (err) {
-      if (err instanceof OAuthError) this.challenge(http.getResponse<HeaderSink>(), err);
+      if (err instanceof OAuthError) {
+        this.challenge(http.getResponse<HeaderSink>(), err);
+        this.audit.emit({
+          type: 'authorization_denied',
+          reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
+          subject: req.user?.sub,
+          clientId: req.auth?.clientId || undefined,
+          ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
+        });
+      }
       throw err;
     }
   }
+
+  /** Extra checks once the caller is known (the MCP guard validates `Origin`). */
+  protected afterAuthentication(_req: AuthenticatedRequest): void {}
 
   /** Routes the guard lets through without a token. */
   protected isPublic(_context: ExecutionContext): boolean {
@@ -79,8 +94,9 @@ export abstract class BearerAuthGuard implements CanActivate {
 
   private challenge(res: HeaderSink, err: OAuthError): void {
     applySecurityHeaders(res);
-    // A 503 (store or IdP unreachable) is not a credential problem: no challenge that would make clients re-authorize.
-    if (err.getStatus() !== 401 && err.getStatus() !== 403 && err.getStatus() !== 400) return;
+    // Only credential problems get a Bearer challenge: a 503 (store unreachable) or a refused Origin
+    // must not make clients re-authorize.
+    if (!(err instanceof InvalidTokenError || err instanceof InsufficientScopeError || err instanceof InvalidRequestError)) return;
     res.setHeader('WWW-Authenticate', bearerChallenge(err, this.config.resourceMetadataUrl, this.config.scopes));
     // Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge.
     res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');

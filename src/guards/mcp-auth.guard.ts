@@ -1,4 +1,5 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { OriginNotAllowedError } from '../errors/oauth.errors.js';
 import { REQUIRED_TOOL_SCOPES_KEY } from '../oauth-mcp.constants.js';
 import { type AuthenticatedRequest, BearerAuthGuard } from './bearer-auth.guard.js';
 
@@ -17,6 +18,18 @@ interface JsonRpcCall {
  */
 @Injectable()
 export class McpAuthGuard extends BearerAuthGuard {
+  /**
+   * DNS rebinding (MCP transports: servers MUST validate Origin): a browser request from an origin that
+   * is neither this server's nor in `allowedOrigins` gets 403. Checked after authentication, so it
+   * never hides the 401 challenge; requests without `Origin` (non-browser clients) pass.
+   */
+  protected override afterAuthentication(req: AuthenticatedRequest): void {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !(typeof origin === 'string' && this.config.allowedOrigins.includes(origin))) {
+      throw new OriginNotAllowedError();
+    }
+  }
+
   protected override requiredScopes(context: ExecutionContext, req: AuthenticatedRequest): string[] {
     const scopes = new Set(super.requiredScopes(context, req));
     const byTool = this.reflector.getAllAndOverride<Record<string, string[]> | undefined>(REQUIRED_TOOL_SCOPES_KEY, [

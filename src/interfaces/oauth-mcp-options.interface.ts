@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
+import type { AuditSink } from '../audit/audit-event.interface.js';
 
 /** The upstream identity provider whose tokens are accepted. @publicApi */
 export type OAuthProviderName = 'hmac' | 'okta' | 'google' | 'azure' | 'oidc';
@@ -162,6 +163,20 @@ export interface OAuthMcpModuleOptions {
    * @default 'deny'
    */
   storeUnavailable?: 'deny' | 'allow';
+  /**
+   * Browser origins (besides this server's own) allowed to call the MCP endpoint, e.g. the MCP
+   * Inspector's `http://localhost:6274`. A request with another `Origin` is refused with 403 once
+   * authenticated (DNS rebinding). Env: `OAUTH_ALLOWED_ORIGINS` (comma-separated).
+   * @default []
+   */
+  allowedOrigins?: string[];
+  /**
+   * Cap on dynamic registrations per 180-day window (the registration lifetime), across all IPs and
+   * replicas; beyond it `/oauth/register` answers 503. Env: `OAUTH_MAX_CLIENTS`. @default 10000
+   */
+  maxRegisteredClients?: number;
+  /** Where audit events go. @default one JSON line per event through Nest's Logger */
+  auditSink?: AuditSink;
 }
 
 /** A client registered through configuration rather than DCR. @publicApi */

@@ -53,7 +53,8 @@ export async function fetchJsonObject(url: string, options: SafeFetchOptions): P
   }
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
+/** Reads a response body, refusing more than `maxBytes`. */
+export async function readCapped(res: Response, maxBytes: number): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];

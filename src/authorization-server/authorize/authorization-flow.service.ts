@@ -29,6 +29,7 @@ import type {
   UpstreamStateRecord,
 } from './authorization-request.js';
 import { renderConsentPage } from './consent-page.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { errorPage, pageCsp } from './html.js';
 
 /** What the controller sends: a page, or a redirect (302 after GET, 303 after the consent POST; never 307). */
@@ -66,6 +67,7 @@ export class AuthorizationFlowService {
     private readonly clients: ClientRegistryService,
     private readonly upstream: UpstreamClientService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
   ) {
     this.config = configService.config;
     this.secure = this.config.serverUrl.startsWith('https:');
@@ -101,9 +103,11 @@ export class AuthorizationFlowService {
     const { request } = record;
     if (!(await this.stillRegistered(request))) return this.errorPage(new InvalidClientError('The client or its redirect URI is no longer registered'));
     if (decision === 'deny') {
+      this.audit.emit({ type: 'consent_denied', clientId: request.clientId, scopes: request.scopes });
       return { ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The user denied the request'), request.state, 303), cookies: clear };
     }
     if (decision !== 'approve') return this.errorPage(new InvalidRequestError('decision must be approve or deny'));
+    this.audit.emit({ type: 'consent_granted', clientId: request.clientId, scopes: request.scopes });
     const response = await this.toUpstream(request, 303);
     return { ...response, cookies: [...clear, ...(response.cookies ?? [])] };
   }
@@ -158,6 +162,7 @@ export class AuthorizationFlowService {
     const codeRecord: AuthorizationCodeRecord = { ...request, user: result.user, fid };
     await this.store.set(`code:${sha256(ourCode)}`, codeRecord, CODE_TTL_SECONDS);
     const remembered = await this.remember(request, userKey);
+    this.audit.emit({ type: 'sign_in', clientId: request.clientId, subject: result.user.sub, grantId: fid, scopes: request.scopes });
     return {
       kind: 'redirect',
       status: 302,

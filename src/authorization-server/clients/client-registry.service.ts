@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { parseUrlStrict } from '../../config/url-rules.js';
-import { InvalidClientMetadataError, InvalidRedirectUriError } from '../../errors/oauth.errors.js';
+import { InvalidClientMetadataError, InvalidRedirectUriError, TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { randomToken, sha256 } from '../crypto/random.js';
 import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from './client.interface.js';
 import { guardedGet } from './guarded-fetch.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { redirectUriProblem, type RedirectUriRules } from './redirect-uri.policy.js';
 
 /** Registered clients expire when unused this long (each token issuance renews them). */
@@ -43,6 +44,7 @@ export class ClientRegistryService {
   constructor(
     private readonly configService: OAuthMcpConfigService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
   ) {}
 
   get rules(): RedirectUriRules {
@@ -97,6 +99,11 @@ export class ClientRegistryService {
     const scope = optionalText(m.scope, 1000, 'scope');
     const applicationType = m.application_type === 'native' || m.application_type === 'web' ? m.application_type : undefined;
 
+    // H93: registrations are capped overall (not only per IP), so a distributed flood cannot fill the store.
+    const { count } = await this.store.increment('clients:registered', CLIENT_TTL_SECONDS);
+    if (count > this.configService.config.maxRegisteredClients) {
+      throw new TemporarilyUnavailableError('Registration is closed: this server has reached its client limit');
+    }
     const now = Math.floor(Date.now() / 1000);
     const secret = method === 'none' ? undefined : randomToken(32);
     const record: ClientRecord = {
@@ -117,6 +124,7 @@ export class ClientRegistryService {
     if (!(await this.store.setIfAbsent(`client:${record.client_id}`, record, CLIENT_TTL_SECONDS))) {
       throw new Error('client id collision');
     }
+    this.audit.emit({ type: 'client_registered', clientId: record.client_id, reason: method });
     return {
       client_id: record.client_id,
       client_id_issued_at: now,

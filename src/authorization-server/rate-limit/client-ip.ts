@@ -10,3 +10,16 @@ export function clientIp(req: { socket?: { remoteAddress?: string }; headers: Re
   const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
   return hops.length >= trustProxyHops ? hops[hops.length - trustProxyHops].replace(/^::ffff:/, '') : peer;
 }
+
+/**
+ * The rate-limit bucket of an IP: IPv4 as is, IPv6 by its /64 (one subscriber's usual allocation), so
+ * rotating through a /64 does not yield fresh buckets.
+ */
+export function rateLimitBucket(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const [head, tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

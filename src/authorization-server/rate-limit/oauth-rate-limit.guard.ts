@@ -8,7 +8,8 @@ import { applySecurityHeaders } from '../../http/security-headers.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { sha256 } from '../crypto/random.js';
 import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
-import { clientIp } from './client-ip.js';
+import { clientIp, rateLimitBucket } from './client-ip.js';
+import { AuditService } from '../../audit/audit.service.js';
 import type { RateLimitedEndpoint } from './rate-limit-defaults.js';
 
 const RATE_LIMIT_KEY = 'oauth-mcp:rate-limit';
@@ -31,6 +32,7 @@ export class OAuthRateLimitGuard implements CanActivate {
     configService: OAuthMcpConfigService,
     private readonly reflector: Reflector,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
   ) {
     this.config = configService.config;
   }
@@ -42,12 +44,13 @@ export class OAuthRateLimitGuard implements CanActivate {
     const req = http.getRequest<Parameters<typeof clientIp>[0] & { method: string }>();
     if (limits === false || this.config.mode !== 'proxy' || !endpoint || endpoint === 'none' || req.method === 'OPTIONS') return true;
     const { limit, windowSeconds } = limits[endpoint];
-    const key = `rate:${endpoint}:${sha256(clientIp(req, this.config.trustProxyHops))}`;
+    const key = `rate:${endpoint}:${sha256(rateLimitBucket(clientIp(req, this.config.trustProxyHops)))}`;
     const { count, ttlSeconds } = await this.store.increment(key, windowSeconds);
     if (count <= limit) return true;
     const res = http.getResponse<Response>();
     applySecurityHeaders(res);
     res.setHeader('Retry-After', String(Math.max(1, ttlSeconds)));
+    this.audit.emit({ type: 'rate_limited', reason: endpoint });
     throw new TooManyRequestsError();
   }
 }

@@ -21,6 +21,7 @@ import { RevocationService } from '../tokens/revocation.service.js';
 import { SigningKeyService } from '../tokens/signing-keys.service.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { isThisResource } from '../tokens/resource-indicator.js';
 
 /** What is kept of a redeemed code, to recognise a valid replay. */
@@ -46,6 +47,7 @@ export class TokenEndpointService {
     private readonly revocations: RevocationService,
     private readonly keys: SigningKeyService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
   ) {}
 
   async token(authorization: string | undefined, body: unknown): Promise<TokenResponse> {
@@ -73,7 +75,12 @@ export class TokenEndpointService {
       // A replay of a redeemed code revokes what it issued (RFC 6749 §4.1.2), but only when the replay is
       // otherwise valid (OAuth 2.1): someone who merely saw the code cannot revoke the user's grant.
       const used = await this.store.get<UsedCode>(`code-used:${hash}`);
-      if (used && used.clientId === clientId && this.bindingHolds(used, redirectUri, verifier)) await this.revocations.revokeFamily(used.fid);
+      if (used && used.clientId === clientId && this.bindingHolds(used, redirectUri, verifier)) {
+        await this.revocations.revokeFamily(used.fid);
+        this.audit.emit({ type: 'code_replay', clientId, grantId: used.fid, reason: 'grant_revoked', tokenHash: hash.slice(0, 12) });
+      } else if (used) {
+        this.audit.emit({ type: 'code_replay', clientId, grantId: used.fid, reason: 'invalid_replay_ignored', tokenHash: hash.slice(0, 12) });
+      }
       throw new InvalidGrantError('The authorization code is invalid, expired or was already used');
     }
     const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
@@ -82,7 +89,9 @@ export class TokenEndpointService {
     if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
     if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
     if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
-    return this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    const response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    this.audit.emit({ type: 'token_issued', clientId, subject: record.user.sub, grantId: record.fid, scopes: record.scopes });
+    return response;
   }
 
   /** RFC 6749 §4.1.3: the same redirect_uri as at authorize (or none, when none was sent there). */
@@ -109,7 +118,10 @@ export class TokenEndpointService {
     if (!token) throw new InvalidRequestError('token is required');
     single(body, 'token_type_hint', 64);
     const fid = (await this.fidOfAccessToken(token, client.client_id)) ?? (await this.fidOfRefreshToken(token, client.client_id));
-    if (fid) await this.revocations.revokeFamily(fid);
+    if (fid) {
+      await this.revocations.revokeFamily(fid);
+      this.audit.emit({ type: 'token_revoked', clientId: client.client_id, grantId: fid, reason: 'client_request' });
+    }
   }
 
   private async fidOfAccessToken(token: string, clientId: string): Promise<string | undefined> {

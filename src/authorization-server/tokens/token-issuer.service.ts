@@ -8,6 +8,7 @@ import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
 import type { Grant, RefreshFamily, TokenResponse } from './grant.interface.js';
 import { RevocationService } from './revocation.service.js';
 import { SigningKeyService } from './signing-keys.service.js';
+import { AuditService } from '../../audit/audit.service.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -23,6 +24,7 @@ export class TokenIssuerService {
     private readonly keys: SigningKeyService,
     private readonly revocations: RevocationService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
   ) {}
 
   /** A new family for an authorization code; returns the token response. */
@@ -45,6 +47,7 @@ export class TokenIssuerService {
     if (family.clientId !== clientId) throw new InvalidGrantError('The refresh token was issued to another client');
     if (family.rtHash !== hash) {
       await this.revocations.revokeFamily(family.fid);
+      this.audit.emit({ type: 'refresh_token_reuse', clientId, subject: family.user.sub, grantId: family.fid, reason: 'grant_revoked' });
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
     const scopes = requestedScopes ?? family.scopes;
@@ -56,9 +59,11 @@ export class TokenIssuerService {
     if (!(await this.store.compareAndSet(`family:${family.fid}`, family.version, rotated, ttl))) {
       // Someone else rotated this token in between: the same token was used twice.
       await this.revocations.revokeFamily(family.fid);
+      this.audit.emit({ type: 'refresh_token_reuse', clientId, subject: family.user.sub, grantId: family.fid, reason: 'concurrent_rotation' });
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
     await this.store.set(`rt:${nextHash}`, { fid: family.fid }, ttl);
+    this.audit.emit({ type: 'token_refreshed', clientId, subject: family.user.sub, grantId: family.fid, scopes });
     return this.respond(rotated, scopes, next);
   }
 

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import type { ResolvedUpstream } from '../../config/resolved-config.interface.js';
 import type { GrantedUser } from '../tokens/grant.interface.js';
+import { readCapped, SafeFetchError } from '../../tokens/safe-fetch.js';
 
 /** What the upstream leg needs to remember between the redirect and the callback. */
 export interface UpstreamChecks {
@@ -19,7 +20,21 @@ export interface UpstreamTokens {
   expires_at?: number;
 }
 
-const TIMEOUT_SECONDS = 5;
+/**
+ * Every upstream response (discovery, token, userinfo, JWKS) is read with a byte cap, so a hostile or
+ * broken IdP cannot exhaust memory (catalogue J111).
+ */
+function cappedFetch(maxBytes: number): (url: string, init: RequestInit) => Promise<Response> {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new SafeFetchError('response too large');
+    }
+    const body = await readCapped(res, maxBytes);
+    return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
 
 /**
  * The upstream IdP, through openid-client: discovery (its `issuer` must equal the configured one),
@@ -39,12 +54,17 @@ export class UpstreamClientService {
   private discover(): Promise<oidc.Configuration> {
     this.configuration ??= (async () => {
       const u = this.upstream;
+      const c = this.configService.config;
       const insecure = u.allowInsecureHttp && new URL(u.issuer).protocol === 'http:';
+      const timeout = Math.ceil(c.fetchTimeoutMs / 1000);
+      const fetcher = cappedFetch(c.fetchMaxBytes);
       const config = await oidc.discovery(new URL(u.issuer), u.clientId, u.clientSecret, undefined, {
         execute: insecure ? [oidc.allowInsecureRequests] : [],
-        timeout: TIMEOUT_SECONDS,
+        timeout,
+        [oidc.customFetch]: fetcher as never,
       });
-      config.timeout = TIMEOUT_SECONDS;
+      config.timeout = timeout;
+      config[oidc.customFetch] = fetcher as never;
       return config;
     })().catch((err: unknown) => {
       this.configuration = undefined;

@@ -1,0 +1,46 @@
+/** What happened. @publicApi */
+export type AuditEventType =
+  | 'sign_in'
+  | 'consent_granted'
+  | 'consent_denied'
+  | 'token_issued'
+  | 'token_refreshed'
+  | 'token_revoked'
+  | 'refresh_token_reuse'
+  | 'code_replay'
+  | 'client_registered'
+  | 'authorization_denied'
+  | 'rate_limited';
+
+/**
+ * One structured audit event. Never carries a secret: tokens, codes and states appear, if at all,
+ * as a short SHA-256 prefix (`tokenHash`). @publicApi
+ */
+export interface AuditEvent {
+  type: AuditEventType;
+  /** ISO 8601 time. */
+  time: string;
+  /** The request's id (`X-Request-Id` when the caller sent a safe one, else generated). */
+  requestId?: string;
+  /** Client IP as the rate limits see it (socket peer, or per `TRUST_PROXY_HOPS`). */
+  ip?: string;
+  clientId?: string;
+  subject?: string;
+  /** Machine-readable reason (e.g. an OAuth error code). */
+  reason?: string;
+  /** SHA-256 prefix of the token or code concerned. */
+  tokenHash?: string;
+  /** Grant (refresh-token family) id: lets events of one authorization be correlated. */
+  grantId?: string;
+  /** Scopes granted or required. */
+  scopes?: string[];
+}
+
+/**
+ * Where audit events go. The default writes one JSON line per event through Nest's Logger
+ * (context `OAuthMcp:Audit`); provide your own (SIEM, OpenTelemetry) with the `auditSink` option.
+ * @publicApi
+ */
+export interface AuditSink {
+  emit(event: AuditEvent): void | Promise<void>;
+}
