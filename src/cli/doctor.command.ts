@@ -1,7 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import { parseSigningKeys } from '../config/signing-key-rules.js';
 import { checkServerUrl, parseUrlStrict } from '../config/url-rules.js';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
 import { countUsableKeys } from '../health/idp-keys.js';
@@ -16,8 +18,11 @@ directory) and checks it, one line per check:
 
 Checks: configuration (the startup rules), https, audience vs. the MCP resource, redirect URIs,
 issuer discovery (reachable, "issuer" byte-identical), JWKS (reachable, usable keys), clock skew
-against the IdP's Date header. Progress goes to stderr. In proxy mode only the upstream IdP is
-checked (discovery, clock); the authorization server settings are not, yet.`;
+against the IdP's Date header. Proxy mode: the callback URL (MCP_URL + /oauth/callback), the
+signing keys (OAUTH_SIGNING_JWKS), static clients, the upstream IdP's discovery (issuer, endpoints,
+PKCE S256), whether its authorization endpoint accepts OIDC_CLIENT_ID with the callback URL (one
+GET, no sign-in happens), and its clock; the store (REDIS_URL) is named, not contacted. Progress goes
+to stderr.`;
 
 type Mark = '✔' | '⚠' | '✘';
 
@@ -73,7 +78,7 @@ export async function doctorCommand(args: string[], context: ResolvedCliContext)
 
   checkHttps(config, env, report);
   if (config.mode === 'proxy') {
-    await checkProxyUpstream(config, report);
+    await checkProxy(config, env, report);
     return summary(report, context);
   }
   checkAudience(config, report);
@@ -84,7 +89,7 @@ export async function doctorCommand(args: string[], context: ResolvedCliContext)
     report.ok('clock', 'not checked (provider hmac: no identity provider to compare with)');
   } else {
     const discovered = await checkDiscovery(config, env, report);
-    const jwksUri = config.jwksUri ?? discovered;
+    const jwksUri = config.jwksUri ?? discovered.jwksUri;
     await checkJwks(config, jwksUri, report);
     await checkClock(config, config.discoveryUrl ?? jwksUri, report);
   }
@@ -164,7 +169,7 @@ function checkAudience(config: ResolvedOAuthMcpConfig, report: DoctorReport): vo
     if (audiences.some((a) => parseUrlStrict(a) !== undefined)) {
       report.fail('audience', `Google ID tokens carry your OAuth client id (…apps.googleusercontent.com) as aud, never a URL: set OIDC_AUDIENCE to the client id (now: ${list})`);
     } else {
-      report.warn('audience', `Google tokens are issued for the OAuth client id ${list}, not for ${resource}: any holder of a Google ID token for that client is accepted (proxy mode, coming, binds tokens to this server)`);
+      report.warn('audience', `Google tokens are issued for the OAuth client id ${list}, not for ${resource}: any holder of a Google ID token for that client is accepted (proxy mode, OAUTH_MODE=proxy, binds tokens to this server)`);
     }
     return;
   }
@@ -188,25 +193,258 @@ function checkAudience(config: ResolvedOAuthMcpConfig, report: DoctorReport): vo
 }
 
 /**
- * Proxy mode (only its upstream side for now): this server signs and verifies its own tokens, so the
- * checks are the upstream's OpenID configuration and clock. The authorization server settings are not
- * checked yet, which the ⚠ line says.
+ * Proxy mode: this server is the authorization server, so the checks are its own settings (callback
+ * URL, client redirect allowlist, signing keys, static clients) and the upstream IdP it signs users in
+ * with (discovery, PKCE, whether it accepts our client with the callback URL, clock). No JWKS: this
+ * server verifies the tokens it signs itself.
  */
-async function checkProxyUpstream(config: ResolvedOAuthMcpConfig, report: DoctorReport): Promise<void> {
-  report.warn(
-    'mode',
-    `proxy mode: doctor checks the upstream IdP only (discovery, clock), not the authorization server settings (clients, redirect URIs, signing keys, store); register ${config.callbackUrl} as a redirect URI of OIDC_CLIENT_ID at the IdP`,
-  );
-  report.ok('audience', `proxy mode: this server issues its own tokens for ${config.resource}`);
+async function checkProxy(config: ResolvedOAuthMcpConfig, env: Record<string, string | undefined>, report: DoctorReport): Promise<void> {
+  checkCallback(config, report);
+  checkProxyRedirects(config, report);
+  report.ok('audience', `proxy mode: this server issues its own tokens for ${config.resource} (OIDC_AUDIENCE is not used)`);
+  checkStore(config, report);
+  checkSigningKeys(config, env, report);
+  checkStaticClients(config, report);
   const upstream = config.upstream;
   if (!upstream) {
     report.fail('discovery', 'proxy mode without an upstream identity provider');
     return;
   }
   const url = `${trimSlash(upstream.issuer)}/.well-known/openid-configuration`;
-  await checkDiscoveryTargets(config, [{ issuer: upstream.issuer, url, forKeys: false }], report, false);
+  const { doc } = await checkDiscoveryTargets(config, [{ issuer: upstream.issuer, url, forKeys: false }], report, false);
+  if (doc) {
+    const authorizationEndpoint = checkUpstreamMetadata(config, doc, report);
+    if (authorizationEndpoint) await checkUpstreamClient(config, upstream, authorizationEndpoint, report);
+  } else {
+    report.fail('upstream', 'not checked: the upstream OpenID configuration is needed (see discovery above)');
+  }
   report.ok('jwks', 'not needed (proxy mode: this server verifies the tokens it signs itself)');
   await checkClock(config, url, report);
+}
+
+/**
+ * The upstream IdP sends the browser back to `${MCP_URL}/oauth/callback`: it must be https (or loopback
+ * http in development), and MCP_URL must be an origin (a path would move every endpoint and the issuer).
+ */
+function checkCallback(config: ResolvedOAuthMcpConfig, report: DoctorReport): void {
+  const server = parseUrlStrict(config.serverUrl);
+  if (!server || (server.pathname !== '/' && server.pathname !== '')) {
+    report.fail('callback', `MCP_URL ${q(config.serverUrl)} must be an origin without a path in proxy mode (the issuer and every endpoint hang off it)`);
+    return;
+  }
+  const callback = parseUrlStrict(config.callbackUrl);
+  const loopback = callback?.protocol === 'http:' && LOOPBACK.has(callback.hostname);
+  if (!callback || (callback.protocol !== 'https:' && !loopback)) {
+    report.fail('callback', `${config.callbackUrl} must use https (loopback http only in development): IdPs refuse other redirect URIs`);
+    return;
+  }
+  report.ok(
+    'callback',
+    `the IdP sends users back to ${config.callbackUrl}: register exactly this redirect URI for OIDC_CLIENT_ID (a confidential web application)${loopback ? '; loopback http is for development only' : ''}`,
+  );
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** OAUTH_REDIRECT_URIS restricts the MCP clients' redirect URIs; the upstream callback does not belong there. */
+function checkProxyRedirects(config: ResolvedOAuthMcpConfig, report: DoctorReport): void {
+  const uris = config.redirectUris;
+  if (uris.includes(config.callbackUrl)) {
+    report.warn(
+      'redirects',
+      `OAUTH_REDIRECT_URIS contains ${config.callbackUrl}, which is where the upstream IdP returns to this server, not an MCP client's redirect URI; list the clients' redirect URIs (e.g. http://localhost:6274/oauth/callback for the MCP Inspector)`,
+    );
+  } else if (uris.length > 0) {
+    report.ok('redirects', `MCP clients may only use ${uris.length} redirect URI(s) (OAUTH_REDIRECT_URIS; exact match, loopback port may vary)`);
+  } else {
+    report.ok('redirects', 'MCP clients may register any https or loopback redirect URI (set OAUTH_REDIRECT_URIS to restrict them)');
+  }
+}
+
+/**
+ * Where proxy mode keeps clients, grants, codes and keys: Redis (REDIS_URL, shown without credentials) or
+ * the in-memory store, which production should not rely on. (A `store` passed in code is not visible here.)
+ */
+function checkStore(config: ResolvedOAuthMcpConfig, report: DoctorReport): void {
+  if (config.redisUrl) {
+    const url = parseUrlStrict(config.redisUrl);
+    const where = url ? `${url.protocol}//${url.host}` : 'REDIS_URL';
+    report.ok('store', `Redis at ${where} (REDIS_URL): state is shared by replicas and survives restarts`);
+    return;
+  }
+  const text =
+    'in memory (REDIS_URL not set): clients, grants and keys are lost on restart and not shared between replicas, unless the application passes its own store';
+  if (config.production) report.warn('store', `${text}; set REDIS_URL for production`);
+  else report.ok('store', text);
+}
+
+/** `OAUTH_SIGNING_JWKS`, parsed with the startup rules; without it a key is generated and kept in the store. */
+function checkSigningKeys(config: ResolvedOAuthMcpConfig, env: Record<string, string | undefined>, report: DoctorReport): void {
+  const raw = env.OAUTH_SIGNING_JWKS;
+  if (!raw) {
+    report.ok(
+      'signing',
+      `OAUTH_SIGNING_JWKS not set: one ${config.signingAlgorithm} key is generated and kept (sealed with JWT_SECRET) in the store${config.redisUrl ? '' : '; with the in-memory store it changes at every restart and differs between replicas, which invalidates issued tokens'}`,
+    );
+    return;
+  }
+  try {
+    const keys = parseSigningKeys(raw);
+    const list = keys.map((k) => `${q(k.kid)} ${k.alg}`).join(', ');
+    report.ok('signing', `OAUTH_SIGNING_JWKS: ${keys.length} usable private key(s) (${list}); ${q(keys[0].kid)} signs, all are published at ${config.serverUrl}/.well-known/jwks.json`);
+  } catch (err) {
+    report.fail('signing', `OAUTH_SIGNING_JWKS ${(err as Error).message}`);
+  }
+}
+
+/** Static clients were validated with the startup rules (redirect URIs, secrets); this line says what clients can use. */
+function checkStaticClients(config: ResolvedOAuthMcpConfig, report: DoctorReport): void {
+  const statics = config.staticClients;
+  const registration = `dynamic registration at ${config.serverUrl}/oauth/register${config.clientIdMetadataDocuments ? ', Client ID Metadata Documents' : ''}`;
+  if (statics.length === 0) {
+    report.ok('clients', `MCP clients use ${registration}; no static clients (OAUTH_STATIC_CLIENTS)`);
+    return;
+  }
+  const describe = (c: (typeof statics)[number]) => `${q(c.client_id)} (${c.client_secret ? 'confidential' : 'public'}, ${c.redirect_uris.length} redirect URI(s))`;
+  report.ok('clients', `${statics.length} valid static client(s): ${statics.map(describe).join(', ')}; other MCP clients use ${registration}`);
+}
+
+/**
+ * What this server needs from the upstream's OpenID configuration: authorization and token endpoints
+ * (https, or loopback http outside production), and PKCE S256, which this server always sends.
+ * Returns the authorization endpoint when it is usable.
+ */
+function checkUpstreamMetadata(config: ResolvedOAuthMcpConfig, doc: Record<string, unknown>, report: DoctorReport): string | undefined {
+  const endpoint = (name: string): string | undefined => {
+    const value = doc[name];
+    return typeof value === 'string' && checkServerUrl(value, config.production) === undefined ? value : undefined;
+  };
+  const authorization = endpoint('authorization_endpoint');
+  const token = endpoint('token_endpoint');
+  if (!authorization || !token) {
+    const missing = [!authorization && '"authorization_endpoint"', !token && '"token_endpoint"'].filter(Boolean).join(' and ');
+    report.fail('upstream', `the upstream OpenID configuration has no usable https ${missing}: users cannot sign in`);
+    return undefined;
+  }
+  const methods = doc.code_challenge_methods_supported;
+  if (Array.isArray(methods) && methods.includes('S256')) {
+    report.ok('upstream', 'authorization and token endpoints published; PKCE S256 advertised (this server always uses it upstream)');
+  } else {
+    report.warn(
+      'upstream',
+      `the upstream metadata does not advertise PKCE S256 (code_challenge_methods_supported${Array.isArray(methods) ? `: ${methods.join(', ') || 'empty'}` : ' missing'}): this server always sends S256 to it; fine if the IdP supports PKCE without saying so (Entra ID), otherwise the code exchange fails`,
+    );
+  }
+  return authorization;
+}
+
+/** Error markers of IdP error pages answered with 200 (Entra) or a 4xx HTML page (Google, Okta, Keycloak). */
+const IDP_ERROR_MARKERS = [
+  'redirect_uri_mismatch',
+  'invalid_redirect_uri',
+  'AADSTS50011',
+  'must be a Login redirect URI',
+  'AADSTS700016',
+  'AADSTS900971',
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_scope',
+];
+
+/**
+ * Asks the upstream authorization endpoint for a sign-in with OIDC_CLIENT_ID and the callback URL, the
+ * way this server will (PKCE S256, state, nonce), without following the answer: a redirect to a login
+ * page means the client and redirect URI are accepted; an error (status, JSON `error`, a redirect back
+ * with `error`, a known error code on the page) names the mismatch before a user meets it.
+ */
+async function checkUpstreamClient(
+  config: ResolvedOAuthMcpConfig,
+  upstream: NonNullable<ResolvedOAuthMcpConfig['upstream']>,
+  authorizationEndpoint: string,
+  report: DoctorReport,
+): Promise<void> {
+  const url = new URL(authorizationEndpoint);
+  const random = () => randomBytes(16).toString('base64url');
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('client_id', upstream.clientId);
+  url.searchParams.set('redirect_uri', config.callbackUrl);
+  url.searchParams.set('scope', (upstream.scopes ?? ['openid']).join(' '));
+  url.searchParams.set('state', random());
+  url.searchParams.set('nonce', random());
+  url.searchParams.set('code_challenge', createHash('sha256').update(random()).digest('base64url'));
+  url.searchParams.set('code_challenge_method', 'S256');
+  const who = `OIDC_CLIENT_ID ${q(upstream.clientId)} with redirect URI ${config.callbackUrl}`;
+  report.progress(`asking ${url.origin}${url.pathname} whether it accepts ${who}`);
+  let res: Response;
+  let body = '';
+  try {
+    res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(config.fetchTimeoutMs) });
+    body = await readText(res, 256 * 1024);
+  } catch {
+    report.warn('upstream-client', `not checked: ${url.origin}${url.pathname} did not answer`);
+    return;
+  }
+  const location = res.headers.get('location');
+  if (res.status >= 300 && res.status < 400 && location) {
+    const next = new URL(location, url);
+    const back = next.origin === new URL(config.callbackUrl).origin && next.pathname === new URL(config.callbackUrl).pathname;
+    const error = back ? next.searchParams.get('error') : null;
+    if (error) {
+      report.fail('upstream-client', `the IdP accepted the redirect URI but answered error=${error}${describeError(next.searchParams.get('error_description'))} for ${who}`);
+    } else {
+      report.ok('upstream-client', `the IdP accepts ${who} (it answered with its sign-in page)`);
+    }
+    return;
+  }
+  const marker = IDP_ERROR_MARKERS.find((m) => body.toLowerCase().includes(m.toLowerCase()));
+  if (res.status >= 400) {
+    const error = jsonError(body) ?? marker;
+    report.fail(
+      'upstream-client',
+      `the IdP refused ${who}: HTTP ${res.status}${error ? ` (${error})` : ''}; register the redirect URI exactly (scheme, host, port, path) for this client at the IdP, and check OIDC_CLIENT_ID`,
+    );
+    return;
+  }
+  if (marker) {
+    report.warn('upstream-client', `the IdP answered HTTP ${res.status} with a page mentioning ${q(marker)} for ${who}: open ${config.serverUrl}/mcp in an MCP client to see the page`);
+    return;
+  }
+  report.ok('upstream-client', `the IdP answered HTTP ${res.status} with a page and no known error for ${who}`);
+}
+
+/** A short, printable `error_description` (the IdP's own words, bounded). */
+function describeError(description: string | null): string {
+  if (!description) return '';
+  const clean = description.replace(/[^\x20-\x7e]/g, ' ').slice(0, 200);
+  return ` (${clean})`;
+}
+
+function jsonError(body: string): string | undefined {
+  try {
+    const doc = JSON.parse(body) as { error?: unknown };
+    return typeof doc.error === 'string' ? doc.error.slice(0, 100) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The response body as text, at most `maxBytes` (the rest is dropped). */
+async function readText(res: Response, maxBytes: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+    if (total >= maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
 }
 
 /** Native mode has no redirect URIs of its own: clients register theirs with the IdP. */
@@ -220,21 +458,28 @@ function checkRedirects(env: Record<string, string | undefined>, report: DoctorR
 
 /**
  * Issuer discovery: the module's own (okta, oidc) or, for google and azure, the one MCP clients run
- * on `authorization_servers`. Returns the discovered `jwks_uri` when the module uses it.
+ * on `authorization_servers`. Returns the discovered `jwks_uri` (when the module uses it) and document.
  */
 async function checkDiscovery(
   config: ResolvedOAuthMcpConfig,
   env: Record<string, string | undefined>,
   report: DoctorReport,
-): Promise<string | undefined> {
+): Promise<DiscoveryResult> {
   if (env.OIDC_JWKS_URI) {
     report.ok('discovery', 'not needed (OIDC_JWKS_URI is set: nothing else is fetched from the issuer)');
-    return undefined;
+    return {};
   }
   const targets = config.discoveryUrl
     ? [{ issuer: config.issuers[0], url: config.discoveryUrl, forKeys: true }]
     : config.authorizationServers.map((issuer) => ({ issuer, url: `${trimSlash(issuer)}/.well-known/openid-configuration`, forKeys: false }));
   return checkDiscoveryTargets(config, targets, report, true);
+}
+
+interface DiscoveryResult {
+  /** The discovered `jwks_uri`, when the module takes its keys from discovery. */
+  jwksUri?: string;
+  /** The first discovery document whose issuer matched. */
+  doc?: Record<string, unknown>;
 }
 
 interface DiscoveryTarget {
@@ -249,7 +494,7 @@ async function checkDiscoveryTargets(
   targets: DiscoveryTarget[],
   report: DoctorReport,
   clientFacing: boolean,
-): Promise<string | undefined> {
+): Promise<DiscoveryResult> {
   let jwksUri: string | undefined;
   let clientView: Record<string, unknown> | undefined;
   for (const target of targets) {
@@ -279,17 +524,17 @@ async function checkDiscoveryTargets(
     clientView ??= doc;
   }
   if (clientView && clientFacing) checkClientView(clientView, report);
-  return jwksUri;
+  return { jwksUri, doc: clientView };
 }
 
 /** What MCP clients need from the IdP's metadata in native mode (they talk to the IdP directly). */
 function checkClientView(doc: Record<string, unknown>, report: DoctorReport): void {
   const pkce = Array.isArray(doc.code_challenge_methods_supported) && doc.code_challenge_methods_supported.includes('S256');
   if (!pkce) {
-    report.warn('clients', 'the IdP metadata does not advertise PKCE S256 (code_challenge_methods_supported): strict MCP clients (claude.ai) refuse to sign in; proxy mode (coming) fixes this');
+    report.warn('clients', 'the IdP metadata does not advertise PKCE S256 (code_challenge_methods_supported): strict MCP clients (claude.ai) refuse to sign in; proxy mode (OAUTH_MODE=proxy) fixes this');
   }
   if (typeof doc.registration_endpoint !== 'string') {
-    report.warn('clients', 'the IdP has no registration_endpoint: MCP clients cannot register themselves (dynamic client registration) and need a pre-registered client id; proxy mode (coming) fixes this');
+    report.warn('clients', 'the IdP has no registration_endpoint: MCP clients cannot register themselves (dynamic client registration) and need a pre-registered client id; proxy mode (OAUTH_MODE=proxy) fixes this');
   }
   if (pkce && typeof doc.registration_endpoint === 'string') {
     report.ok('clients', 'the IdP advertises PKCE S256 and dynamic client registration');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
@@ -16,7 +16,7 @@ import { McpController } from './mcp.controller.js';
  * front of the dev IdP (a per-process random JWT_SECRET unless one is set). Native mode
  * (`OAUTH_MODE=native`): the dev IdP's own JWT access tokens are accepted.
  */
-function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpModuleOptions {
+export function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpModuleOptions {
   const resource = `${base.serverUrl.replace(/\/$/, '')}/mcp`;
   const common = { ...base, provider: 'oidc' as const, issuer: devIdp.issuer, scopes: base.scopes ?? DEFAULT_SCOPES, resourceName: base.resourceName ?? 'nestjs-oauth-mcp example' };
   if (devIdp.proxyClient) {
@@ -32,31 +32,39 @@ function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpMod
 }
 
 /**
+ * The configuration and OAuth imports every example app shares: `ConfigModule` (the environment and
+ * `.env`, or exactly `env` in tests), the embedded dev IdP when no provider is set, and
+ * `OAuthMcpModule.forRootAsync` through `oauthMcpOptionsFromEnv`.
+ */
+export function exampleOAuthImports(env: Record<string, string | undefined> | undefined, global: boolean): NonNullable<ModuleMetadata['imports']> {
+  const configModule = env
+    ? ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] })
+    : ConfigModule.forRoot({ isGlobal: true });
+  return [
+    configModule,
+    DevIdpModule,
+    OAuthMcpModule.forRootAsync({
+      global,
+      imports: [DevIdpModule],
+      inject: [ConfigService, DEV_IDP],
+      useFactory: (config: ConfigService, devIdp: DevIdp | null) => {
+        const options = oauthMcpOptionsFromEnv(config);
+        return devIdp ? devIdpOptions(options, devIdp) : options;
+      },
+    }),
+  ];
+}
+
+/**
  * The example MCP server. Configuration comes from the environment (and `.env`), or from `env` when
  * given (tests), through `oauthMcpOptionsFromEnv` and `forRootAsync` with `ConfigService`.
  */
 @Module({})
 export class AppModule {
   static register(env?: Record<string, string | undefined>): DynamicModule {
-    const configModule = env
-      ? ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] })
-      : ConfigModule.forRoot({ isGlobal: true });
     return {
       module: AppModule,
-      imports: [
-        configModule,
-        DevIdpModule,
-        OAuthMcpModule.forRootAsync({
-          global: true,
-          imports: [DevIdpModule],
-          inject: [ConfigService, DEV_IDP],
-          useFactory: (config: ConfigService, devIdp: DevIdp | null) => {
-            const options = oauthMcpOptionsFromEnv(config);
-            return devIdp ? devIdpOptions(options, devIdp) : options;
-          },
-        }),
-        TerminusModule,
-      ],
+      imports: [...exampleOAuthImports(env, true), TerminusModule],
       controllers: [McpController, HealthController],
       providers: [OAuthMcpHealthIndicator],
     };

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
 import { startDevIdp, type DevIdp } from '../dev-idp/dev-idp.js';
@@ -42,7 +42,7 @@ class DevIdpLifecycle implements OnApplicationShutdown {
           port: port === undefined ? undefined : Number(port),
           proxyCallbackUrl: embeddedMode(config) === 'proxy' ? `${base}/oauth/callback` : undefined,
         });
-        new Logger('DevIdP').warn(`Embedded development IdP at ${devIdp.issuer} (any user name signs in). DEVELOPMENT ONLY: set OAUTH_PROVIDER for real use.`);
+        // The startup block (bootstrap.ts) warns that it is development only.
         return devIdp;
       },
     },

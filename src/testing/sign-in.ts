@@ -14,10 +14,12 @@ export interface DevIdpSignInOptions {
 }
 
 /**
- * Signs in to an MCP server whose issuer is the embedded dev IdP, the way an MCP client does
+ * Signs in to an MCP server whose users sign in at the embedded dev IdP, the way an MCP client does
  * (SDK v1 `auth()`: protected resource metadata, discovery, dynamic registration, PKCE, headless
  * login, code exchange), and returns the provider holding the tokens: pass it as `authProvider` to
- * the SDK's `StreamableHTTPClientTransport`, or read `provider.tokens().access_token`.
+ * the SDK's `StreamableHTTPClientTransport`, or read `provider.tokens().access_token`. Works in native
+ * mode (the dev IdP is the authorization server) and in proxy mode (the server is the authorization
+ * server in front of the dev IdP, `startDevIdp({ proxyCallbackUrl })`: its consent page is approved).
  * @publicApi
  */
 export async function signInWithDevIdp(serverUrl: string | URL, options: DevIdpSignInOptions = {}): Promise<MemoryOAuthClientProvider> {

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { generateTestKey, JwksServer } from '../support/jwks-server.js';
@@ -195,26 +197,188 @@ describe('CLI: doctor with a bad configuration', () => {
   });
 });
 
-describe('CLI: doctor in proxy mode (upstream side only)', () => {
-  let server: JwksServer;
+describe('CLI: doctor in proxy mode against the dev IdP (a pre-registered confidential client)', () => {
+  let idp: DevIdp;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
-    server = await new JwksServer().start();
+    idp = await startDevIdp({ resource: RESOURCE, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${MCP_URL}/oauth/callback` });
+    env = {
+      OAUTH_MODE: 'proxy',
+      OAUTH_PROVIDER: 'oidc',
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: idp.proxyClient!.clientId,
+      OIDC_CLIENT_SECRET: idp.proxyClient!.clientSecret,
+      JWT_SECRET: SECRET,
+      MCP_URL,
+    };
   });
-  afterAll(() => server.stop());
+  afterAll(() => idp.close());
 
-  it('checks the upstream discovery and clock, says what it does not check, and fails on an issuer mismatch', async () => {
-    const env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: server.issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B', JWT_SECRET: SECRET, MCP_URL };
+  it('healthy: every proxy check passes, the IdP accepts the client with the callback URL; no secret printed', async () => {
     const run = await cli(['doctor'], env);
-    expect(run.stdout).toContain('✔ config: valid (mode proxy, provider oidc');
-    expect(run.stdout).toContain(`⚠ mode: proxy mode: doctor checks the upstream IdP only (discovery, clock), not the authorization server settings (clients, redirect URIs, signing keys, store); register ${MCP_URL}/oauth/callback as a redirect URI of OIDC_CLIENT_ID at the IdP`);
-    expect(run.stdout).toContain(`✔ discovery: ${server.issuer}/.well-known/openid-configuration: issuer "${server.issuer}" matches byte for byte`);
-    expect(run.stdout).not.toContain('clients:');
+    expect(lines(run.stdout, '✘')).toEqual([]);
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✔ config: valid (mode proxy, provider oidc');
+    expect(run.stdout).toContain(
+      `✔ callback: the IdP sends users back to ${MCP_URL}/oauth/callback: register exactly this redirect URI for OIDC_CLIENT_ID (a confidential web application); loopback http is for development only`,
+    );
+    expect(run.stdout).toContain('✔ redirects: MCP clients may register any https or loopback redirect URI (set OAUTH_REDIRECT_URIS to restrict them)');
+    expect(run.stdout).toContain(`✔ audience: proxy mode: this server issues its own tokens for ${RESOURCE} (OIDC_AUDIENCE is not used)`);
+    expect(run.stdout).toContain(
+      '✔ store: in memory (REDIS_URL not set): clients, grants and keys are lost on restart and not shared between replicas, unless the application passes its own store',
+    );
+    expect(run.stdout).toContain(
+      '✔ signing: OAUTH_SIGNING_JWKS not set: one ES256 key is generated and kept (sealed with JWT_SECRET) in the store; with the in-memory store it changes at every restart and differs between replicas, which invalidates issued tokens',
+    );
+    expect(run.stdout).toContain(`✔ clients: MCP clients use dynamic registration at ${MCP_URL}/oauth/register, Client ID Metadata Documents; no static clients (OAUTH_STATIC_CLIENTS)`);
+    expect(run.stdout).toContain(`✔ discovery: ${idp.issuer}/.well-known/openid-configuration: issuer "${idp.issuer}" matches byte for byte`);
+    expect(run.stdout).toContain('✔ upstream: authorization and token endpoints published; PKCE S256 advertised (this server always uses it upstream)');
+    expect(run.stdout).toContain(
+      `✔ upstream-client: the IdP accepts OIDC_CLIENT_ID "${idp.proxyClient!.clientId}" with redirect URI ${MCP_URL}/oauth/callback (it answered with its sign-in page)`,
+    );
+    expect(run.stdout).toContain('✔ jwks: not needed (proxy mode: this server verifies the tokens it signs itself)');
+    expect(run.stdout).toMatch(/^✔ clock: /m);
+    // Only the loopback-http warning; the old "doctor checks the upstream IdP only" warning is gone.
+    expect(lines(run.stdout, '⚠')).toEqual([expect.stringMatching(/^⚠ https: MCP_URL, OIDC_ISSUER use http on loopback/)]);
+    expect(run.stdout).not.toMatch(/^. mode: /m);
+    expect(run.stderr).toContain(`… asking ${idp.issuer}/auth whether it accepts OIDC_CLIENT_ID`);
+    expect(run.stdout + run.stderr).not.toContain(idp.proxyClient!.clientSecret);
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
 
-    server.issuerOverride = `${server.issuer}/`;
-    const broken = await cli(['doctor'], env);
-    expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/^✘ discovery: the IdP publishes issuer "http:\/\/127\.0\.0\.1:\d+\/" but OIDC_ISSUER is/m);
+  it('MCP_URL differs from the redirect URI registered at the IdP: exit 1, ✘ upstream-client naming the IdP error', async () => {
+    const run = await cli(['doctor'], { ...env, MCP_URL: 'http://localhost:8081' });
+    expect(run.code).toBe(1);
+    expect(lines(run.stdout, '✘')).toEqual([
+      `✘ upstream-client: the IdP refused OIDC_CLIENT_ID "${idp.proxyClient!.clientId}" with redirect URI http://localhost:8081/oauth/callback: HTTP 400 (invalid_redirect_uri); register the redirect URI exactly (scheme, host, port, path) for this client at the IdP, and check OIDC_CLIENT_ID`,
+    ]);
+  });
+
+  it('an OIDC_CLIENT_ID the IdP does not know: exit 1, ✘ upstream-client (invalid_client)', async () => {
+    const run = await cli(['doctor'], { ...env, OIDC_CLIENT_ID: 'not-registered' });
+    expect(run.code).toBe(1);
+    expect(lines(run.stdout, '✘')).toEqual([expect.stringMatching(/^✘ upstream-client: the IdP refused OIDC_CLIENT_ID "not-registered" .*: HTTP 400 \(invalid_client\)/)]);
+  });
+
+  it('OAUTH_SIGNING_JWKS, static clients and OAUTH_REDIRECT_URIS are described; the callback URL in OAUTH_REDIRECT_URIS is a ⚠', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+    const run = await cli(['doctor'], {
+      ...env,
+      OAUTH_SIGNING_JWKS: JSON.stringify({ keys: [{ ...ec, kid: 'sig-2026', alg: 'ES256' }, { ...rsa, kid: 'sig-old', alg: 'RS256' }] }),
+      OAUTH_STATIC_CLIENTS: JSON.stringify([
+        { client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb', redirect_uris: ['https://app.example.com/callback'] },
+        { client_id: 'cli', redirect_uris: ['http://127.0.0.1/callback'] },
+      ]),
+      OAUTH_REDIRECT_URIS: `http://localhost:6274/oauth/callback,${MCP_URL}/oauth/callback`,
+      REDIS_URL: 'redis://:Rd5ecretPassw0rd@redis.internal:6379/0',
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✔ store: Redis at redis://redis.internal:6379 (REDIS_URL): state is shared by replicas and survives restarts');
+    expect(run.stdout + run.stderr).not.toContain('Rd5ecretPassw0rd');
+    expect(run.stdout).toContain(
+      `✔ signing: OAUTH_SIGNING_JWKS: 2 usable private key(s) ("sig-2026" ES256, "sig-old" RS256); "sig-2026" signs, all are published at ${MCP_URL}/.well-known/jwks.json`,
+    );
+    expect(run.stdout).toContain(
+      `✔ clients: 2 valid static client(s): "web-app" (confidential, 1 redirect URI(s)), "cli" (public, 1 redirect URI(s)); other MCP clients use dynamic registration at ${MCP_URL}/oauth/register, Client ID Metadata Documents`,
+    );
+    expect(run.stdout).toMatch(/^⚠ redirects: OAUTH_REDIRECT_URIS contains http:\/\/localhost:8080\/oauth\/callback, which is where the upstream IdP returns to this server/m);
+    expect(run.stdout).not.toContain(String(ec.d));
+    expect(run.stdout).not.toContain('Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb');
+  });
+
+  it('config problems of proxy mode are ✘ config lines (MCP_URL with a path, a public key in OAUTH_SIGNING_JWKS, a static client with an unsafe redirect URI)', async () => {
+    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const run = await cli(['doctor'], {
+      ...env,
+      MCP_URL: 'http://localhost:8080/base',
+      OAUTH_SIGNING_JWKS: JSON.stringify({ keys: [{ ...pub, kid: 'pub' }] }),
+      OAUTH_STATIC_CLIENTS: JSON.stringify([{ client_id: 'evil', redirect_uris: ['http://evil.example.com/cb'] }]),
+    });
+    expect(run.code).toBe(1);
+    const failures = lines(run.stdout, '✘');
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(failures.every((l) => l.startsWith('✘ config: '))).toBe(true);
+    expect(failures.join('\n')).toMatch(/MCP_URL/);
+    expect(failures.join('\n')).toMatch(/OAUTH_SIGNING_JWKS/);
+    expect(failures.join('\n')).toMatch(/OAUTH_STATIC_CLIENTS/);
+    expect(run.stderr).toBe('');
+  });
+});
+
+describe('CLI: doctor in proxy mode against other upstreams', () => {
+  it('NODE_ENV=production without REDIS_URL: ⚠ store (state in memory)', async () => {
+    const run = await cli(['doctor'], {
+      NODE_ENV: 'production',
+      OAUTH_PROVIDER: 'oidc',
+      OIDC_ISSUER: 'https://idp.invalid',
+      OIDC_CLIENT_ID: 'mcp-proxy',
+      OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B',
+      JWT_SECRET: SECRET,
+      MCP_URL: 'https://mcp.example.com',
+    });
+    expect(run.stdout).toContain('✔ config: valid (mode proxy, provider oidc');
+    expect(run.stdout).toMatch(/^⚠ store: in memory \(REDIS_URL not set\): .*; set REDIS_URL for production$/m);
+    expect(run.stdout).toMatch(/^✘ discovery: https:\/\/idp\.invalid\/\.well-known\/openid-configuration: unreachable/m);
+  });
+
+  it('an upstream whose discovery names another issuer: ✘ discovery, the upstream checks are skipped', async () => {
+    const server = await new JwksServer().start();
+    try {
+      const env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: server.issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B', JWT_SECRET: SECRET, MCP_URL };
+      server.issuerOverride = `${server.issuer}/`;
+      const broken = await cli(['doctor'], env);
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toMatch(/^✘ discovery: the IdP publishes issuer "http:\/\/127\.0\.0\.1:\d+\/" but OIDC_ISSUER is/m);
+      expect(broken.stdout).toContain('✘ upstream: not checked: the upstream OpenID configuration is needed (see discovery above)');
+      // A discovery document without endpoints (a bare JWKS host) cannot sign anyone in.
+      server.issuerOverride = undefined;
+      const bare = await cli(['doctor'], env);
+      expect(bare.code).toBe(1);
+      expect(lines(bare.stdout, '✘')).toEqual(['✘ upstream: the upstream OpenID configuration has no usable https "authorization_endpoint" and "token_endpoint": users cannot sign in']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  describe('an upstream that does not advertise PKCE (like Entra ID) and answers the authorization request with a page', () => {
+    let server: Server;
+    let issuer: string;
+    let authorizePage = '<html>Sign in</html>';
+
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        const path = new URL(req.url!, issuer).pathname;
+        res.setHeader('content-type', path === '/authorize' ? 'text/html' : 'application/json');
+        if (path === '/.well-known/openid-configuration') {
+          res.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/keys` }));
+        } else if (path === '/authorize') {
+          res.end(authorizePage);
+        } else {
+          res.statusCode = 404;
+          res.end('{}');
+        }
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+    const proxyEnv = () => ({ OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B', JWT_SECRET: SECRET, MCP_URL });
+
+    it('⚠ upstream (no S256 advertised); a sign-in page (200) without a known error is ✔', async () => {
+      authorizePage = '<html>Sign in</html>';
+      const run = await cli(['doctor'], proxyEnv());
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^⚠ upstream: the upstream metadata does not advertise PKCE S256 \(code_challenge_methods_supported missing\): this server always sends S256/m);
+      expect(run.stdout).toContain('✔ upstream-client: the IdP answered HTTP 200 with a page and no known error for OIDC_CLIENT_ID "mcp-proxy"');
+    });
+
+    it('an error page answered with 200 naming a redirect URI mismatch (Entra AADSTS50011) is a ⚠', async () => {
+      authorizePage = '<html>AADSTS50011: The redirect URI specified in the request does not match</html>';
+      const run = await cli(['doctor'], proxyEnv());
+      expect(run.stdout).toMatch(/^⚠ upstream-client: the IdP answered HTTP 200 with a page mentioning "AADSTS50011"/m);
+    });
   });
 });

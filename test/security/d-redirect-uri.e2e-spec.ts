@@ -138,7 +138,7 @@ describe('D. Redirect URI at /oauth/authorize', () => {
     );
     expect(accepted).toEqual([]);
     expect(snapshot.added()).toEqual([]);
-  });
+  }, 120_000);
 
   it.each([
     ['percent-encoded TAB', 'https://app.example.com/call%09back'],

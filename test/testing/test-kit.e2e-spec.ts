@@ -135,6 +135,67 @@ describe('nestjs-oauth-mcp/testing with the embedded dev IdP and the SDK client'
   });
 });
 
+describe('nestjs-oauth-mcp/testing against a proxy-mode server (the app is the authorization server in front of the dev IdP)', () => {
+  let idp: DevIdp;
+  let app: INestApplication;
+  let base: string;
+  let resource: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    resource = `${base}/mcp`;
+    // The dev IdP pre-registers this app's confidential client, redirecting to ${base}/oauth/callback.
+    idp = await startDevIdp({ resource, scopes: ['mcp:read', 'mcp:write', 'mcp:admin'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` });
+    app = await bootAdopterApp(port, {
+      mode: 'proxy',
+      provider: 'oidc',
+      issuer: idp.issuer,
+      clientId: idp.proxyClient!.clientId,
+      clientSecret: idp.proxyClient!.clientSecret,
+      jwtSecret: 'Pq4mZp9XwR4tYb8NcL1sDf6GhJ3aUe7k',
+      serverUrl: base,
+      scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await idp.close();
+  });
+
+  it('signInWithDevIdp registers here, approves the consent page, signs in at the dev IdP, and holds this server\'s token', async () => {
+    const provider = await signInWithDevIdp(resource, { username: 'quinn' });
+    // Our token, not the IdP's: issued by this server for its MCP endpoint.
+    const claims = JSON.parse(Buffer.from(provider.tokens()!.access_token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: base, aud: resource, sub: 'quinn' });
+    expect(provider.tokens()!.refresh_token).toBeTruthy();
+
+    const client = new Client({ name: 'adopter-proxy-test', version: '0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }));
+    const result = (await client.callTool({ name: 'my_profile', arguments: {} })) as TextResult;
+    expect(JSON.parse(result.content[0].text)).toEqual({ sub: 'quinn', scopes: ['mcp:read', 'mcp:write', 'mcp:admin'] });
+    await client.close();
+
+    const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${provider.tokens()!.access_token}` } });
+    expect(await me.json()).toEqual({ sub: 'quinn', scopes: ['mcp:read', 'mcp:write', 'mcp:admin'] });
+  });
+
+  it('a narrower scope: the admin tool is a 403 step-up challenge', async () => {
+    const provider = await signInWithDevIdp(resource, { username: 'rory', scope: 'mcp:read' });
+    const res = await fetch(resource, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${provider.tokens()!.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_everything', arguments: {} } }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin"/);
+  });
+});
+
 describe('nestjs-oauth-mcp/testing with HMAC tokens (mintTestToken)', () => {
   const secret = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
   let app: INestApplication;

@@ -1,0 +1,159 @@
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import { startExampleServer } from '../../src/example/bootstrap.js';
+import { DEV_IDP } from '../../src/example/dev-idp.module.js';
+import { freePort } from '../support/free-port.js';
+
+interface Entry {
+  level: 'log' | 'warn' | 'error' | 'debug' | 'verbose' | 'fatal';
+  message: string;
+  context?: string;
+}
+
+/** A LoggerService that records every entry (message and Nest context). */
+class CapturingLogger implements LoggerService {
+  readonly entries: Entry[] = [];
+  private add(level: Entry['level'], message: unknown, params: unknown[]): void {
+    const context = params.at(-1);
+    this.entries.push({ level, message: String(message), context: typeof context === 'string' ? context : undefined });
+  }
+  log(message: unknown, ...params: unknown[]) {
+    this.add('log', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.add('warn', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.add('error', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.add('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.add('verbose', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.add('fatal', message, params);
+  }
+  /** The startup block and warnings (context OAuthMcp). */
+  startup(): Entry[] {
+    return this.entries.filter((e) => e.context === 'OAuthMcp');
+  }
+  text(): string {
+    return this.entries.map((e) => e.message).join('\n');
+  }
+}
+
+const SECRET = 'Kq7Vm2Zp9XwR4tYb8NcL1sDf6GhJ3aUe';
+
+async function start(env: Record<string, string>, mcpUrl?: (port: number) => string) {
+  const port = await freePort();
+  const base = mcpUrl ? mcpUrl(port) : `http://localhost:${port}`;
+  const logger = new CapturingLogger();
+  const app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', ...env }, logger });
+  return { app, base, logger };
+}
+
+describe('example startup log: one block with mode, provider, issuers, every endpoint URL, then the warnings', () => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('embedded default (proxy mode in front of the dev IdP): every AS endpoint, http + MemoryStore + dev IdP warnings, no secret', async () => {
+    const started = await start({ JWT_SECRET: SECRET });
+    app = started.app;
+    const { base, logger } = started;
+    const devIdp = app.get<DevIdp>(DEV_IDP);
+    const startup = logger.startup();
+    expect(startup.map((e) => e.level)).toEqual(['log', 'warn', 'warn', 'warn']);
+    expect(startup[0].message).toBe(
+      [
+        'nestjs-oauth-mcp example: mode proxy, provider oidc',
+        `  Issuer (this server):          ${base}`,
+        `  Upstream issuer:               ${devIdp.issuer}`,
+        `  MCP endpoint:                  ${base}/mcp`,
+        `  Protected resource metadata:   ${base}/.well-known/oauth-protected-resource/mcp`,
+        `  Authorization server metadata: ${base}/.well-known/oauth-authorization-server`,
+        `  Authorize:                     ${base}/oauth/authorize`,
+        `  Token:                         ${base}/oauth/token`,
+        `  Register:                      ${base}/oauth/register`,
+        `  Revoke:                        ${base}/oauth/revoke`,
+        `  Upstream callback:             ${base}/oauth/callback`,
+        `  JWKS:                          ${base}/.well-known/jwks.json`,
+        `  Health:                        ${base}/health/live, ${base}/health/ready`,
+      ].join('\n'),
+    );
+    expect(startup.slice(1).map((e) => e.message)).toEqual([
+      'Serving over http: fine on loopback for development, never in production (set an https MCP_URL).',
+      'Proxy-mode state (clients, grants, refresh tokens, signing key) is in a MemoryStore: lost on restart and not shared between replicas; run a single replica, or set REDIS_URL (or the `store` option).',
+      `Embedded development IdP at ${devIdp.issuer} (any user name signs in). DEVELOPMENT ONLY: set OAUTH_PROVIDER for real use.`,
+    ]);
+    // Every URL in the block answers (none is a typo): the metadata names the same endpoints.
+    const as = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as Record<string, string>;
+    for (const url of [as.authorization_endpoint, as.token_endpoint, as.registration_endpoint, as.revocation_endpoint, as.jwks_uri]) {
+      expect(startup[0].message).toContain(url);
+    }
+    // No secret anywhere in the whole log: neither JWT_SECRET nor the upstream client secret.
+    expect(logger.text()).not.toContain(SECRET);
+    expect(logger.text()).not.toContain(devIdp.proxyClient!.clientSecret);
+  });
+
+  it('native mode, hmac, https MCP_URL (TLS at a reverse proxy): issuer and audience, no AS endpoints, no warning', async () => {
+    const started = await start(
+      { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', OIDC_ISSUER: 'https://tokens.example.com' },
+      () => 'https://mcp.example.com',
+    );
+    app = started.app;
+    const startup = started.logger.startup();
+    expect(startup).toEqual([
+      {
+        level: 'log',
+        context: 'OAuthMcp',
+        message: [
+          'nestjs-oauth-mcp example: mode native, provider hmac',
+          '  Issuer:                      https://tokens.example.com',
+          '  Audience:                    api://mcp',
+          '  MCP endpoint:                https://mcp.example.com/mcp',
+          '  Protected resource metadata: https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
+          '  Health:                      https://mcp.example.com/health/live, https://mcp.example.com/health/ready',
+        ].join('\n'),
+      },
+    ]);
+    expect(started.logger.text()).not.toContain(SECRET);
+  });
+
+  describe('proxy mode against an external IdP (OAUTH_PROVIDER set)', () => {
+    let idp: DevIdp;
+    afterEach(() => idp.close());
+
+    it('names the upstream issuer; warns about http and the MemoryStore, not about a dev IdP', async () => {
+      const port = await freePort();
+      const base = `http://localhost:${port}`;
+      idp = await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` });
+      const started = await start(
+        {
+          OAUTH_PROVIDER: 'oidc',
+          OAUTH_MODE: 'proxy',
+          OIDC_ISSUER: idp.issuer,
+          OIDC_CLIENT_ID: idp.proxyClient!.clientId,
+          OIDC_CLIENT_SECRET: idp.proxyClient!.clientSecret,
+          JWT_SECRET: SECRET,
+          MCP_PORT: String(port),
+        },
+        () => base,
+      );
+      app = started.app;
+      const startup = started.logger.startup();
+      expect(startup[0].message).toMatch(/^nestjs-oauth-mcp example: mode proxy, provider oidc\n/);
+      expect(startup[0].message).toContain(`  Upstream issuer:               ${idp.issuer}\n`);
+      expect(startup.slice(1).map((e) => e.message)).toEqual([
+        expect.stringMatching(/^Serving over http/),
+        expect.stringMatching(/^Proxy-mode state .* MemoryStore/),
+      ]);
+      expect(started.logger.text()).not.toContain(idp.proxyClient!.clientSecret);
+      expect(started.logger.text()).not.toContain(SECRET);
+    });
+  });
+});
