@@ -1,13 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A loopback port that was free a moment ago (the example server needs its URL before it listens). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** The test kit's `freePort` (the example server needs its URL before it listens). */
+export { freePort } from '../../src/testing/sign-in.js';
