@@ -3,6 +3,7 @@ import type { AuditSink } from './audit/audit-event.interface.js';
 import { AuditService, LoggerAuditSink } from './audit/audit.service.js';
 import { RequestContextMiddleware } from './audit/request-context.middleware.js';
 import { OAuthBodyErrorHandler } from './authorization-server/http/body-error.handler.js';
+import { McpCorsMiddleware } from './http/mcp-cors.middleware.js';
 import { APP_GUARD } from '@nestjs/core';
 import { OAuthMcpConfigService } from './config/oauth-mcp-config.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
@@ -71,6 +72,7 @@ const derivedProviders: Provider[] = [
   },
   AuditService,
   RequestContextMiddleware,
+  McpCorsMiddleware,
   OAuthBodyErrorHandler,
   OAuthRateLimitGuard,
   SigningKeyService,
@@ -105,9 +107,9 @@ const derivedProviders: Provider[] = [
   exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, AuditService, OAUTH_MCP_STORE],
 })
 export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestModule {
-  /** Every request gets a request id and its client IP in context, for audit events. */
+  /** Every request gets a request id and client IP (audit events); the MCP endpoint gets its CORS answers. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+    consumer.apply(RequestContextMiddleware, McpCorsMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

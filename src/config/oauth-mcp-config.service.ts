@@ -107,7 +107,8 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     fetchTimeoutMs: o.jwks?.timeoutMs ?? 5_000,
     fetchMaxBytes: o.jwks?.maxBytes ?? 1_048_576,
     maxTokenBytes: o.maxTokenBytes ?? 8192,
-    requireAccessTokenType: o.requireAccessTokenType ?? false,
+    // This server's own tokens always carry typ at+jwt (RFC 9068): an upstream ID token never passes.
+    requireAccessTokenType: proxy || (o.requireAccessTokenType ?? false),
     impliedScopes: o.impliedScopes ?? {},
     resourceName: o.resourceName,
     logger: o.logger,

@@ -99,6 +99,6 @@ export abstract class BearerAuthGuard implements CanActivate {
     if (!(err instanceof InvalidTokenError || err instanceof InsufficientScopeError || err instanceof InvalidRequestError)) return;
     res.setHeader('WWW-Authenticate', bearerChallenge(err, this.config.resourceMetadataUrl, this.config.scopes));
     // Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge.
-    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version');
   }
 }

@@ -1,0 +1,48 @@
+import { HttpStatus, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
+import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+
+const EXPOSED = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name';
+
+/**
+ * Browser access to the MCP endpoint: for an allowed `Origin` (this server's, or `allowedOrigins`) the
+ * exact origin is echoed (never `*`, never with credentials) and preflights are answered here, before
+ * any guard or handler runs. Other origins get no CORS headers (the guard refuses them with 403).
+ * In production over https every response also carries HSTS.
+ */
+@Injectable()
+export class McpCorsMiddleware implements NestMiddleware {
+  private readonly config: ResolvedOAuthMcpConfig;
+  private readonly hsts: boolean;
+
+  constructor(configService: OAuthMcpConfigService) {
+    this.config = configService.config;
+    this.hsts = this.config.production && this.config.serverUrl.startsWith('https:');
+  }
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    if (this.hsts) res.setHeader('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+    if (req.path !== this.config.mcpPath && req.path !== `${this.config.mcpPath}/`) return next();
+    res.setHeader('Vary', 'Origin');
+    const origin = req.headers.origin;
+    const allowed = typeof origin === 'string' && this.config.allowedOrigins.includes(origin);
+    if (allowed) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', EXPOSED);
+    }
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      if (!allowed) {
+        res.status(HttpStatus.FORBIDDEN).end();
+        return;
+      }
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '86400');
+      res.status(HttpStatus.NO_CONTENT).end();
+      return;
+    }
+    next();
+  }
+}
