@@ -53,11 +53,14 @@ export class JwksKeyStore {
   /** The PEM public key that may verify a token with this header, or a 401. */
   async getKey(kid: string | undefined, alg: string): Promise<string> {
     const now = Date.now();
-    if (now - this.fetchedAt > this.config.jwksMaxAgeMs) await this.refresh(now);
+    // Stale keys are refreshed, but never more than once per cooldown (an IdP outage is not a fetch per request).
+    if (now - this.fetchedAt > this.config.jwksMaxAgeMs && now - this.lastAttemptAt >= this.config.jwksCooldownMs) await this.refresh(now);
     let key = this.find(kid, alg);
+    // A request that waited for a fetch in flight never starts another one: one fetch per herd.
     if (!key && this.inflight) {
       await this.inflight;
       key = this.find(kid, alg);
+      if (!key) throw new InvalidTokenError(TOKEN_MESSAGES.unknownKey);
     }
     if (!key && Date.now() - this.lastAttemptAt >= this.config.jwksCooldownMs) {
       await this.refresh(Date.now());
@@ -76,6 +79,8 @@ export class JwksKeyStore {
   /** Fetches now (single flight). Errors are logged and swallowed: known keys stay in use. */
   refresh(now = Date.now()): Promise<void> {
     this.inflight ??= this.load(now).finally(() => {
+      // The cooldown runs from the end of an attempt, however long the fetch took.
+      this.lastAttemptAt = Date.now();
       this.inflight = undefined;
     });
     return this.inflight;
