@@ -24,7 +24,7 @@ export class SelfIssuedStrategy extends PassportStrategy(Strategy, STRATEGY_NAME
       jwtStrategyOptions(config, async (header) => {
         const key = keys.find(header.kid);
         if (!key || key.alg !== header.alg) throw new InvalidTokenError(TOKEN_MESSAGES.unknownKey);
-        return key.publicPem;
+        return key.publicKey;
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Logger, type LoggerService } from '@nestjs/common';
 import jwksRsa from 'jwks-rsa';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
@@ -11,6 +11,8 @@ import { fetchJsonObject } from './safe-fetch.js';
 interface CachedKey {
   jwk: PublicJwk;
   pem: string;
+  /** Parsed once per fetch; a PEM string would be re-parsed by jsonwebtoken on every verification. */
+  key: KeyObject;
 }
 
 /** jwks-rsa converts one JWK to PEM; RSA keys under 2048 bits are refused (RFC 8725 §3.5). */
@@ -50,8 +52,8 @@ export class JwksKeyStore {
     this.logger = config.logger ?? new Logger('OAuthMcp:JWKS');
   }
 
-  /** The PEM public key that may verify a token with this header, or a 401. */
-  async getKey(kid: string | undefined, alg: string): Promise<string> {
+  /** The public key that may verify a token with this header, or a 401. */
+  async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
     const now = Date.now();
     // Stale keys are refreshed, but never more than once per cooldown (an IdP outage is not a fetch per request).
     if (now - this.fetchedAt > this.config.jwksMaxAgeMs && now - this.lastAttemptAt >= this.config.jwksCooldownMs) await this.refresh(now);
@@ -67,7 +69,7 @@ export class JwksKeyStore {
       key = this.find(kid, alg);
     }
     if (!key) throw new InvalidTokenError(TOKEN_MESSAGES.unknownKey);
-    return key.pem;
+    return key.key;
   }
 
   /** Runs discovery and a first fetch; throws only what must stop the application (issuer mismatch). */
@@ -106,7 +108,7 @@ export class JwksKeyStore {
       for (const jwk of doc.keys as PublicJwk[]) {
         if (typeof jwk !== 'object' || jwk === null || !isUsableVerificationKey(jwk)) continue;
         const pem = await toPem(jwk);
-        if (pem) next.push({ jwk, pem });
+        if (pem) next.push({ jwk, pem, key: createPublicKey(pem) });
       }
       if (next.length === 0) throw new Error('the JWKS contains no usable signing key');
       const removed = this.keys.some((old) => !next.some((k) => k.pem === old.pem));

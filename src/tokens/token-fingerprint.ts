@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** SHA-256 of a token, base64url: the only form in which a token is kept as a key. */
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot `crypto.hash` (Node ≥ 20.12): no Hash object per request, about half the cost on a cache hit.
+  return hash('sha256', token, 'base64url');
 }
 
 /** Short SHA-256 prefix of a secret value, safe to log. */
