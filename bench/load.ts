@@ -47,15 +47,51 @@ export class ServerProcess {
   }
 }
 
+/** Where each request's token comes from. */
+export interface TokenSource {
+  next(): string;
+  /** Tokens not handed out yet (Infinity for a cycling source). */
+  remaining(): number;
+}
+
+/** Cycles through a list forever (unguarded runs, floods: nothing is cached there). */
+export function cycle(tokens: readonly string[]): TokenSource {
+  let i = 0;
+  return { next: () => tokens[i++ % tokens.length], remaining: () => Infinity };
+}
+
+/** A run needed more distinct tokens than it was given; its result is void. */
+export class TokensExhausted extends Error {}
+
+/**
+ * Hands out each token once, across runs; `add` tops it up. Handing out more than there are is a
+ * bug in the sizing (a reused token would be a cache hit in a cold run), so it throws.
+ */
+export class OnceSource implements TokenSource {
+  private i = 0;
+  constructor(private tokens: string[]) {}
+  next(): string {
+    if (this.i >= this.tokens.length) throw new TokensExhausted(`token list exhausted after ${this.i} tokens`);
+    return this.tokens[this.i++];
+  }
+  remaining(): number {
+    return this.tokens.length - this.i;
+  }
+  add(more: string[]): void {
+    this.tokens = this.tokens.slice(this.i).concat(more);
+    this.i = 0;
+  }
+}
+
 export interface LoadOptions {
   url: string;
   /** One token for every request (static request buffer). */
   token?: string;
-  /** Token per request: the next one from the list (cycling when `amount` is not set). */
-  tokens?: readonly string[];
+  /** A token per request. */
+  tokens?: TokenSource;
   /** Seconds; ignored when `amount` is set. */
   duration?: number;
-  /** Send exactly this many requests (one token each, no reuse). */
+  /** Send exactly this many requests. */
   amount?: number;
   connections?: number;
 }
@@ -66,23 +102,37 @@ export interface LoadResult {
   seconds: number;
   statusCodes: Record<string, number>;
   errors: number;
+  /** Server CPU time (all threads) during the run, µs. */
+  serverCpuMicros?: number;
   /** Server CPU use during the run, percent of one core. */
   serverCpu?: number;
+  /** Server CPU time per response, µs. */
+  serverMicrosPerReq?: number;
+  /** Rate of each slice (for `alternate`). */
+  sliceRates?: number[];
 }
 
 /**
  * One autocannon run. Throughput is responses / (last response − start), measured here rather than
- * from autocannon's 1-second samples so short `amount` runs are not padded by the sampling tick.
+ * from autocannon's 1-second samples so short runs are not padded by the sampling tick.
  */
 export async function runLoad(options: LoadOptions, server?: ServerProcess): Promise<LoadResult> {
   const connections = options.connections ?? 10;
-  let next = 0;
-  const tokens = options.tokens;
-  const requests = tokens
+  const source = options.tokens;
+  let sourceError: Error | undefined;
+  let stop: (() => void) | undefined;
+  const requests = source
     ? [
         {
           setupRequest: (req: { headers?: Record<string, string> }) => {
-            const token = tokens[next++ % tokens.length];
+            let token: string;
+            try {
+              token = source.next();
+            } catch (err) {
+              sourceError ??= err as Error;
+              stop?.();
+              token = 'exhausted';
+            }
             req.headers = { authorization: `Bearer ${token}` };
             return req;
           },
@@ -108,6 +158,7 @@ export async function runLoad(options: LoadOptions, server?: ServerProcess): Pro
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
+    stop = () => instance.stop();
     instance.on('start', () => {
       start = performance.now();
     });
@@ -116,19 +167,77 @@ export async function runLoad(options: LoadOptions, server?: ServerProcess): Pro
       last = performance.now();
     });
   });
+  if (sourceError) throw sourceError;
   const seconds = (last - start) / 1000;
   const cpuAfter = server ? await server.cpuMicros() : 0;
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (stat as { count: number }).count;
-  if (tokens && options.amount !== undefined && next > tokens.length) {
-    throw new Error(`token list exhausted (${next} requests built for ${tokens.length} tokens)`);
-  }
   return {
     reqPerSec: count / seconds,
     requests: count,
     seconds,
     statusCodes,
     errors: result.errors,
+    serverCpuMicros: server ? cpuAfter - cpuBefore : undefined,
     serverCpu: server ? ((cpuAfter - cpuBefore) / 1000 / (seconds * 1000)) * 100 : undefined,
+    serverMicrosPerReq: server ? (cpuAfter - cpuBefore) / count : undefined,
   };
+}
+
+/** Sums runs into one: rate = all responses / all measured time. */
+export function combine(runs: LoadResult[]): LoadResult {
+  const requests = runs.reduce((a, r) => a + r.requests, 0);
+  const seconds = runs.reduce((a, r) => a + r.seconds, 0);
+  const cpu = runs.reduce((a, r) => a + (r.serverCpuMicros ?? 0), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const r of runs) for (const [c, n] of Object.entries(r.statusCodes)) statusCodes[c] = (statusCodes[c] ?? 0) + n;
+  return {
+    reqPerSec: requests / seconds,
+    requests,
+    seconds,
+    statusCodes,
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    serverCpuMicros: cpu,
+    serverCpu: (cpu / 1000 / (seconds * 1000)) * 100,
+    serverMicrosPerReq: cpu / requests,
+    sliceRates: runs.map((r) => r.reqPerSec),
+  };
+}
+
+export interface Side {
+  url: string;
+  token?: string;
+  tokens?: TokenSource;
+}
+
+/**
+ * Measures two routes of the same server for `seconds` each, in alternating slices of
+ * `sliceSeconds` in A B B A order, so a noisy neighbour or thermal drift weighs on both sides alike.
+ * `beforeSlice` runs outside the measured time (e.g. to top up a cold token list).
+ */
+export async function alternate(
+  server: ServerProcess,
+  a: Side,
+  b: Side,
+  seconds: number,
+  sliceSeconds: number,
+  beforeSlice?: (side: 'a' | 'b', sliceSeconds: number, retry: boolean) => Promise<void>,
+): Promise<{ a: LoadResult; b: LoadResult }> {
+  const slices = Math.max(1, Math.round(seconds / sliceSeconds));
+  const runs: { a: LoadResult[]; b: LoadResult[] } = { a: [], b: [] };
+  for (let i = 0; i < 2 * slices; i++) {
+    const side: 'a' | 'b' = [0, 3].includes(i % 4) ? 'a' : 'b';
+    const spec = side === 'a' ? a : b;
+    for (let attempt = 0; ; attempt++) {
+      await beforeSlice?.(side, sliceSeconds, attempt > 0);
+      try {
+        runs[side].push(await runLoad({ url: spec.url, token: spec.token, tokens: spec.tokens, duration: sliceSeconds }, server));
+        break;
+      } catch (err) {
+        // Out of fresh tokens mid-slice (the server got faster): discard the slice, top up, redo it.
+        if (!(err instanceof TokensExhausted) || attempt >= 2) throw err;
+      }
+    }
+  }
+  return { a: combine(runs.a), b: combine(runs.b) };
 }

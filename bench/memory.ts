@@ -10,8 +10,11 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { OAuthMcpConfigService } from '../src/config/oauth-mcp-config.service.js';
-import { createStrategies } from '../src/strategies/strategy.factory.js';
+import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
+import { OAUTH_MCP_TOKEN_CACHE } from '../src/oauth-mcp.internal-constants.js';
 import { checkCommonClaims, toUser } from '../src/strategies/token-claims.js';
 import { TokenCache } from '../src/tokens/token-cache.js';
 import { tokenHash } from '../src/tokens/token-fingerprint.js';
@@ -49,16 +52,23 @@ const heapMB = (): number => {
 
 async function main(): Promise<void> {
   const secret = randomBytes(32).toString('base64url');
-  const config = OAuthMcpConfigService.resolve({
-    provider: 'hmac',
-    jwtSecret: secret,
-    audience: AUDIENCE,
-    serverUrl: 'http://127.0.0.1:9',
-    cache: { maxEntries: MAX_ENTRIES },
-    logger: { log() {}, error() {}, warn() {}, debug() {}, verbose() {} },
-  });
-  const cache = new TokenCache(config.cacheMaxEntries, config.cacheMaxTtlMs);
-  const verifier = new TokenVerifier({ config } as OAuthMcpConfigService, createStrategies(config, undefined), cache);
+  // The module wires the verifier, its strategies and its cache exactly as an application gets them.
+  @Module({
+    imports: [
+      OAuthMcpModule.forRoot({
+        provider: 'hmac',
+        jwtSecret: secret,
+        audience: AUDIENCE,
+        serverUrl: 'http://127.0.0.1:9',
+        cache: { maxEntries: MAX_ENTRIES },
+      }),
+    ],
+  })
+  class MemoryBenchModule {}
+  const app = await NestFactory.createApplicationContext(MemoryBenchModule, { logger: false });
+  const { config } = app.get(OAuthMcpConfigService);
+  const verifier = app.get(TokenVerifier);
+  const cache = app.get<TokenCache>(OAUTH_MCP_TOKEN_CACHE);
   const sign = signer({ alg: 'HS256', secret });
   const template = { aud: AUDIENCE, ttl: 3600 };
   const now = Math.floor(Date.now() / 1000);
@@ -100,6 +110,7 @@ async function main(): Promise<void> {
     seconds: Number(seconds.toFixed(1)),
     withinBound,
   };
+  await app.close();
   console.log(JSON.stringify(report));
 }
 
