@@ -103,7 +103,9 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     cacheMaxEntries: o.cache?.maxEntries ?? 10_000,
     cacheMaxTtlMs: (o.cache?.maxTtlSeconds ?? 300) * 1000,
     jwksCooldownMs: o.jwks?.cooldownMs ?? 30_000,
-    jwksMaxAgeMs: o.jwks?.maxAgeMs ?? 600_000,
+    // Keys are refetched at the validated-token cache's bound, so a key removed from the JWKS stops
+    // verifying within 5 minutes (catalogue B29).
+    jwksMaxAgeMs: o.jwks?.maxAgeMs ?? 300_000,
     fetchTimeoutMs: o.jwks?.timeoutMs ?? 5_000,
     fetchMaxBytes: o.jwks?.maxBytes ?? 1_048_576,
     maxTokenBytes: o.maxTokenBytes ?? 8192,

@@ -189,6 +189,15 @@ function upstreamCredentialProblem(value: unknown, what: string, pattern: RegExp
   return typeof value === 'string' && pattern.test(value) ? undefined : 'must be printable ASCII';
 }
 
+/** N132: JWT_SECRET keys our tokens and sealed state, so it must not also be a secret someone else holds. */
+function reusedSecretProblem(secret: unknown, o: OAuthMcpOptionsSchema): string | undefined {
+  if (typeof secret !== 'string') return undefined;
+  if (secret === o.clientSecret) return 'must differ from OIDC_CLIENT_SECRET (the IdP knows that one)';
+  if (secret === o.jwtSecretPrevious) return 'must differ from JWT_SECRET_PREVIOUS';
+  if ((o.staticClients ?? []).some((c) => c?.client_secret === secret)) return 'must differ from every OAUTH_STATIC_CLIENTS client_secret';
+  return undefined;
+}
+
 function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
   if (!Array.isArray(value)) return 'must be a JSON array of clients';
   const ids = new Set<string>();
@@ -279,6 +288,7 @@ export class OAuthMcpOptionsSchema {
   // Proxy mode derives its encryption keys (upstream tokens, signing keys at rest) from JWT_SECRET.
   @ValidateIf((o: OAuthMcpOptionsSchema) => o.provider === 'hmac' || o.mode === 'proxy')
   @IsStrongSecret()
+  @simpleRule('distinctSecret', (v, o) => reusedSecretProblem(v, o))
   jwtSecret?: string;
 
   @IsOptional()

@@ -96,7 +96,7 @@ export interface OAuthMcpModuleOptions {
   jwks?: {
     /** Minimum time between two refetches triggered by unknown `kid`s, ms. @default 30000 */
     cooldownMs?: number;
-    /** Keys are refetched after this age even when known, ms. @default 600000 */
+    /** Keys are refetched after this age even when known, ms (a removed key stops verifying by then). @default 300000 */
     maxAgeMs?: number;
     /** Abort a fetch after this long, ms. @default 5000 */
     timeoutMs?: number;

@@ -8,7 +8,9 @@ import {
   InvalidRequestError,
   InvalidTargetError,
   type OAuthError,
+  TemporarilyUnavailableError,
   UnsupportedResponseTypeError,
+  UpstreamError,
 } from '../../errors/oauth.errors.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { ClientRecord } from '../clients/client.interface.js';
@@ -138,6 +140,17 @@ export class AuthorizationFlowService {
       // Relayed as a fixed code and text: the upstream's own description never reaches the client.
       return { ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The identity provider did not authorize the request'), request.state, 302), cookies: clear };
     }
+    // Checked here, before any upstream request: an empty code, or a mix-up (RFC 9207: an `iss` that is
+    // not the configured upstream), is the request's fault, not the IdP's.
+    let iss: string | undefined;
+    try {
+      iss = single(query, 'iss', 2048);
+    } catch (err) {
+      return { ...this.errorPage(err as OAuthError), cookies: clear };
+    }
+    if (code === '' || (iss !== undefined && iss !== this.config.upstream!.issuer)) {
+      return { ...this.errorPage(new InvalidRequestError('The sign-in response is invalid (empty code, or from another issuer)')), cookies: clear };
+    }
     let result;
     try {
       result = await this.upstream.exchange(new URLSearchParams(rawQuery), {
@@ -146,9 +159,16 @@ export class AuthorizationFlowService {
         codeVerifier: record.codeVerifier,
       });
     } catch (err) {
-      const timedOut = (err as Error).name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT';
-      this.logger.warn(`Upstream code exchange failed (${(err as Error).name}${(err as { code?: string }).code ? ` ${(err as { code?: string }).code}` : ''})`);
-      return { ...this.errorPage(new InvalidRequestError('The identity provider could not complete the sign-in'), timedOut ? 504 : 502), cookies: clear };
+      const name = (err as Error).name;
+      const errCode = (err as { code?: string }).code;
+      this.logger.warn(`Upstream code exchange failed (${name}${errCode ? ` ${errCode}` : ''})`);
+      // openid-client refuses a malformed response itself (ClientError) before or without trusting it.
+      if (name === 'ClientError' && errCode === 'OAUTH_INVALID_RESPONSE') {
+        return { ...this.errorPage(new InvalidRequestError('The sign-in response is invalid')), cookies: clear };
+      }
+      const timedOut = name === 'TimeoutError' || errCode === 'OAUTH_TIMEOUT';
+      const failure = timedOut ? new TemporarilyUnavailableError('The identity provider did not answer in time') : new UpstreamError();
+      return { ...this.errorPage(failure, timedOut ? 504 : 502), cookies: clear };
     }
     const userKey = sha256(`${this.config.upstream!.issuer}|${result.user.sub}`);
     if (record.consentedUserKey && record.consentedUserKey !== userKey) {

@@ -6,17 +6,25 @@ interface Slot {
   until: number;
 }
 
+/** Short-lived, attacker-creatable entries: these may be evicted (an abandoned sign-in just has to restart). */
+const FLOW_PREFIXES = ['consent-req:', 'upstream-state:', 'code:', 'rate:'];
+
 /**
  * Single-process store (the default). Everything is lost on restart and nothing is shared between
- * replicas: use a shared store (Redis) for more than one instance. Bounded (LRU) so abandoned flows and
- * client floods cannot grow it without limit; every entry with a TTL dies on time. Values are kept
- * serialised so callers never share mutable objects with the store.
+ * replicas: use a shared store (Redis) for more than one instance. Flow entries (pending consents and
+ * sign-ins, codes, rate counters) live in a bounded LRU, so floods of abandoned flows cannot grow it;
+ * security state (clients, grants, revocations, keys) is never evicted, only expired, so no flood can
+ * push out a revocation. Values are kept serialised so callers never share mutable objects with the store.
  */
 export class MemoryStore implements OAuthMcpStore {
-  private readonly slots: LRUCache<string, Slot>;
+  private readonly flows: LRUCache<string, Slot>;
+  private readonly durable = new Map<string, Slot>();
+  private readonly purger: NodeJS.Timeout;
 
-  constructor(maxEntries = 100_000) {
-    this.slots = new LRUCache({ max: maxEntries });
+  constructor(maxFlowEntries = 100_000) {
+    this.flows = new LRUCache({ max: maxFlowEntries });
+    this.purger = setInterval(() => this.purgeExpired(), 60_000);
+    this.purger.unref();
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -39,7 +47,7 @@ export class MemoryStore implements OAuthMcpStore {
 
   async take<T>(key: string): Promise<T | undefined> {
     const value = this.read<T>(key);
-    this.slots.delete(key);
+    this.remove(key);
     return value;
   }
 
@@ -51,39 +59,62 @@ export class MemoryStore implements OAuthMcpStore {
   }
 
   async increment(key: string, ttlSeconds: number): Promise<{ count: number; ttlSeconds: number }> {
-    const slot = this.slots.get(key);
+    const slot = this.slot(key);
     const now = Date.now();
     if (!slot || slot.until <= now) {
       this.write(key, 1, ttlSeconds);
       return { count: 1, ttlSeconds };
     }
     const count = (JSON.parse(slot.json) as number) + 1;
-    this.slots.set(key, { json: JSON.stringify(count), until: slot.until });
+    this.place(key, { json: JSON.stringify(count), until: slot.until });
     return { count, ttlSeconds: Math.ceil((slot.until - now) / 1000) };
   }
 
   async delete(key: string): Promise<void> {
-    this.slots.delete(key);
+    this.remove(key);
   }
 
   async ping(): Promise<void> {}
 
-  /** Keys currently held (expired ones included until touched); for tests and diagnostics. */
+  /** Keys currently held (expired ones included until purged); for tests and diagnostics. */
   keys(): string[] {
-    return [...this.slots.keys()];
+    return [...this.flows.keys(), ...this.durable.keys()];
+  }
+
+  private isFlow(key: string): boolean {
+    return FLOW_PREFIXES.some((p) => key.startsWith(p));
+  }
+
+  private slot(key: string): Slot | undefined {
+    return this.isFlow(key) ? this.flows.get(key) : this.durable.get(key);
+  }
+
+  private place(key: string, slot: Slot): void {
+    if (this.isFlow(key)) this.flows.set(key, slot);
+    else this.durable.set(key, slot);
+  }
+
+  private remove(key: string): void {
+    if (this.isFlow(key)) this.flows.delete(key);
+    else this.durable.delete(key);
   }
 
   private read<T>(key: string): T | undefined {
-    const slot = this.slots.get(key);
+    const slot = this.slot(key);
     if (!slot) return undefined;
     if (slot.until <= Date.now()) {
-      this.slots.delete(key);
+      this.remove(key);
       return undefined;
     }
     return JSON.parse(slot.json) as T;
   }
 
   private write(key: string, value: unknown, ttlSeconds?: number): void {
-    this.slots.set(key, { json: JSON.stringify(value), until: ttlSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlSeconds * 1000 });
+    this.place(key, { json: JSON.stringify(value), until: ttlSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlSeconds * 1000 });
+  }
+
+  private purgeExpired(): void {
+    const now = Date.now();
+    for (const [key, slot] of this.durable) if (slot.until <= now) this.durable.delete(key);
   }
 }
