@@ -13,6 +13,7 @@ import os from 'node:os';
 import { BenchJwksServer } from './jwks-server.js';
 import { alternate, cycle, OnceSource, runLoad, ServerProcess, type LoadResult } from './load.js';
 import type { MemoryReport } from './memory.js';
+import { proxyCases } from './proxy.js';
 import type { ServerSpec } from './server.js';
 import {
   garbageTokens,
@@ -294,7 +295,9 @@ function printTable(): void {
           ? `${r.jwksFetches} fetch`
           : r.entries !== undefined
             ? `${fmt(r.entries as number)} entries`
-            : '';
+            : r.valueMs !== undefined
+              ? `${fmt(r.valueMs as number, 2)} ms`
+              : '';
     const target =
       r.target === undefined
         ? ''
@@ -316,7 +319,11 @@ function printTable(): void {
             ? `${r.requests} requests, ${JSON.stringify(r.statusCodes)}`
             : r.name.startsWith('peer-sdk')
               ? 'MCP SDK requireBearerAuth + jose'
-              : ((r.skipped ?? '') as string);
+              : r.name.startsWith('proxy-token-') && r.skipped === undefined
+                ? `grants/s, ${fmt(r.requests as number)} in ${r.seconds} s, ${r.serverMicrosPerReq} µs server CPU/grant`
+                : r.name.startsWith('proxy-roundtrip-')
+                  ? `added by the module; total ${fmt(r.totalMs as number, 2)} ms, dev IdP ${fmt(r.idpMs as number, 2)} ms`
+                  : ((r.skipped ?? '') as string);
     return [
       r.name,
       fmt(r.reqPerSec),
@@ -409,8 +416,8 @@ async function main(): Promise<void> {
 
   if (wanted('memory-bound')) memoryCase();
 
-  results.push({ name: 'proxy-mode', skipped: 'skipped: proxy mode not implemented' });
-  log('proxy-mode (item 7): skipped: proxy mode not implemented');
+  // Item 7: proxy mode (token endpoint grants/s with the MemoryStore and Redis; round-trip latency).
+  results.push(...(await proxyCases(log, wanted)));
 
   log(`load average ${loadAverage()} (1, 5, 15 min; other processes on this machine skew the ratios)`);
   printTable();

@@ -22,6 +22,8 @@ import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
 
 export type ServerSpec =
   | { kind: 'nest'; options: OAuthMcpModuleOptions }
+  /** Proxy mode: the module alone (its /oauth/* and metadata routes), listening on `port`. */
+  | { kind: 'nest-proxy'; options: OAuthMcpModuleOptions; port: number }
   | {
       kind: 'sdk-peer';
       audience: string;
@@ -55,6 +57,14 @@ async function startNest(options: OAuthMcpModuleOptions): Promise<{ port: number
   const app: INestApplication = await NestFactory.create(BenchAppModule, { logger: false });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
+  return { port, close: () => app.close() };
+}
+
+async function startProxy(options: OAuthMcpModuleOptions, port: number): Promise<{ port: number; close: () => Promise<void> }> {
+  @Module({ imports: [OAuthMcpModule.forRoot({ ...options, global: false })] })
+  class BenchProxyModule {}
+  const app: INestApplication = await NestFactory.create(BenchProxyModule, { logger: false });
+  await app.listen(port, '127.0.0.1');
   return { port, close: () => app.close() };
 }
 
@@ -122,7 +132,8 @@ async function startPeer(spec: Extract<ServerSpec, { kind: 'sdk-peer' }>): Promi
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]) as ServerSpec;
-  const server = spec.kind === 'nest' ? await startNest(spec.options) : await startPeer(spec);
+  const server =
+    spec.kind === 'nest' ? await startNest(spec.options) : spec.kind === 'nest-proxy' ? await startProxy(spec.options, spec.port) : await startPeer(spec);
   process.on('message', async (message: string) => {
     if (message === 'cpu') {
       const { user, system } = process.cpuUsage();
