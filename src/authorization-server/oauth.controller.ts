@@ -36,7 +36,7 @@ export class OAuthController {
     private readonly clients: ClientRegistryService,
   ) {
     this.config = configService.config;
-    this.secure = this.config.serverUrl.startsWith('https:');
+    this.secure = this.config.https;
   }
 
   @RateLimit('authorize')

@@ -91,6 +91,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     discoveryUrl,
     hmacSecrets: [o.jwtSecret, o.jwtSecretPrevious].filter((s): s is string => typeof s === 'string'),
     serverUrl,
+    https: serverUrl.startsWith('https:'),
     mcpPath,
     resource,
     resourceUrl: new URL(resource),

@@ -20,7 +20,7 @@ import {
   type OAuthProviderName,
 } from '../interfaces/oauth-mcp-options.interface.js';
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
-import { checkServerUrl, isLoopbackHostname, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
+import { checkServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
@@ -97,33 +97,15 @@ function IsAlgorithmList(): PropertyDecorator {
   });
 }
 
-/** Redirect allowlist entries: exact absolute URIs, https unless loopback, no `*`, no fragment. */
-export function redirectAllowlistProblem(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return 'must be a list of absolute redirect URIs';
-  for (const entry of value) {
-    if (typeof entry !== 'string' || entry.length === 0) return 'must contain only absolute redirect URIs';
-    if (entry.includes('*')) return 'must not contain wildcards (`*`): redirect URIs are matched exactly';
-    if (entry.includes('#')) return 'must not contain fragments (RFC 6749 §3.1.2)';
-    const url = parseUrlStrict(entry);
-    if (!url) return 'contains an entry that is not an absolute URI';
-    if (['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:'].includes(url.protocol)) {
-      return 'contains an entry with a forbidden scheme';
-    }
-    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-      return 'must use https except for loopback hosts (localhost, 127.0.0.1, [::1])';
-    }
-  }
-  return undefined;
+/** Redirect allowlist entries obey the same policy as registered redirect URIs (one rule set, not two). */
+export function redirectAllowlistProblem(value: unknown, allowedSchemes: readonly string[] = []): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return 'must be a list of absolute redirect URIs';
+  const problem = value.map((entry) => redirectUriProblem(entry, { allowedSchemes, allowlist: [] })).find(Boolean);
+  return problem ? `contains an entry that ${problem}` : undefined;
 }
 
 function IsRedirectAllowlist(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isRedirectAllowlist',
-    validator: {
-      validate: (value) => redirectAllowlistProblem(value) === undefined,
-      defaultMessage: (args) => redirectAllowlistProblem(args!.value)!,
-    },
-  });
+  return simpleRule('isRedirectAllowlist', (value, o) => redirectAllowlistProblem(value, o.allowedRedirectSchemes));
 }
 
 function IsScopeList(): PropertyDecorator {

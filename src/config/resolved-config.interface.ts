@@ -32,6 +32,8 @@ export interface ResolvedOAuthMcpConfig {
   /** HMAC secrets, current first. */
   readonly hmacSecrets: readonly string[];
   readonly serverUrl: string;
+  /** `serverUrl` is https: `__Host-` Secure cookies, HSTS in production. */
+  readonly https: boolean;
   readonly mcpPath: string;
   /** Canonical MCP resource URI: `${serverUrl}${mcpPath}`. */
   readonly resource: string;

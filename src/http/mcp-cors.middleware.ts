@@ -19,7 +19,7 @@ export class McpCorsMiddleware implements NestMiddleware {
 
   constructor(configService: OAuthMcpConfigService) {
     this.config = configService.config;
-    this.hsts = this.config.production && this.config.serverUrl.startsWith('https:');
+    this.hsts = this.config.production && this.config.https;
   }
 
   use(req: Request, res: Response, next: NextFunction): void {

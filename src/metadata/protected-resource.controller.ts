@@ -18,8 +18,7 @@ export class ProtectedResourceController {
 
   constructor(configService: OAuthMcpConfigService) {
     const c = configService.config;
-    const basePath = new URL(c.serverUrl).pathname.replace(/\/$/, '');
-    const suffixed = `${PRM_PATH}${basePath}${c.mcpPath}`;
+    const suffixed = new URL(c.resourceMetadataUrl).pathname;
     this.paths = new Set([PRM_PATH, `${PRM_PATH}/`, suffixed, `${suffixed}/`]);
     this.body = JSON.stringify({
       resource: c.resource,

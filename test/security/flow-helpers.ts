@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { authorizeUrl, consentFields, cookieHeader, pkce, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, consentFields, cookieHeader, pkce, tokenRequest, upstreamLogin, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /**
  * Shared assertions and flow steps for the security catalogue specs (groups D–G). Everything talks
@@ -110,32 +110,7 @@ export function postConsent(f: ProxyFixture, form: Record<string, string>, cooki
   });
 }
 
-/** Signs in at the dev IdP (its own cookie jar) and returns the redirect back to our /oauth/callback, not yet followed. */
-export async function upstreamLogin(f: ProxyFixture, upstream: URL, username = 'alice'): Promise<URL> {
-  let next = upstream.href;
-  let idpCookies = '';
-  for (let hop = 0; hop < 15; hop++) {
-    const target = new URL(next);
-    if (target.origin === f.base) return target;
-    const r = await get(next, idpCookies);
-    idpCookies = cookieHeader(r, idpCookies);
-    if (r.status >= 300 && r.status < 400) {
-      next = new URL(r.headers.get('location')!, next).href;
-      continue;
-    }
-    const action = /<form method="post" action="([^"]+)">/.exec(await r.text())?.[1];
-    if (!action) throw new Error(`dev IdP answered ${r.status}`);
-    const post = await fetch(new URL(action, next), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: idpCookies },
-      body: new URLSearchParams({ login: username }),
-    });
-    idpCookies = cookieHeader(post, idpCookies);
-    next = new URL(post.headers.get('location')!, next).href;
-  }
-  throw new Error('too many redirects');
-}
+export { upstreamLogin };
 
 /** The state cookie's name for an upstream state (http fixture: no __Host- prefix). */
 export const stateCookieName = (state: string): string => `mcp_state_${sha256(state).slice(0, 12)}`;

@@ -142,7 +142,7 @@ export async function completeFlow(f: ProxyFixture, url: string, username = 'ali
   let cookies = startCookies;
   let res = await fetch(url, { redirect: 'manual', headers: { cookie: cookies } });
   cookies = cookieHeader(res, cookies);
-  let next: string | undefined;
+  let next: string;
   if (res.status === 200) {
     const form = consentFields(await res.text());
     res = await fetch(`${f.base}/oauth/consent`, {
@@ -156,15 +156,20 @@ export async function completeFlow(f: ProxyFixture, url: string, username = 'ali
   if (res.status !== 302 && res.status !== 303) throw new Error(`authorize/consent answered ${res.status}`);
   next = res.headers.get('location')!;
   // The upstream leg with its own cookie jar (another origin), then our callback with ours.
+  const back = await upstreamLogin(f, new URL(next), username);
+  const cb = await fetch(back, { redirect: 'manual', headers: { cookie: cookies } });
+  cookies = cookieHeader(cb, cookies);
+  if (cb.status !== 302) throw new Error(`callback answered ${cb.status}: ${await cb.text()}`);
+  return { callback: new URL(cb.headers.get('location')!), cookies };
+}
+
+/** Signs in at the dev IdP (its own cookie jar) and returns the redirect back to our /oauth/callback, not yet followed. */
+export async function upstreamLogin(f: Pick<ProxyFixture, 'base'>, upstream: URL, username = 'alice'): Promise<URL> {
+  let next = upstream.href;
   let idpCookies = '';
   for (let hop = 0; hop < 15; hop++) {
     const target = new URL(next);
-    if (target.origin === f.base) {
-      const cb = await fetch(next, { redirect: 'manual', headers: { cookie: cookies } });
-      cookies = cookieHeader(cb, cookies);
-      if (cb.status !== 302) throw new Error(`callback answered ${cb.status}: ${await cb.text()}`);
-      return { callback: new URL(cb.headers.get('location')!), cookies };
-    }
+    if (target.origin === f.base) return target;
     const r = await fetch(next, { redirect: 'manual', headers: { cookie: idpCookies } });
     idpCookies = cookieHeader(r, idpCookies);
     if (r.status >= 300 && r.status < 400) {

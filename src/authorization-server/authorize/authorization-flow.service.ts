@@ -17,7 +17,7 @@ import type { ClientRecord } from '../clients/client.interface.js';
 import { ClientRegistryService } from '../clients/client-registry.service.js';
 import { findRegisteredRedirectUri } from '../clients/redirect-uri.policy.js';
 import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
-import { SecretBox } from '../crypto/secret-box.js';
+import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 import { cookieName, type CookieSpec } from '../http/cookies.js';
 import { DuplicateParameterError, single } from '../http/request-params.js';
 import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
@@ -68,11 +68,12 @@ export class AuthorizationFlowService {
     configService: OAuthMcpConfigService,
     private readonly clients: ClientRegistryService,
     private readonly upstream: UpstreamClientService,
+    private readonly upstreamTokens: UpstreamTokenService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
   ) {
     this.config = configService.config;
-    this.secure = this.config.serverUrl.startsWith('https:');
+    this.secure = this.config.https;
   }
 
   async authorize(query: unknown, cookies: Record<string, string>): Promise<FlowResponse> {
@@ -176,8 +177,7 @@ export class AuthorizationFlowService {
       return { ...this.redirectWithError(request.redirectUri, denied, request.state, 302), cookies: clear };
     }
     const fid = randomToken(16);
-    const sealed = new SecretBox(this.config.jwtSecret!, 'upstream-tokens').seal(result.tokens);
-    await this.store.set(`upstream-tokens:${fid}`, sealed, this.config.refreshTokenTtlSeconds);
+    await this.upstreamTokens.save(fid, result.tokens);
     const ourCode = randomToken(32);
     const codeRecord: AuthorizationCodeRecord = { ...request, user: result.user, fid };
     await this.store.set(`code:${sha256(ourCode)}`, codeRecord, CODE_TTL_SECONDS);

@@ -40,12 +40,31 @@ export interface RegistrationResponse {
 export class ClientRegistryService {
   private readonly logger = new Logger('OAuthMcp:Clients');
   private readonly cimdCache = new LRUCache<string, ClientRecord>({ max: 1000 });
+  /** Pre-registered clients, resolved once (secret hashed) rather than on every lookup. */
+  private readonly staticClients: ReadonlyMap<string, ClientRecord>;
 
   constructor(
     private readonly configService: OAuthMcpConfigService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.staticClients = new Map(
+      configService.config.staticClients.map((c): [string, ClientRecord] => [
+        c.client_id,
+        {
+          client_id: c.client_id,
+          client_secret_hash: c.client_secret ? sha256(c.client_secret) : undefined,
+          redirect_uris: c.redirect_uris,
+          client_name: c.client_name,
+          token_endpoint_auth_method: c.client_secret ? 'client_secret_basic' : 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          client_id_issued_at: 0,
+          source: 'static',
+        },
+      ]),
+    );
+  }
 
   get rules(): RedirectUriRules {
     const c = this.configService.config;
@@ -53,20 +72,8 @@ export class ClientRegistryService {
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    const configured = this.configService.config.staticClients.find((c) => c.client_id === clientId);
-    if (configured) {
-      return {
-        client_id: configured.client_id,
-        client_secret_hash: configured.client_secret ? sha256(configured.client_secret) : undefined,
-        redirect_uris: configured.redirect_uris,
-        client_name: configured.client_name,
-        token_endpoint_auth_method: configured.client_secret ? 'client_secret_basic' : 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        client_id_issued_at: 0,
-        source: 'static',
-      };
-    }
+    const configured = this.staticClients.get(clientId);
+    if (configured) return configured;
     if (this.isMetadataDocumentUrl(clientId)) return this.fetchMetadataDocument(clientId);
     return this.store.get<ClientRecord>(`client:${clientId}`);
   }

@@ -32,6 +32,11 @@ export class UpstreamTokenService {
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
   ) {}
 
+  /** Seals a grant's upstream tokens into the store (the only place they are written). */
+  async save(fid: string, tokens: UpstreamTokens): Promise<void> {
+    await this.store.set(`upstream-tokens:${fid}`, this.secretBox().seal(tokens), this.configService.config.refreshTokenTtlSeconds);
+  }
+
   /** The upstream access token of the grant behind `authInfo` (from `extra.authInfo` or `req.auth`). */
   async getAccessToken(authInfo: McpAuthInfo | undefined): Promise<string> {
     const fid = authInfo?.extra?.user?.claims?.fid;
@@ -46,7 +51,7 @@ export class UpstreamTokenService {
     if (!tokens.refresh_token) throw new TemporarilyUnavailableError('The upstream token expired and cannot be refreshed; sign in again');
     try {
       const fresh = await this.upstream.refresh(tokens.refresh_token);
-      await this.store.set(key, this.secretBox().seal(fresh), this.configService.config.refreshTokenTtlSeconds);
+      await this.save(fid, fresh);
       return fresh.access_token;
     } catch (err) {
       this.logger.warn(`Upstream token refresh failed (${(err as Error).name})`);
