@@ -51,6 +51,18 @@ export class InvalidRequestError extends OAuthError {
   }
 }
 
+/**
+ * 400 (or 413) `invalid_request` for an MCP POST whose body the guard cannot read as JSON, or whose
+ * `Mcp-Method`/`Mcp-Name` headers are repeated or badly encoded. Not a credential problem: no challenge.
+ * @publicApi
+ */
+export class McpBodyError extends OAuthError {
+  readonly error = 'invalid_request';
+  constructor(status: 400 | 413 = 400) {
+    super(status, status === 413 ? 'The request body is too large' : 'The request is not a readable MCP message');
+  }
+}
+
 /** 503 `temporarily_unavailable`: a dependency (IdP, store) cannot be reached; nothing is let in. @publicApi */
 export class TemporarilyUnavailableError extends OAuthError {
   readonly error = 'temporarily_unavailable';

@@ -1,6 +1,7 @@
 import { All, Controller, HttpStatus, Req, Res, UseGuards } from '@nestjs/common';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
+import { McpBody } from '../decorators/mcp-body.decorator.js';
 import { RequireToolScopes } from '../decorators/require-scopes.decorator.js';
 import { McpAuthGuard } from '../guards/mcp-auth.guard.js';
 import { UpstreamTokenService } from '../authorization-server/upstream/upstream-token.service.js';
@@ -18,7 +19,7 @@ export class McpController {
   constructor(private readonly upstreamTokens: UpstreamTokenService) {}
 
   @All()
-  async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async handle(@Req() req: Request, @Res() res: Response, @McpBody() body: unknown): Promise<void> {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       res.status(HttpStatus.METHOD_NOT_ALLOWED).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null });
@@ -31,6 +32,7 @@ export class McpController {
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    // Exactly the payload the guard checked; the transport never reads the stream itself.
+    await transport.handleRequest(req, res, body);
   }
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
@@ -10,6 +11,7 @@ import { bearerChallenge } from '../http/www-authenticate.js';
 import type { McpAuthInfo, OAuthMcpUser } from '../interfaces/oauth-mcp-user.interface.js';
 import { REQUIRED_SCOPES_KEY } from '../oauth-mcp.constants.js';
 import { TokenVerifier } from '../tokens/token-verifier.service.js';
+import { RouteMetadataCache } from './route-metadata-cache.js';
 
 /** The request fields the guards read and write. */
 export interface AuthenticatedRequest {
@@ -17,6 +19,7 @@ export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   query?: unknown;
   body?: unknown;
+  raw?: IncomingMessage;
   user?: OAuthMcpUser;
   auth?: McpAuthInfo;
 }
@@ -58,7 +61,7 @@ export abstract class BearerAuthGuard implements CanActivate {
           extra: { user },
         };
       }
-      const required = this.requiredScopes(context, req);
+      const required = await this.requiredScopes(context, req);
       if (!coversScopes(req.auth.scopes, required, this.config.impliedScopes)) {
         throw new InsufficientScopeError(required);
       }
@@ -87,9 +90,22 @@ export abstract class BearerAuthGuard implements CanActivate {
     return false;
   }
 
-  /** Scopes the current operation needs: `@RequireScopes()` on the handler or the controller. */
-  protected requiredScopes(context: ExecutionContext, _req: AuthenticatedRequest): string[] {
-    return this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
+  /**
+   * Scopes the current operation needs: `@RequireScopes()` on the controller and on the handler, added
+   * up (a method-level list never relaxes the controller's).
+   */
+  protected requiredScopes(context: ExecutionContext, _req: AuthenticatedRequest): string[] | Promise<string[]> {
+    return this.routeScopes(context);
+  }
+
+  private readonly routeScopeCache = new RouteMetadataCache<string[]>();
+
+  /** The union of class and handler `@RequireScopes()`, computed once per route. */
+  protected routeScopes(context: ExecutionContext): string[] {
+    return this.routeScopeCache.get(context, (targets) => {
+      const lists = this.reflector.getAll<(string[] | undefined)[]>(REQUIRED_SCOPES_KEY, targets);
+      return [...new Set(lists.flatMap((list) => list ?? []))];
+    });
   }
 
   private challenge(res: HeaderSink, err: OAuthError): void {

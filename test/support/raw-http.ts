@@ -1,4 +1,5 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -13,6 +14,8 @@ export interface RawRequestOptions {
   /** Loopback source address to send from (127.0.0.2, …): another client IP as the server sees it. */
   localAddress?: string;
   agent?: Agent;
+  /** Extra header lines sent as given, after `headers` (repeated names, odd casing). */
+  rawHeaders?: string[];
 }
 
 const agents = new Map<string, Agent>();
@@ -32,6 +35,10 @@ export function destroyAgents(): void {
   agents.clear();
 }
 
+function headerLines(headers: Record<string, string>, raw: string[] | undefined): Record<string, string> | string[] {
+  return raw ? [...Object.entries(headers).flat(), ...raw] : headers;
+}
+
 /**
  * One HTTP request with node:http, connected to 127.0.0.1 whatever the URL's host name (the Host
  * header keeps it), optionally from another loopback source address. Never follows redirects; a
@@ -47,7 +54,10 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
         port: Number(target.port),
         path: `${target.pathname}${target.search}`,
         method: options.method ?? 'GET',
-        headers: { host: target.host, ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        headers: headerLines(
+          { host: target.host, ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+          options.rawHeaders,
+        ),
         localAddress: options.localAddress,
         agent: options.agent ?? agentFor(options.localAddress),
       },
@@ -70,4 +80,52 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
     if (options.body !== undefined) req.end(options.body);
     else req.end();
   });
+}
+
+/**
+ * One HTTP/1.1 request written byte for byte (header values as Latin-1, so `\u00a0` is the single
+ * byte 0xA0, where node:http would send UTF-8). `Connection: close`; the response is read to the end.
+ */
+export function latin1Request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  const target = new URL(url);
+  const body = Buffer.from(options.body ?? '', 'utf8');
+  const lines = [
+    `${options.method ?? 'GET'} ${target.pathname}${target.search} HTTP/1.1`,
+    `Host: ${target.host}`,
+    'Connection: close',
+    `Content-Length: ${body.length}`,
+    ...Object.entries(options.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), '127.0.0.1', () => {
+      socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]));
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => resolve(parseResponse(Buffer.concat(chunks))));
+  });
+}
+
+function parseResponse(raw: Buffer): RawResponse {
+  const split = raw.indexOf('\r\n\r\n');
+  const [statusLine, ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
+  const headers: IncomingHttpHeaders = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = raw.subarray(split + 4);
+  if (headers['transfer-encoding'] === 'chunked') {
+    const parts: Buffer[] = [];
+    for (let at = 0; ; ) {
+      const eol = body.indexOf('\r\n', at);
+      const size = parseInt(body.subarray(at, eol).toString('latin1'), 16);
+      if (!size) break;
+      parts.push(body.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8') };
 }
