@@ -102,8 +102,11 @@ export function latin1Request(url: string, options: { method?: string; headers?:
     });
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('end', () => resolve(parseResponse(Buffer.concat(chunks))));
+    // A server that answers before the whole body was written (413) closes on us: the answer counts.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
+    });
+    socket.on('close', () => (chunks.length > 0 ? resolve(parseResponse(Buffer.concat(chunks))) : reject(new Error('the connection closed without a response'))));
   });
 }
 
