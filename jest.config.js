@@ -1,14 +1,34 @@
-/** Jest runs the TypeScript sources as native ESM (Nest 12 ships ESM only) on Node ≥ 24.9 (see test/setup). */
-export default {
+/**
+ * Two projects: `unit` (the specs beside the sources: seconds, no Redis, Chromium or network) and
+ * `e2e` (test/: real HTTP servers, IdPs, Redis, Chromium, compiled processes). TypeScript runs as
+ * native ESM (Nest 12 ships ESM only) on Node ≥ 24.9; see test/setup for the one-copy rule.
+ */
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  roots: ['<rootDir>/src', '<rootDir>/test'],
-  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^nestjs-oauth-mcp$': '<rootDir>/src/index.ts',
+    '^nestjs-oauth-mcp/testing$': '<rootDir>/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   setupFilesAfterEnv: ['<rootDir>/test/setup/single-esm-copies.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.spec.json' }],
   },
+};
+
+export default {
   testTimeout: 30000,
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: '.*\\.spec\\.ts$' },
+    {
+      ...common,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test'],
+      testRegex: '.*\\.e2e-spec\\.ts$',
+      // One build of the library and the examples for the specs that run compiled code.
+      globalSetup: '<rootDir>/test/setup/build-once.ts',
+    },
+  ],
 };

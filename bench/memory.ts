@@ -15,10 +15,10 @@ import { NestFactory } from '@nestjs/core';
 import { OAuthMcpConfigService } from '../src/config/oauth-mcp-config.service.js';
 import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
 import { OAUTH_MCP_TOKEN_CACHE } from '../src/oauth-mcp.internal-constants.js';
-import { checkCommonClaims, toUser } from '../src/strategies/token-claims.js';
-import { TokenCache } from '../src/tokens/token-cache.js';
-import { tokenHash } from '../src/tokens/token-fingerprint.js';
-import { TokenVerifier } from '../src/tokens/token-verifier.service.js';
+import { checkCommonClaims, toUser } from '../src/resource-server/strategies/token-claims.js';
+import { TokenCache } from '../src/resource-server/verification/token-cache.js';
+import { tokenHash } from '../src/resource-server/verification/token-fingerprint.js';
+import { TokenVerifier } from '../src/resource-server/verification/token-verifier.service.js';
 import { claims, signer } from './tokens.js';
 
 export interface MemoryReport {

@@ -16,8 +16,8 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { InvalidTokenError as SdkInvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { JwtAuthGuard } from '../src/guards/jwt-auth.guard.js';
-import type { OAuthMcpModuleOptions } from '../src/interfaces/oauth-mcp-options.interface.js';
+import { JwtAuthGuard } from '../src/resource-server/guards/jwt-auth.guard.js';
+import type { OAuthMcpModuleOptions } from '../src/config/oauth-mcp-options.interface.js';
 import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
 
 export type ServerSpec =

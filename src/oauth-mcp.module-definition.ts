@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { OAuthMcpModuleExtras, OAuthMcpModuleOptions } from './interfaces/oauth-mcp-options.interface.js';
+import type { OAuthMcpModuleExtras, OAuthMcpModuleOptions } from './config/oauth-mcp-options.interface.js';
 
 /** @internal Module plumbing: `forRoot` / `forRootAsync` with `useFactory`, `useClass` and `useExisting`. */
 export const {

@@ -3,12 +3,12 @@ import type { AuditSink } from './audit/audit-event.interface.js';
 import { AuditService, LoggerAuditSink } from './audit/audit.service.js';
 import { RequestContextMiddleware } from './audit/request-context.middleware.js';
 import { OAuthBodyErrorHandler } from './authorization-server/http/body-error.handler.js';
-import { McpCorsMiddleware } from './http/mcp-cors.middleware.js';
+import { McpCorsMiddleware } from './resource-server/mcp-cors.middleware.js';
 import { APP_GUARD } from '@nestjs/core';
 import { OAuthMcpConfigService } from './config/oauth-mcp-config.service.js';
-import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { McpAuthGuard } from './guards/mcp-auth.guard.js';
-import { ProtectedResourceController } from './metadata/protected-resource.controller.js';
+import { JwtAuthGuard } from './resource-server/guards/jwt-auth.guard.js';
+import { McpAuthGuard } from './resource-server/guards/mcp-auth.guard.js';
+import { ProtectedResourceController } from './resource-server/metadata/protected-resource.controller.js';
 import {
   ASYNC_OPTIONS_TYPE,
   OAuthMcpConfigurableModule,
@@ -21,27 +21,27 @@ import {
   OAUTH_MCP_STRATEGIES,
   OAUTH_MCP_TOKEN_CACHE,
 } from './oauth-mcp.internal-constants.js';
-import { MemoryStore } from './authorization-server/store/memory.store.js';
-import type { OAuthMcpStore } from './authorization-server/store/oauth-mcp-store.interface.js';
-import { RedisStore } from './authorization-server/store/redis.store.js';
-import { StoreLifecycle } from './authorization-server/store/store-lifecycle.js';
+import { MemoryStore } from './store/memory.store.js';
+import type { OAuthMcpStore } from './store/oauth-mcp-store.interface.js';
+import { RedisStore } from './store/redis.store.js';
+import { StoreLifecycle } from './store/store-lifecycle.js';
 import { OAuthRateLimitGuard } from './authorization-server/rate-limit/oauth-rate-limit.guard.js';
-import { RevocationService } from './authorization-server/tokens/revocation.service.js';
-import { SigningKeyService } from './authorization-server/tokens/signing-keys.service.js';
-import { TokenIssuerService } from './authorization-server/tokens/token-issuer.service.js';
+import { RevocationService } from './authorization-server/grants/revocation.service.js';
+import { SigningKeyService } from './authorization-server/keys/signing-keys.service.js';
+import { TokenIssuerService } from './authorization-server/grants/token-issuer.service.js';
 import { ClientRegistryService } from './authorization-server/clients/client-registry.service.js';
-import { ClientAuthenticator } from './authorization-server/token/client-authenticator.js';
+import { ClientAuthenticator } from './authorization-server/token-endpoint/client-authenticator.js';
 import { UpstreamClientService } from './authorization-server/upstream/upstream-client.service.js';
 import { UpstreamTokenService } from './authorization-server/upstream/upstream-token.service.js';
 import { AuthorizationFlowService } from './authorization-server/authorize/authorization-flow.service.js';
-import { TokenEndpointService } from './authorization-server/token/token-endpoint.service.js';
+import { TokenEndpointService } from './authorization-server/token-endpoint/token-endpoint.service.js';
 import { AuthorizationServerMetadataController } from './authorization-server/authorization-server-metadata.controller.js';
 import { OAuthController } from './authorization-server/oauth.controller.js';
-import { createStrategies } from './strategies/strategy.factory.js';
-import { JwksKeyStore } from './tokens/jwks-key-store.js';
-import { OidcDiscovery } from './tokens/oidc-discovery.js';
-import { TokenCache } from './tokens/token-cache.js';
-import { TokenVerifier } from './tokens/token-verifier.service.js';
+import { createStrategies } from './resource-server/strategies/strategy.factory.js';
+import { JwksKeyStore } from './resource-server/verification/jwks-key-store.js';
+import { OidcDiscovery } from './resource-server/verification/oidc-discovery.js';
+import { TokenCache } from './resource-server/verification/token-cache.js';
+import { TokenVerifier } from './resource-server/verification/token-verifier.service.js';
 
 /** Everything else is derived from the validated config, once, at bootstrap. */
 const derivedProviders: Provider[] = [

@@ -1,9 +1,9 @@
 import { All, Controller, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
-import { Public } from '../decorators/public.decorator.js';
+import { Public } from '../resource-server/decorators/public.decorator.js';
 import { sendNotFound, serveMetadata } from '../http/metadata-response.js';
-import { SigningKeyService } from './tokens/signing-keys.service.js';
+import { SigningKeyService } from './keys/signing-keys.service.js';
 
 /**
  * Proxy mode: RFC 8414 metadata (also at the OIDC discovery URL, with the fields OIDC requires, and

@@ -2,7 +2,7 @@ import { All, Controller, HttpStatus, Logger, Req, Res, UseGuards } from '@nestj
 import type { Request, Response } from 'express';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
-import { Public } from '../decorators/public.decorator.js';
+import { Public } from '../resource-server/decorators/public.decorator.js';
 import { InvalidClientMetadataError } from '../errors/oauth.errors.js';
 import { sendNotFound } from '../http/metadata-response.js';
 import { applySecurityHeaders } from '../http/security-headers.js';
@@ -10,7 +10,7 @@ import { AuthorizationFlowService } from './authorize/authorization-flow.service
 import { ClientRegistryService } from './clients/client-registry.service.js';
 import { parseCookies } from './http/cookies.js';
 import { sendFlow, sendJson, sendOAuthError } from './http/oauth-response.js';
-import { TokenEndpointService } from './token/token-endpoint.service.js';
+import { TokenEndpointService } from './token-endpoint/token-endpoint.service.js';
 import { OAuthRateLimitGuard, RateLimit } from './rate-limit/oauth-rate-limit.guard.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;

@@ -7,7 +7,7 @@ import { parseSigningKeys } from '../config/signing-key-rules.js';
 import { checkServerUrl, parseUrlStrict } from '../config/url-rules.js';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
 import { countUsableKeys } from '../health/idp-keys.js';
-import { fetchJsonObject } from '../tokens/safe-fetch.js';
+import { fetchJsonObject } from '../resource-server/verification/safe-fetch.js';
 import { loadEnv, type ResolvedCliContext } from './cli-context.js';
 
 export const DOCTOR_USAGE = `Usage: nestjs-oauth-mcp doctor

@@ -1,4 +1,4 @@
-import type { OAuthProviderName } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthProviderName } from './oauth-mcp-options.interface.js';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;

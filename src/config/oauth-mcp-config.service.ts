@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { validateSync, type ValidationError } from 'class-validator';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
-import type { OAuthMcpModuleOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthMcpModuleOptions } from './oauth-mcp-options.interface.js';
 import { MODULE_OPTIONS_TOKEN } from '../oauth-mcp.module-definition.js';
 import { OAuthMcpOptionsSchema } from './oauth-mcp-options.schema.js';
 import {
@@ -16,7 +16,7 @@ import {
 } from './provider-defaults.js';
 import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
 import { parseSigningKeys } from './signing-key-rules.js';
-import { RATE_LIMITED_ENDPOINTS } from '../authorization-server/rate-limit/rate-limit-defaults.js';
+import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
 
 /**
  * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws

@@ -18,14 +18,14 @@ import {
   type OAuthMcpModuleOptions,
   type OAuthMode,
   type OAuthProviderName,
-} from '../interfaces/oauth-mcp-options.interface.js';
+} from './oauth-mcp-options.interface.js';
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
 import { checkServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectUriProblem } from '../authorization-server/clients/redirect-uri.policy.js';
-import type { StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
 
 /** Scope token syntax (RFC 6749 §3.3). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;

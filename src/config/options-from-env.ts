@@ -1,4 +1,4 @@
-import type { OAuthMcpModuleOptions, OAuthMode, OAuthProviderName, StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthMcpModuleOptions, OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
 
 /** A plain env record (`process.env`) or anything with `get(key)`, such as `@nestjs/config`'s ConfigService. */
 export type EnvSource = Readonly<Record<string, string | undefined>> | { get(key: string): unknown };

@@ -1,4 +1,4 @@
-import type { OAuthProviderName } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthProviderName } from './oauth-mcp-options.interface.js';
 
 /** Google signs ID tokens with either issuer form; both are accepted only when none is configured. */
 export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
-import type { OAuthMode, OAuthProviderName, StaticClientOptions } from '../interfaces/oauth-mcp-options.interface.js';
+import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import type { OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
 import type { ConfiguredSigningKey } from './signing-key-rules.js';
 import type { AuditSink } from '../audit/audit-event.interface.js';
 

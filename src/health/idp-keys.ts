@@ -1,7 +1,7 @@
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { checkServerUrl } from '../config/url-rules.js';
-import { isUsableVerificationKey, keyFitsAlgorithm, type PublicJwk } from '../tokens/jwk-rules.js';
-import { fetchJsonObject } from '../tokens/safe-fetch.js';
+import { isUsableVerificationKey, keyFitsAlgorithm, type PublicJwk } from '../resource-server/verification/jwk-rules.js';
+import { fetchJsonObject } from '../resource-server/verification/safe-fetch.js';
 
 /** Smallest RSA modulus the key store accepts (RFC 8725 §3.5). */
 const MIN_RSA_BITS = 2048;

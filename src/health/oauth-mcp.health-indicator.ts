@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OAuthMcpStore } from '../authorization-server/store/oauth-mcp-store.interface.js';
+import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
 import { OAUTH_MCP_STORE } from '../oauth-mcp.internal-constants.js';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';

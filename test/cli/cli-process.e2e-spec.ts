@@ -1,14 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIST, ROOT, SYSTEM_NODE } from '../support/compiled.js';
 import { jwtVerify } from 'jose';
 import { generateTestKey, JwksServer } from '../support/jwks-server.js';
 import { emptyDir } from './cli-io.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-// Its own output directory: the startup-refusal test removes .test-dist when it finishes.
-const OUT = join(ROOT, '.test-dist-cli');
-const BIN = join(OUT, 'cli/main.js');
+const BIN = join(DIST, 'cli/main.js');
 const SECRET = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
 
 interface Run {
@@ -19,7 +17,7 @@ interface Run {
 
 /** `node dist/cli/main.js …` as a real process, from an empty directory, with only PATH and `env`. */
 function runBin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(SYSTEM_NODE, [BIN, ...args], {
     cwd: emptyDir(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,13 +30,6 @@ function runBin(args: string[], env: Record<string, string> = {}): Promise<Run> 
 }
 
 describe('the compiled CLI (package.json "bin") as a real process', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], {
-      stdio: 'inherit',
-    });
-  }, 120_000);
-  afterAll(() => rmSync(OUT, { recursive: true, force: true }));
-
   it('is the bin of the package, with a node shebang', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.bin).toEqual({ 'nestjs-oauth-mcp': 'dist/cli/main.js' });
@@ -48,9 +39,9 @@ describe('the compiled CLI (package.json "bin") as a real process', () => {
   it('"exports" has ./testing mirroring ".", and the compiled kit loads in plain Node', async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.exports['./testing']).toEqual({ types: './dist/testing/index.d.ts', default: './dist/testing/index.js' });
-    const kit = join(OUT, 'testing/index.js');
+    const kit = join(DIST, 'testing/index.js');
     const script = `const kit = await import(${JSON.stringify(kit)}); console.log(Object.keys(kit).sort().join(',')); console.log(await kit.mintTestToken({ secret: '${SECRET}', sub: 'a', aud: 'b' }));`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(SYSTEM_NODE, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     expect(await new Promise((done) => child.on('close', done))).toBe(0);

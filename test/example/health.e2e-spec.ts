@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { startExampleServer } from '../../src/example/bootstrap.js';
+import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { freePort } from '../support/free-port.js';
 import { generateTestKey, JwksServer } from '../support/jwks-server.js';
 

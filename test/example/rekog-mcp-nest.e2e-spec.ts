@@ -1,26 +1,19 @@
 /**
- * The @rekog/mcp-nest example (src/example-rekog) end to end, with the official SDK clients.
- *
- * @rekog/mcp-nest 2.x is CommonJS and `require()`s the ESM-only NestJS 12 packages. Node (20.19+)
- * does that natively, but Jest's module runtime cannot before Node 24.9, so the example runs the way
- * it ships: compiled with tsc and started as a real process (`node example-rekog/main.js`), here with
- * the embedded dev IdP. The SDK clients run in the test.
+ * The @rekog/mcp-nest example (examples/rekog) end to end, in process, with the official SDK clients.
+ * @rekog/mcp-nest 2.x is CommonJS and `require()`s the ESM-only NestJS 12 packages; Jest on Node 24
+ * loads it with the one copy of Nest the setup file loaded (test/setup/single-esm-copies.ts).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
+import { startRekogExampleServer } from '../../examples/rekog/bootstrap.js';
 import { signInWithDevIdp, type MemoryOAuthClientProvider } from '../../src/testing/index.js';
+import { CapturingLogger } from '../support/capture.js';
 import { freePort } from '../support/free-port.js';
 
 type TextResult = { content: { type: string; text: string }[]; isError?: boolean };
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const OUT = join(ROOT, '.test-dist-rekog');
 
 interface RunningExample {
   base: string;
@@ -29,43 +22,14 @@ interface RunningExample {
   stop(): Promise<void>;
 }
 
-/** Starts `node .test-dist-rekog/example-rekog/main.js` from an empty directory (no .env) and waits for its startup block. */
+/** Starts the example with the embedded dev IdP and the given environment (nothing read from process.env or .env). */
 async function start(env: Record<string, string>): Promise<RunningExample> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
-  const cwd = mkdtempSync(join(tmpdir(), 'oauth-mcp-rekog-'));
-  const child: ChildProcess = spawn(process.execPath, [join(OUT, 'example-rekog/main.js')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((done) => child.on('exit', () => done()));
-  await new Promise<void>((ready, fail) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/MCP endpoint:/.test(output)) ready();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => fail(new Error(`the example exited with ${code}:\n${output}`)));
-  });
-  return {
-    base,
-    serverUrl: new URL(`${base}/mcp`),
-    output: () => output,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(cwd, { recursive: true, force: true });
-    },
-  };
+  const logger = new CapturingLogger();
+  const app: INestApplication = await startRekogExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', ...env }, logger });
+  return { base, serverUrl: new URL(`${base}/mcp`), output: () => logger.text(), stop: () => app.close() };
 }
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], { stdio: 'inherit' });
-}, 120_000);
-afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 /** The official SDK v2 client (@modelcontextprotocol/client), as @rekog/mcp-nest 2.x is built on the v2 SDK packages. */
 async function connectV2(serverUrl: URL, provider: MemoryOAuthClientProvider): Promise<ClientV2> {

@@ -5,8 +5,8 @@ import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextproto
 import { auth as authV2, Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { headlessLogin } from '../../src/dev-idp/headless-login.js';
-import { startExampleServer } from '../../src/example/bootstrap.js';
-import { runDemo } from '../../src/example/demo-flow.js';
+import { startExampleServer } from '../../examples/basic/bootstrap.js';
+import { runDemo } from '../../examples/basic/demo-flow.js';
 import { MemoryOAuthClientProvider } from '../../src/testing/memory-client-provider.js';
 import { freePort } from '../support/free-port.js';
 

@@ -1,7 +1,7 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
-import { startExampleServer } from '../../src/example/bootstrap.js';
-import { DEV_IDP } from '../../src/example/dev-idp.module.js';
+import { startExampleServer } from '../../examples/basic/bootstrap.js';
+import { DEV_IDP } from '../../examples/basic/dev-idp.module.js';
 import { freePort } from '../support/free-port.js';
 
 interface Entry {

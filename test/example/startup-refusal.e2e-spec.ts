@@ -1,11 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { EXAMPLES_BUILD, SYSTEM_NODE } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const OUT = join(ROOT, '.test-dist');
 const SHORT_SECRET = 'Zq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0B'; // 31 bytes
 
 interface Run {
@@ -13,10 +12,10 @@ interface Run {
   output: string;
 }
 
-/** Runs the compiled example (`node dist/main.js`) as a real process, from an empty directory (no .env). */
+/** Runs the compiled example (`node .build/examples/basic/main.js`) on the machine's Node, from an empty directory (no .env). */
 function runMain(env: Record<string, string>, untilOutput?: RegExp): Promise<Run & { kill: () => void }> {
   const cwd = mkdtempSync(join(tmpdir(), 'oauth-mcp-'));
-  const child = spawn(process.execPath, [join(OUT, 'main.js')], {
+  const child = spawn(SYSTEM_NODE, [join(EXAMPLES_BUILD, 'basic/main.js')], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,13 +37,6 @@ function runMain(env: Record<string, string>, untilOutput?: RegExp): Promise<Run
 }
 
 describe('the example process refuses unsafe configuration and exits non-zero', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], {
-      stdio: 'inherit',
-    });
-  }, 120_000);
-  afterAll(() => rmSync(OUT, { recursive: true, force: true }));
-
   it('N131 JWT_SECRET of 31 bytes: exit 1, the variable named, the value never printed', async () => {
     const run = await runMain({ OAUTH_PROVIDER: 'hmac', JWT_SECRET: SHORT_SECRET, OIDC_AUDIENCE: 'api://mcp' });
     expect(run.code).toBe(1);

@@ -4,7 +4,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { startExampleServer } from '../../src/example/bootstrap.js';
+import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { freePort } from '../support/free-port.js';
 
 /** GET over TLS trusting only the test's own self-signed certificate. */

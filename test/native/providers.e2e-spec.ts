@@ -4,7 +4,7 @@ import type { JWK, JWTPayload } from 'jose';
 import type { OAuthMcpModuleOptions } from '../../src/index.js';
 import { TOKEN_MESSAGES } from '../../src/errors/messages.constant.js';
 import { OAUTH_MCP_TOKEN_CACHE } from '../../src/oauth-mcp.internal-constants.js';
-import type { TokenCache } from '../../src/tokens/token-cache.js';
+import type { TokenCache } from '../../src/resource-server/verification/token-cache.js';
 import { generateTestKey, JwksServer, type TestKey } from '../support/jwks-server.js';
 import { appUrl, createTestApp } from '../support/test-app.js';
 import { b64url, handMadeHs256, now, signWithKey } from '../support/tokens.js';

@@ -3,7 +3,7 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { TOKEN_MESSAGES } from '../../src/errors/messages.constant.js';
-import { McpController } from '../../src/example/mcp.controller.js';
+import { McpController } from '../../examples/basic/mcp.controller.js';
 import { OAuthMcpModule } from '../../src/index.js';
 import { generateTestKey, JwksServer, type TestKey } from '../support/jwks-server.js';
 import { authorizeUrl, consentFields, pkce, signedIn, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { SigningKeyService } from '../../src/authorization-server/tokens/signing-keys.service.js';
+import { SigningKeyService } from '../../src/authorization-server/keys/signing-keys.service.js';
 import { startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /** A13 (RFC 9068): in proxy mode only `typ: at+jwt` tokens are access tokens, even when signed with our key. */

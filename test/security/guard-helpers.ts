@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { JWK, JWTPayload } from 'jose';
 import type { OAuthMcpModuleOptions } from '../../src/index.js';
 import { OAUTH_MCP_TOKEN_CACHE } from '../../src/oauth-mcp.internal-constants.js';
-import type { TokenCache } from '../../src/tokens/token-cache.js';
+import type { TokenCache } from '../../src/resource-server/verification/token-cache.js';
 import type { JwksServer, TestKey } from '../support/jwks-server.js';
 import { pkce, type ProxyFixture } from '../support/proxy-fixture.js';
 import { appUrl, createTestApp } from '../support/test-app.js';

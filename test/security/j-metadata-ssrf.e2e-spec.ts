@@ -52,7 +52,7 @@ jest.unstable_mockModule('node:dns', () => {
 
 const { guardedGet } = await import('../../src/authorization-server/clients/guarded-fetch.js');
 const { guardedLookup, isBlockedAddress } = await import('../../src/authorization-server/clients/ssrf-guard.js');
-const { fetchJsonObject } = await import('../../src/tokens/safe-fetch.js');
+const { fetchJsonObject } = await import('../../src/resource-server/verification/safe-fetch.js');
 const { OAuthMcpConfigError, OAuthMcpConfigService, OAuthMcpModule } = await import('../../src/index.js');
 const { Test } = await import('@nestjs/testing');
 const { authorizeUrl, completeFlow, FIXTURE_SECRET, pkce, registerClient, signedIn, startProxyFixture, tokenRequest } = await import('../support/proxy-fixture.js');

@@ -25,7 +25,7 @@ jest.unstable_mockModule('node:crypto', () => {
   return { ...realCrypto, timingSafeEqual, default: { ...dflt, timingSafeEqual } };
 });
 
-const { MemoryStore } = await import('../../src/authorization-server/store/memory.store.js');
+const { MemoryStore } = await import('../../src/store/memory.store.js');
 const { OAUTH_MCP_KEY_STORE, OAUTH_MCP_TOKEN_CACHE } = await import('../../src/oauth-mcp.internal-constants.js');
 const { TOKEN_MESSAGES } = await import('../../src/errors/messages.constant.js');
 const { CapturingAuditSink } = await import('../support/capture.js');
@@ -213,8 +213,8 @@ describe('L. Rate limiting and DoS', () => {
       const random = readFileSync('src/authorization-server/crypto/random.ts', 'utf8');
       expect(random).toMatch(/timingSafeEqual\(x, y\)/);
       expect(random).toMatch(/const x = Buffer\.from\(sha256\(a\)\)/);
-      expect(readFileSync('src/authorization-server/token/client-authenticator.ts', 'utf8')).toMatch(/safeEqual\(sha256\(secret\), client\.client_secret_hash\)/);
-      expect(readFileSync('src/authorization-server/tokens/pkce.ts', 'utf8')).toMatch(/safeEqual\(/);
+      expect(readFileSync('src/authorization-server/token-endpoint/client-authenticator.ts', 'utf8')).toMatch(/safeEqual\(sha256\(secret\), client\.client_secret_hash\)/);
+      expect(readFileSync('src/authorization-server/grants/pkce.ts', 'utf8')).toMatch(/safeEqual\(/);
       const flow = readFileSync('src/authorization-server/authorize/authorization-flow.service.ts', 'utf8');
       expect(flow).toMatch(/safeEqual\(sha256\(csrf\), record\.csrfHash\)/);
       expect(flow).toMatch(/safeEqual\(sha256\(binding\), record\.bindingHash\)/);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { startExampleServer } from '../../src/example/bootstrap.js';
+import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { TOKEN_MESSAGES } from '../../src/errors/messages.constant.js';
 import { OAUTH_MCP_TOKEN_CACHE } from '../../src/oauth-mcp.internal-constants.js';
 import { CapturingAuditSink, CapturingLogger, startCapturedNative, startCapturedProxy } from '../support/capture.js';

@@ -1,4 +1,4 @@
-import { RedisStore } from '../../src/authorization-server/store/redis.store.js';
+import { RedisStore } from '../../src/store/redis.store.js';
 import {
   authorizeUrl,
   completeFlow,

@@ -1,6 +1,6 @@
-import { MemoryStore } from '../../src/authorization-server/store/memory.store.js';
-import type { OAuthMcpStore } from '../../src/authorization-server/store/oauth-mcp-store.interface.js';
-import { RedisStore } from '../../src/authorization-server/store/redis.store.js';
+import { MemoryStore } from '../../src/store/memory.store.js';
+import type { OAuthMcpStore } from '../../src/store/oauth-mcp-store.interface.js';
+import { RedisStore } from '../../src/store/redis.store.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /** One contract, every implementation: what the module relies on, atomic steps included. */

@@ -1,7 +1,7 @@
 import { Controller, type INestApplication, Logger, type LoggerService, Module, Post, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AuditEvent, AuditSink } from '../../src/audit/audit-event.interface.js';
-import { MemoryStore } from '../../src/authorization-server/store/memory.store.js';
+import { MemoryStore } from '../../src/store/memory.store.js';
 import type { DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleOptions } from '../../src/index.js';
 import { freePort } from './free-port.js';

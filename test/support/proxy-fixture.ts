@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Controller, Module, Post, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { MemoryStore } from '../../src/authorization-server/store/memory.store.js';
+import { MemoryStore } from '../../src/store/memory.store.js';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleOptions } from '../../src/index.js';
 import { freePort } from './free-port.js';

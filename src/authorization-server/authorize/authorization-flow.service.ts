@@ -20,9 +20,9 @@ import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
 import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 import { cookieName, type CookieSpec } from '../http/cookies.js';
 import { DuplicateParameterError, single } from '../http/request-params.js';
-import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
-import { CODE_CHALLENGE_S256 } from '../tokens/pkce.js';
-import { isThisResource } from '../tokens/resource-indicator.js';
+import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
+import { CODE_CHALLENGE_S256 } from '../grants/pkce.js';
+import { isThisResource } from '../grants/resource-indicator.js';
 import { UpstreamClientService } from '../upstream/upstream-client.service.js';
 import type {
   AuthorizationCodeRecord,

@@ -1,4 +1,4 @@
-import type { GrantedUser } from '../tokens/grant.interface.js';
+import type { GrantedUser } from '../grants/grant.interface.js';
 
 /** A fully validated authorization request (every parameter checked before any page or redirect). */
 export interface AuthorizationRequest {

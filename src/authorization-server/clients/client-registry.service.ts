@@ -5,7 +5,7 @@ import { parseUrlStrict } from '../../config/url-rules.js';
 import { InvalidClientMetadataError, InvalidRedirectUriError, TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { randomToken, sha256 } from '../crypto/random.js';
-import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from './client.interface.js';
 import { guardedGet } from './guarded-fetch.js';
 import { AuditService } from '../../audit/audit.service.js';

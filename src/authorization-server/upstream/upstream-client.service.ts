@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import type { ResolvedUpstream } from '../../config/resolved-config.interface.js';
-import type { GrantedUser } from '../tokens/grant.interface.js';
-import { readCapped, SafeFetchError } from '../../tokens/safe-fetch.js';
+import type { GrantedUser } from '../grants/grant.interface.js';
+import { readCapped, SafeFetchError } from '../../resource-server/verification/safe-fetch.js';
 
 /** What the upstream leg needs to remember between the redirect and the callback. */
 export interface UpstreamChecks {

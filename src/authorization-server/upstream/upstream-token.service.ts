@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
-import type { McpAuthInfo } from '../../interfaces/oauth-mcp-user.interface.js';
+import type { McpAuthInfo } from '../../resource-server/oauth-mcp-user.interface.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { UpstreamClientService, type UpstreamTokens } from './upstream-client.service.js';
 
 /** Refresh this long before the upstream access token expires. */

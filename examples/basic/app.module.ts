@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import { DEFAULT_SCOPES, DEV_IDP, DevIdpModule } from './dev-idp.module.js';
+import { HealthController } from './health.controller.js';
+import { McpController } from './mcp.controller.js';
+import { oauthMcpOptionsFromEnv, type OAuthMcpModuleOptions, OAuthMcpModule, OAuthMcpHealthIndicator } from 'nestjs-oauth-mcp';
+import { type DevIdp } from 'nestjs-oauth-mcp/testing';
+
+/**
+ * Module options for the embedded default. Proxy mode: this server is the authorization server in
+ * front of the dev IdP (a per-process random JWT_SECRET unless one is set). Native mode
+ * (`OAUTH_MODE=native`): the dev IdP's own JWT access tokens are accepted.
+ */
+export function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpModuleOptions {
+  const resource = `${base.serverUrl.replace(/\/$/, '')}/mcp`;
+  const common = { ...base, provider: 'oidc' as const, issuer: devIdp.issuer, scopes: base.scopes ?? DEFAULT_SCOPES, resourceName: base.resourceName ?? 'nestjs-oauth-mcp example' };
+  if (devIdp.proxyClient) {
+    return {
+      ...common,
+      mode: 'proxy',
+      clientId: devIdp.proxyClient.clientId,
+      clientSecret: devIdp.proxyClient.clientSecret,
+      jwtSecret: base.jwtSecret ?? randomBytes(32).toString('base64'),
+    };
+  }
+  return { ...common, mode: 'native', audience: resource, requireAccessTokenType: true };
+}
+
+/**
+ * The configuration and OAuth imports every example app shares: `ConfigModule` (the environment and
+ * `.env`, or exactly `env` in tests), the embedded dev IdP when no provider is set, and
+ * `OAuthMcpModule.forRootAsync` through `oauthMcpOptionsFromEnv`.
+ */
+export function exampleOAuthImports(env: Record<string, string | undefined> | undefined, global: boolean): NonNullable<ModuleMetadata['imports']> {
+  const configModule = env
+    ? ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] })
+    : ConfigModule.forRoot({ isGlobal: true });
+  return [
+    configModule,
+    DevIdpModule,
+    OAuthMcpModule.forRootAsync({
+      global,
+      imports: [DevIdpModule],
+      inject: [ConfigService, DEV_IDP],
+      useFactory: (config: ConfigService, devIdp: DevIdp | null) => {
+        const options = oauthMcpOptionsFromEnv(config);
+        return devIdp ? devIdpOptions(options, devIdp) : options;
+      },
+    }),
+  ];
+}
+
+/**
+ * The example MCP server. Configuration comes from the environment (and `.env`), or from `env` when
+ * given (tests), through `oauthMcpOptionsFromEnv` and `forRootAsync` with `ConfigService`.
+ */
+@Module({})
+export class AppModule {
+  static register(env?: Record<string, string | undefined>): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...exampleOAuthImports(env, true), TerminusModule],
+      controllers: [McpController, HealthController],
+      providers: [OAuthMcpHealthIndicator],
+    };
+  }
+}

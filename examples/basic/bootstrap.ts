@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { type DynamicModule, type INestApplication, Logger, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { DEV_IDP } from './dev-idp.module.js';
+import { MemoryStore, OAuthMcpConfigService, getOAuthMcpStoreToken } from 'nestjs-oauth-mcp';
+import { type DevIdp } from 'nestjs-oauth-mcp/testing';
+
+export interface ExampleServerOptions {
+  /** Environment to read instead of `process.env` and `.env`. */
+  env?: Record<string, string | undefined>;
+  /** Nest logger: a `LoggerService` (tests capture the startup block with one), or `false` to silence. */
+  logger?: LoggerService | false;
+}
+
+/** What differs between the example apps when they start. @internal */
+export interface ExampleServerSpec {
+  module: DynamicModule;
+  /** Runs after the app is created, before it listens (e.g. connecting an MCP microservice strategy). */
+  beforeListen?: (app: INestApplication) => Promise<void>;
+  /** The app serves `/health/live` and `/health/ready`. */
+  health: boolean;
+  /** Names the app in the startup block. */
+  title: string;
+}
+
+/**
+ * Creates and starts the example server on `MCP_HOST`:`MCP_PORT` (default 127.0.0.1:8080), over TLS when
+ * `HTTPS_CERT_FILE` and `HTTPS_KEY_FILE` are both set.
+ */
+export function startExampleServer(options: ExampleServerOptions = {}): Promise<INestApplication> {
+  return startServer({ module: AppModule.register(options.env), health: true, title: 'nestjs-oauth-mcp example' }, options);
+}
+
+/** Creates, starts and announces an example app (the plain-SDK example and the @rekog/mcp-nest one). @internal */
+export async function startServer(spec: ExampleServerSpec, options: ExampleServerOptions): Promise<INestApplication> {
+  const env = options.env ?? process.env;
+  const cert = env.HTTPS_CERT_FILE;
+  const key = env.HTTPS_KEY_FILE;
+  const app = await NestFactory.create(spec.module, {
+    abortOnError: false,
+    logger: options.logger,
+    httpsOptions: cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined,
+  });
+  try {
+    app.enableShutdownHooks();
+    await spec.beforeListen?.(app);
+    await app.listen(Number(env.MCP_PORT ?? 8080), env.MCP_HOST ?? '127.0.0.1');
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  if (options.logger !== false) logEndpoints(app, spec);
+  return app;
+}
+
+/**
+ * The startup block: mode, provider, issuer(s), every endpoint URL, then one warning line per risk
+ * (plain http, a MemoryStore in proxy mode, the embedded dev IdP). Only URLs and names: never a secret.
+ */
+export function startupLines(app: INestApplication, spec: Pick<ExampleServerSpec, 'health' | 'title'>): { block: string; warnings: string[] } {
+  const c = app.get(OAuthMcpConfigService).config;
+  const devIdp = app.get<DevIdp | null>(DEV_IDP, { strict: false });
+  const base = c.serverUrl;
+  const rows: [string, string][] = [];
+  if (c.mode === 'proxy') {
+    rows.push(['Issuer (this server)', c.issuer ?? base], ['Upstream issuer', c.upstream?.issuer ?? '(none)']);
+  } else {
+    rows.push(['Issuer', c.issuers.join(', ') || '(none: any issuer, hmac)'], ['Audience', c.audiences.join(', ')]);
+  }
+  rows.push(['MCP endpoint', c.resource], ['Protected resource metadata', c.resourceMetadataUrl]);
+  if (c.mode === 'proxy') {
+    rows.push(
+      ['Authorization server metadata', `${base}/.well-known/oauth-authorization-server`],
+      ['Authorize', `${base}/oauth/authorize`],
+      ['Token', `${base}/oauth/token`],
+      ['Register', `${base}/oauth/register`],
+      ['Revoke', `${base}/oauth/revoke`],
+      ['Upstream callback', c.callbackUrl],
+      ['JWKS', `${base}/.well-known/jwks.json`],
+    );
+  }
+  if (spec.health) rows.push(['Health', `${base}/health/live, ${base}/health/ready`]);
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
+  const block = [
+    `${spec.title}: mode ${c.mode}, provider ${c.provider}`,
+    ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)} ${value}`),
+  ].join('\n');
+
+  const warnings: string[] = [];
+  if (c.resourceUrl.protocol === 'http:') {
+    warnings.push('Serving over http: fine on loopback for development, never in production (set an https MCP_URL).');
+  }
+  if (c.mode === 'proxy' && app.get(getOAuthMcpStoreToken(), { strict: false }) instanceof MemoryStore) {
+    warnings.push(
+      'Proxy-mode state (clients, grants, refresh tokens, signing key) is in a MemoryStore: lost on restart and not shared between replicas; run a single replica, or set REDIS_URL (or the `store` option).',
+    );
+  }
+  if (devIdp) {
+    warnings.push(`Embedded development IdP at ${devIdp.issuer} (any user name signs in). DEVELOPMENT ONLY: set OAUTH_PROVIDER for real use.`);
+  }
+  return { block, warnings };
+}
+
+function logEndpoints(app: INestApplication, spec: ExampleServerSpec): void {
+  const logger = new Logger('OAuthMcp');
+  const { block, warnings } = startupLines(app, spec);
+  logger.log(block);
+  for (const warning of warnings) logger.warn(warning);
+}

@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import { InvalidGrantError, InvalidScopeError } from '../../errors/oauth.errors.js';
+import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
+import { randomToken, sha256 } from '../crypto/random.js';
+import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
+import type { Grant, RefreshFamily, TokenResponse } from './grant.interface.js';
+import { RevocationService } from './revocation.service.js';
+import { SigningKeyService } from '../keys/signing-keys.service.js';
+import { AuditService } from '../../audit/audit.service.js';
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Mints this server's tokens: JWT access tokens (`iss` = this server, `aud` = the MCP resource,
+ * `typ: at+jwt`) and opaque refresh tokens, one family per authorization. A refresh rotates the token
+ * (compare-and-set on the family); presenting a rotated-away token revokes the whole family.
+ */
+@Injectable()
+export class TokenIssuerService {
+  constructor(
+    private readonly configService: OAuthMcpConfigService,
+    private readonly keys: SigningKeyService,
+    private readonly revocations: RevocationService,
+    @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** A new family for an authorization code; returns the token response. */
+  async issue(grant: Grant, fid = randomToken(16)): Promise<TokenResponse> {
+    const refreshToken = randomToken(32);
+    const rtHash = sha256(refreshToken);
+    const ttl = this.configService.config.refreshTokenTtlSeconds;
+    const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl };
+    await this.store.set(`family:${fid}`, family, ttl);
+    await this.store.set(`rt:${rtHash}`, { fid }, ttl);
+    return this.respond(family, grant.scopes, refreshToken);
+  }
+
+  /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
+  async refresh(refreshToken: string, clientId: string, requestedScopes: string[] | undefined): Promise<TokenResponse> {
+    const hash = sha256(refreshToken);
+    const pointer = await this.store.get<{ fid: string }>(`rt:${hash}`);
+    const family = pointer && (await this.store.get<RefreshFamily>(`family:${pointer.fid}`));
+    if (!pointer || !family || family.expiresAt <= now()) throw new InvalidGrantError('The refresh token is invalid or expired');
+    if (family.clientId !== clientId) throw new InvalidGrantError('The refresh token was issued to another client');
+    if (family.rtHash !== hash) {
+      await this.revocations.revokeFamily(family.fid);
+      this.audit.emit({ type: 'refresh_token_reuse', clientId, subject: family.user.sub, grantId: family.fid, reason: 'grant_revoked' });
+      throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
+    }
+    const scopes = requestedScopes ?? family.scopes;
+    if (!scopes.every((s) => family.scopes.includes(s))) throw new InvalidScopeError('A refresh may only narrow the scope');
+    const next = randomToken(32);
+    const nextHash = sha256(next);
+    const ttl = Math.max(1, family.expiresAt - now());
+    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash };
+    if (!(await this.store.compareAndSet(`family:${family.fid}`, family.version, rotated, ttl))) {
+      // Someone else rotated this token in between: the same token was used twice.
+      await this.revocations.revokeFamily(family.fid);
+      this.audit.emit({ type: 'refresh_token_reuse', clientId, subject: family.user.sub, grantId: family.fid, reason: 'concurrent_rotation' });
+      throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
+    }
+    await this.store.set(`rt:${nextHash}`, { fid: family.fid }, ttl);
+    this.audit.emit({ type: 'token_refreshed', clientId, subject: family.user.sub, grantId: family.fid, scopes });
+    return this.respond(rotated, scopes, next);
+  }
+
+  /** Resolves a refresh token to its family (RFC 7009 revocation). */
+  async familyOfRefreshToken(refreshToken: string): Promise<RefreshFamily | undefined> {
+    const pointer = await this.store.get<{ fid: string }>(`rt:${sha256(refreshToken)}`);
+    return pointer ? this.store.get<RefreshFamily>(`family:${pointer.fid}`) : undefined;
+  }
+
+  private async respond(family: RefreshFamily, scopes: string[], refreshToken: string): Promise<TokenResponse> {
+    const c = this.configService.config;
+    const key = this.keys.current();
+    const iat = now();
+    const { user } = family;
+    const accessToken = await new SignJWT({
+      scope: scopes.join(' '),
+      client_id: family.clientId,
+      fid: family.fid,
+      ...(user.username ? { preferred_username: user.username } : {}),
+      ...(user.email ? { email: user.email } : {}),
+      ...(user.name ? { name: user.name } : {}),
+      ...(user.groups.length > 0 ? { groups: user.groups } : {}),
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(c.issuer!)
+      .setAudience(family.resource)
+      .setSubject(user.sub)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + c.accessTokenTtlSeconds)
+      .setJti(randomToken(16))
+      .sign(key.privateKey);
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: c.accessTokenTtlSeconds, refresh_token: refreshToken, scope: scopes.join(' ') };
+  }
+}

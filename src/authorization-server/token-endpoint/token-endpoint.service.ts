@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { errors as joseErrors, decodeJwt, jwtVerify, decodeProtectedHeader } from 'jose';
+import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import {
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidTargetError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+} from '../../errors/oauth.errors.js';
+import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
+import type { AuthorizationCodeRecord } from '../authorize/authorization-request.js';
+import { ClientRegistryService } from '../clients/client-registry.service.js';
+import { sha256 } from '../crypto/random.js';
+import { single } from '../http/request-params.js';
+import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
+import type { TokenResponse } from '../grants/grant.interface.js';
+import { CODE_VERIFIER, verifyPkceS256 } from '../grants/pkce.js';
+import { RevocationService } from '../grants/revocation.service.js';
+import { SigningKeyService } from '../keys/signing-keys.service.js';
+import { TokenIssuerService } from '../grants/token-issuer.service.js';
+import { ClientAuthenticator } from './client-authenticator.js';
+import { AuditService } from '../../audit/audit.service.js';
+import { isThisResource } from '../grants/resource-indicator.js';
+
+/** What is kept of a redeemed code, to recognise a valid replay. */
+interface UsedCode {
+  fid: string;
+  clientId: string;
+  codeChallenge: string;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+}
+
+/**
+ * `POST /oauth/token` and `POST /oauth/revoke`. Authorization codes are consumed atomically; a replayed
+ * code revokes what was issued from it; refresh tokens rotate on every use (see TokenIssuerService).
+ */
+@Injectable()
+export class TokenEndpointService {
+  constructor(
+    private readonly configService: OAuthMcpConfigService,
+    private readonly authenticator: ClientAuthenticator,
+    private readonly clients: ClientRegistryService,
+    private readonly issuer: TokenIssuerService,
+    private readonly revocations: RevocationService,
+    private readonly keys: SigningKeyService,
+    @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly audit: AuditService,
+  ) {}
+
+  async token(authorization: string | undefined, body: unknown): Promise<TokenResponse> {
+    const grantType = single(body, 'grant_type', 256);
+    if (grantType === undefined) throw new InvalidRequestError('grant_type is required');
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') throw new UnsupportedGrantTypeError();
+    const { client } = await this.authenticator.authenticate(authorization, body);
+    if (!client.grant_types.includes(grantType)) throw new UnauthorizedClientError();
+    const resource = single(body, 'resource', 2048);
+    if (resource !== undefined && !isThisResource(this.configService.config, resource)) throw new InvalidTargetError();
+    const response = grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body) : await this.refresh(client.client_id, body);
+    await this.clients.touch(client);
+    return response;
+  }
+
+  private async redeemCode(clientId: string, body: unknown): Promise<TokenResponse> {
+    const code = single(body, 'code', 512);
+    if (!code) throw new InvalidRequestError('code is required');
+    const verifier = single(body, 'code_verifier', 256);
+    if (verifier !== undefined && !CODE_VERIFIER.test(verifier)) throw new InvalidRequestError('code_verifier must be 43-128 characters of [A-Za-z0-9._~-]');
+    const redirectUri = single(body, 'redirect_uri', 2048);
+    const hash = sha256(code);
+    const record = await this.store.take<AuthorizationCodeRecord>(`code:${hash}`);
+    if (!record) {
+      // A replay of a redeemed code revokes what it issued (RFC 6749 §4.1.2), but only when the replay is
+      // otherwise valid (OAuth 2.1): someone who merely saw the code cannot revoke the user's grant.
+      const used = await this.store.get<UsedCode>(`code-used:${hash}`);
+      if (used && used.clientId === clientId && this.bindingHolds(used, redirectUri, verifier)) {
+        await this.revocations.revokeFamily(used.fid);
+        this.audit.emit({ type: 'code_replay', clientId, grantId: used.fid, reason: 'grant_revoked', tokenHash: hash.slice(0, 12) });
+      } else if (used) {
+        this.audit.emit({ type: 'code_replay', clientId, grantId: used.fid, reason: 'invalid_replay_ignored', tokenHash: hash.slice(0, 12) });
+      }
+      throw new InvalidGrantError('The authorization code is invalid, expired or was already used');
+    }
+    const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
+    await this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
+    if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
+    if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
+    if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
+    const response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    this.audit.emit({ type: 'token_issued', clientId, subject: record.user.sub, grantId: record.fid, scopes: record.scopes });
+    return response;
+  }
+
+  /** RFC 6749 §4.1.3: the same redirect_uri as at authorize (or none, when none was sent there). */
+  private redirectMatches(code: Pick<UsedCode, 'redirectUri' | 'redirectUriProvided'>, redirectUri: string | undefined): boolean {
+    return code.redirectUriProvided ? redirectUri === code.redirectUri : redirectUri === undefined || redirectUri === code.redirectUri;
+  }
+
+  private bindingHolds(code: UsedCode, redirectUri: string | undefined, verifier: string | undefined): boolean {
+    return this.redirectMatches(code, redirectUri) && typeof code.codeChallenge === 'string' && verifier !== undefined && verifyPkceS256(verifier, code.codeChallenge);
+  }
+
+  private async refresh(clientId: string, body: unknown): Promise<TokenResponse> {
+    const refreshToken = single(body, 'refresh_token', 512);
+    if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
+    const scope = single(body, 'scope', 4096);
+    if (scope !== undefined && !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope)) throw new InvalidScopeError();
+    return this.issuer.refresh(refreshToken, clientId, scope === undefined ? undefined : [...new Set(scope.split(' '))]);
+  }
+
+  /** RFC 7009: revokes the grant behind an access or refresh token of this client; unknown tokens are fine. */
+  async revoke(authorization: string | undefined, body: unknown): Promise<void> {
+    const { client } = await this.authenticator.authenticate(authorization, body);
+    const token = single(body, 'token', 8192);
+    if (!token) throw new InvalidRequestError('token is required');
+    single(body, 'token_type_hint', 64);
+    const fid = (await this.fidOfAccessToken(token, client.client_id)) ?? (await this.fidOfRefreshToken(token, client.client_id));
+    if (fid) {
+      await this.revocations.revokeFamily(fid);
+      this.audit.emit({ type: 'token_revoked', clientId: client.client_id, grantId: fid, reason: 'client_request' });
+    }
+  }
+
+  private async fidOfAccessToken(token: string, clientId: string): Promise<string | undefined> {
+    if (token.split('.').length !== 3) return undefined;
+    try {
+      const key = this.keys.find(decodeProtectedHeader(token).kid);
+      if (!key) return undefined;
+      // Expired access tokens may still be revoked; the signature must be ours.
+      await jwtVerify(token, key.publicKey, { issuer: this.configService.config.issuer, algorithms: [key.alg] }).catch((err) => {
+        if (!(err instanceof joseErrors.JWTExpired)) throw err;
+      });
+      const claims = decodeJwt(token);
+      return claims.client_id === clientId && typeof claims.fid === 'string' ? claims.fid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async fidOfRefreshToken(token: string, clientId: string): Promise<string | undefined> {
+    const family = await this.issuer.familyOfRefreshToken(token);
+    return family && family.clientId === clientId ? family.fid : undefined;
+  }
+}

@@ -1,0 +1,198 @@
+import type { LoggerService } from '@nestjs/common';
+import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import type { AuditSink } from '../audit/audit-event.interface.js';
+
+/** The upstream identity provider whose tokens are accepted. @publicApi */
+export type OAuthProviderName = 'hmac' | 'okta' | 'google' | 'azure' | 'oidc';
+
+/** `native`: resource server only. `proxy`: this server is also the authorization server. @publicApi */
+export type OAuthMode = 'native' | 'proxy';
+
+export const OAUTH_PROVIDERS: readonly OAuthProviderName[] = ['hmac', 'okta', 'google', 'azure', 'oidc'];
+export const OAUTH_MODES: readonly OAuthMode[] = ['native', 'proxy'];
+
+/**
+ * Options of `OAuthMcpModule.forRoot()` / `forRootAsync()`. Validated once at bootstrap by
+ * `OAuthMcpConfigService`; an unsafe value stops the application from starting.
+ * @publicApi
+ */
+export interface OAuthMcpModuleOptions {
+  /**
+   * `native` or `proxy`. When omitted: `proxy` if `clientId` is set, else `native` (as the Go library does).
+   * Env: `OAUTH_MODE`.
+   */
+  mode?: OAuthMode;
+  /** Which provider issues the tokens. Env: `OAUTH_PROVIDER`. */
+  provider: OAuthProviderName;
+  /**
+   * Issuer, compared byte for byte with the token's `iss`. Required for every provider but `hmac`
+   * (Google defaults to `https://accounts.google.com`). Env: `OIDC_ISSUER`.
+   */
+  issuer?: string;
+  /** Audience(s) the token's `aud` must contain. Required. Env: `OIDC_AUDIENCE`. */
+  audience?: string | string[];
+  /** Upstream OAuth client id (proxy mode). Env: `OIDC_CLIENT_ID`. */
+  clientId?: string;
+  /** Upstream OAuth client secret (proxy mode). Env: `OIDC_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /**
+   * JWKS URI override. When set, nothing else is fetched from the issuer (no discovery), so the server
+   * starts and validates offline. Env: `OIDC_JWKS_URI`.
+   */
+  jwksUri?: string;
+  /** Allowlist of client redirect URIs (proxy mode). Env: `OAUTH_REDIRECT_URIS` (comma-separated). */
+  redirectUris?: string[];
+  /** Scopes this server supports, published in the protected resource metadata. Env: `OAUTH_SCOPES`. */
+  scopes?: string[];
+  /** HMAC shared secret, at least 32 bytes. Env: `JWT_SECRET`. */
+  jwtSecret?: string;
+  /** The previous HMAC secret, still accepted during a rotation. Env: `JWT_SECRET_PREVIOUS`. */
+  jwtSecretPrevious?: string;
+  /** Public base URL of this server; the MCP endpoint is `${serverUrl}${mcpPath}`. Env: `MCP_URL`. */
+  serverUrl: string;
+  /**
+   * Path of the MCP endpoint.
+   * @default '/mcp'
+   */
+  mcpPath?: string;
+  /**
+   * Production rules: `http://` is refused even on loopback. Env: `NODE_ENV=production`.
+   * @default false
+   */
+  production?: boolean;
+  /**
+   * Accepted JWS algorithms. Never `none`; never HS* mixed with RS* or ES*.
+   * @default ['HS256'] for hmac, ['RS256', 'ES256'] otherwise
+   */
+  algorithms?: string[];
+  /**
+   * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (0–60). Env: `OAUTH_CLOCK_SKEW_SECONDS`.
+   * @default 30
+   */
+  clockSkewSeconds?: number;
+  /**
+   * Azure multi-tenant (`common`/`organizations` issuer): the tenant ids whose tokens are accepted.
+   * Env: `AZURE_ALLOWED_TENANTS` (comma-separated).
+   */
+  azureAllowedTenants?: string[];
+  /**
+   * Require the RFC 9068 `typ: at+jwt` header (set it when the IdP issues RFC 9068 access tokens).
+   * @default false
+   */
+  requireAccessTokenType?: boolean;
+  /**
+   * Scope hierarchy: a broader scope implies narrower ones, e.g. `{ 'mcp:admin': ['mcp:read'] }`.
+   * @default {}
+   */
+  impliedScopes?: Record<string, string[]>;
+  /** Validated-token cache. */
+  cache?: {
+    /** @default 10000 */
+    maxEntries?: number;
+    /** Upper bound of an entry's life in seconds (never past the token's `exp`). @default 300 */
+    maxTtlSeconds?: number;
+  };
+  /** JWKS and discovery fetching. */
+  jwks?: {
+    /** Minimum time between two refetches triggered by unknown `kid`s, ms. @default 30000 */
+    cooldownMs?: number;
+    /** Keys are refetched after this age even when known, ms (a removed key stops verifying by then). @default 300000 */
+    maxAgeMs?: number;
+    /** Abort a fetch after this long, ms. @default 5000 */
+    timeoutMs?: number;
+    /** Refuse responses larger than this, bytes. @default 1048576 */
+    maxBytes?: number;
+  };
+  /**
+   * Largest bearer token accepted, bytes; larger ones get 401 before any decoding or hashing.
+   * @default 8192
+   */
+  maxTokenBytes?: number;
+  /** Human-readable name published as `resource_name` in the protected resource metadata. */
+  resourceName?: string;
+  /** Logger used by the module; defaults to Nest's `Logger`. */
+  logger?: LoggerService;
+
+  // ---- Proxy mode (this server is the authorization server) ----
+
+  /**
+   * Scopes requested from the upstream IdP. Env: `OAUTH_UPSTREAM_SCOPES`.
+   * @default ['openid', 'email', 'profile'] plus `offline_access` when the IdP advertises it
+   */
+  upstreamScopes?: string[];
+  /**
+   * Private JWK Set (JSON) of this server's token-signing keys; the first signs, all are published.
+   * Without it a key is generated and kept in the store. Env: `OAUTH_SIGNING_JWKS`.
+   */
+  signingKeys?: string;
+  /** Algorithm of a generated signing key. Env: `OAUTH_SIGNING_ALG`. @default 'ES256' */
+  signingAlgorithm?: 'ES256' | 'RS256';
+  /** Access token lifetime, seconds (60–86400). Env: `OAUTH_ACCESS_TOKEN_TTL_SECONDS`. @default 3600 */
+  accessTokenTtlSeconds?: number;
+  /** Refresh token family lifetime, seconds (≤ 90 days). Env: `OAUTH_REFRESH_TOKEN_TTL_SECONDS`. @default 2592000 */
+  refreshTokenTtlSeconds?: number;
+  /** Pre-registered clients. Env: `OAUTH_STATIC_CLIENTS` (JSON array). */
+  staticClients?: StaticClientOptions[];
+  /** Private-use redirect URI schemes accepted for native apps (`cursor`, `vscode`). Env: `OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES`. */
+  allowedRedirectSchemes?: string[];
+  /** Accept https `client_id` URLs (Client ID Metadata Documents). Env: `OAUTH_CIMD`. @default true */
+  clientIdMetadataDocuments?: boolean;
+  /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
+  consentRememberDays?: number;
+  /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */
+  store?: OAuthMcpStore;
+  /** Redis (`redis://` or `rediss://` for TLS) shared by every replica. Env: `REDIS_URL`. */
+  redisUrl?: string;
+  /** Prefix of every Redis key. Env: `REDIS_KEY_PREFIX`. @default 'oauth-mcp:' */
+  redisKeyPrefix?: string;
+  /**
+   * Per-IP limits on `/oauth/*` (fixed windows, kept in the store), or `false` to turn them off.
+   * Env: `OAUTH_RATE_LIMITS` (`off`, or `token=50/900,register=20/3600`).
+   * @default authorize 100/15 min, token 50/15 min, register 20/h, revoke 50/15 min
+   */
+  rateLimits?: false | Partial<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
+  /**
+   * Proxies in front of the app that append to `X-Forwarded-For`; the client IP is read that many hops
+   * from the right. 0 = the socket peer (a client's own X-Forwarded-For is ignored). Env: `TRUST_PROXY_HOPS`.
+   * @default 0
+   */
+  trustProxyHops?: number;
+  /**
+   * Proxy mode, when the store cannot be reached while checking whether a token's grant was revoked:
+   * `deny` answers 503 (fail closed); `allow` accepts the still-valid signed token. Env: `OAUTH_STORE_UNAVAILABLE`.
+   * @default 'deny'
+   */
+  storeUnavailable?: 'deny' | 'allow';
+  /**
+   * Browser origins (besides this server's own) allowed to call the MCP endpoint, e.g. the MCP
+   * Inspector's `http://localhost:6274`. A request with another `Origin` is refused with 403 once
+   * authenticated (DNS rebinding). Env: `OAUTH_ALLOWED_ORIGINS` (comma-separated).
+   * @default []
+   */
+  allowedOrigins?: string[];
+  /**
+   * Cap on dynamic registrations per 180-day window (the registration lifetime), across all IPs and
+   * replicas; beyond it `/oauth/register` answers 503. Env: `OAUTH_MAX_CLIENTS`. @default 10000
+   */
+  maxRegisteredClients?: number;
+  /** Where audit events go. @default one JSON line per event through Nest's Logger */
+  auditSink?: AuditSink;
+}
+
+/** A client registered through configuration rather than DCR. @publicApi */
+export interface StaticClientOptions {
+  client_id: string;
+  /** Omit for a public client (`token_endpoint_auth_method: none`). */
+  client_secret?: string;
+  redirect_uris: string[];
+  client_name?: string;
+}
+
+/** Extras of the dynamic module (not part of the options token). @publicApi */
+export interface OAuthMcpModuleExtras {
+  /**
+   * Register `JwtAuthGuard` as a global guard (`APP_GUARD`); use `@Public()` to opt a route out.
+   * @default false
+   */
+  global?: boolean;
+}

@@ -1,2 +1,0 @@
-export * from './oauth-mcp-options.interface.js';
-export * from './oauth-mcp-user.interface.js';

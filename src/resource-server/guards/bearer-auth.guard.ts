@@ -1,0 +1,120 @@
+import type { IncomingMessage } from 'node:http';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../../errors/oauth.errors.js';
+import { AuditService } from '../../audit/audit.service.js';
+import { applySecurityHeaders, type HeaderSink } from '../../http/security-headers.js';
+import { coversScopes } from '../challenge/scope-check.js';
+import { bearerChallenge } from '../challenge/www-authenticate.js';
+import type { McpAuthInfo, OAuthMcpUser } from '../oauth-mcp-user.interface.js';
+import { REQUIRED_SCOPES_KEY } from '../../oauth-mcp.constants.js';
+import { TokenVerifier } from '../verification/token-verifier.service.js';
+import { RouteMetadataCache } from './route-metadata-cache.js';
+
+/** The request fields the guards read and write. */
+export interface AuthenticatedRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query?: unknown;
+  body?: unknown;
+  raw?: IncomingMessage;
+  user?: OAuthMcpUser;
+  auth?: McpAuthInfo;
+}
+
+/**
+ * Shared work of `JwtAuthGuard` and `McpAuthGuard`: verify the bearer token, set `req.user` and
+ * `req.auth` (the MCP SDK's `AuthInfo`), enforce required scopes, and on failure write the single
+ * RFC 6750 challenge before Nest sends the `{ error, error_description }` body.
+ */
+@Injectable()
+export abstract class BearerAuthGuard implements CanActivate {
+  protected readonly config: ResolvedOAuthMcpConfig;
+
+  constructor(
+    protected readonly verifier: TokenVerifier,
+    configService: OAuthMcpConfigService,
+    protected readonly reflector: Reflector,
+    protected readonly audit: AuditService,
+  ) {
+    this.config = configService.config;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return false;
+    if (this.isPublic(context)) return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<AuthenticatedRequest>();
+    try {
+      // A second guard on the same request (global + MCP guard) reuses the first verification.
+      if (!req.auth) {
+        const { token, user } = await this.verifier.verify(req);
+        req.user = user;
+        req.auth = {
+          token,
+          clientId: user.clientId ?? '',
+          scopes: user.scopes,
+          expiresAt: user.expiresAt,
+          resource: new URL(this.config.resource),
+          extra: { user },
+        };
+      }
+      const required = await this.requiredScopes(context, req);
+      if (!coversScopes(req.auth.scopes, required, this.config.impliedScopes)) {
+        throw new InsufficientScopeError(required);
+      }
+      this.afterAuthentication(req);
+      return true;
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        this.challenge(http.getResponse<HeaderSink>(), err);
+        this.audit.emit({
+          type: 'authorization_denied',
+          reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
+          subject: req.user?.sub,
+          clientId: req.auth?.clientId || undefined,
+          ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Extra checks once the caller is known (the MCP guard validates `Origin`). */
+  protected afterAuthentication(_req: AuthenticatedRequest): void {}
+
+  /** Routes the guard lets through without a token. */
+  protected isPublic(_context: ExecutionContext): boolean {
+    return false;
+  }
+
+  /**
+   * Scopes the current operation needs: `@RequireScopes()` on the controller and on the handler, added
+   * up (a method-level list never relaxes the controller's).
+   */
+  protected requiredScopes(context: ExecutionContext, _req: AuthenticatedRequest): string[] | Promise<string[]> {
+    return this.routeScopes(context);
+  }
+
+  private readonly routeScopeCache = new RouteMetadataCache<string[]>();
+
+  /** The union of class and handler `@RequireScopes()`, computed once per route. */
+  protected routeScopes(context: ExecutionContext): string[] {
+    return this.routeScopeCache.get(context, (targets) => {
+      const lists = this.reflector.getAll<(string[] | undefined)[]>(REQUIRED_SCOPES_KEY, targets);
+      return [...new Set(lists.flatMap((list) => list ?? []))];
+    });
+  }
+
+  private challenge(res: HeaderSink, err: OAuthError): void {
+    applySecurityHeaders(res);
+    // Only credential problems get a Bearer challenge: a 503 (store unreachable) or a refused Origin
+    // must not make clients re-authorize.
+    if (!(err instanceof InvalidTokenError || err instanceof InsufficientScopeError || err instanceof InvalidRequestError)) return;
+    res.setHeader('WWW-Authenticate', bearerChallenge(err, this.config.resourceMetadataUrl, this.config.scopes));
+    // Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge.
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version');
+  }
+}

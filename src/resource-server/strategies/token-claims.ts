@@ -1,0 +1,51 @@
+import { InvalidTokenError } from '../../errors/oauth.errors.js';
+import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
+import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : [];
+}
+
+/**
+ * Claim checks jsonwebtoken does not make, run after the signature, `iss`, `aud`, `exp` and `nbf`
+ * have been verified: the payload is a JSON object, `exp` is present and numeric (RFC 9068 §2.2;
+ * the SDK refuses tokens without expiry), `iat` is not in the future, and `sub` is present.
+ */
+export function checkCommonClaims(payload: unknown, clockSkewSeconds: number): Record<string, unknown> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  }
+  const claims = payload as Record<string, unknown>;
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new InvalidTokenError(TOKEN_MESSAGES.claims);
+  if (claims.iat !== undefined) {
+    if (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + clockSkewSeconds) {
+      throw new InvalidTokenError(TOKEN_MESSAGES.notYetValid);
+    }
+  }
+  if (str(claims.sub) === undefined) throw new InvalidTokenError(TOKEN_MESSAGES.claims);
+  return claims;
+}
+
+/** Maps verified claims to the user; the provider-specific names (`scp`, `cid`, `roles`…) included. */
+export function toUser(claims: Record<string, unknown>, provider: string): OAuthMcpUser {
+  const sub = claims.sub as string;
+  const email = str(claims.email);
+  return {
+    sub,
+    username: str(claims.preferred_username) ?? str(claims.username) ?? str(claims.upn) ?? email ?? sub,
+    email,
+    name: str(claims.name),
+    groups: [...strings(claims.groups), ...strings(claims.roles)],
+    scopes: claims.scope !== undefined ? strings(claims.scope) : strings(claims.scp),
+    clientId: str(claims.client_id) ?? str(claims.azp) ?? str(claims.cid) ?? str(claims.appid),
+    issuer: str(claims.iss),
+    expiresAt: claims.exp as number,
+    provider,
+    claims: Object.freeze({ ...claims }),
+  };
+}

@@ -1,0 +1,38 @@
+import { InvalidRequestError, InvalidTokenError } from '../../errors/oauth.errors.js';
+import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
+
+/** RFC 6750 §2.1 b64token, restricted further to the three base64url segments of a JWS. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+interface RequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  query?: unknown;
+  body?: unknown;
+}
+
+function hasAccessTokenParam(container: unknown): boolean {
+  return typeof container === 'object' && container !== null && 'access_token' in container;
+}
+
+/**
+ * Reads the bearer token from the `Authorization` header only (RFC 6750 §2.1; the MCP spec forbids
+ * tokens in the query string). Case-insensitive scheme, exactly one space, one JWS-shaped token.
+ * Length is checked before anything else so oversized input costs nothing.
+ * @throws InvalidTokenError (401) for a missing, malformed or oversized credential
+ * @throws InvalidRequestError (400) when the token is also sent in the query or body (RFC 6750 §2)
+ */
+export function extractBearerToken(req: RequestLike, maxTokenBytes: number): string {
+  const header = req.headers.authorization;
+  if (header === undefined) throw new InvalidTokenError(TOKEN_MESSAGES.missing, true);
+  if (typeof header !== 'string') throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
+  if (header.length > maxTokenBytes + 7) throw new InvalidTokenError(TOKEN_MESSAGES.tooLarge);
+  if (header.length < 8 || header.charCodeAt(6) !== 0x20 || header.slice(0, 6).toLowerCase() !== 'bearer') {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
+  }
+  const token = header.slice(7);
+  if (!JWS_COMPACT.test(token)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  if (hasAccessTokenParam(req.query) || hasAccessTokenParam(req.body)) {
+    throw new InvalidRequestError(TOKEN_MESSAGES.multipleMethods);
+  }
+  return token;
+}

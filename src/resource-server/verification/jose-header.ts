@@ -1,0 +1,63 @@
+import { InvalidTokenError } from '../../errors/oauth.errors.js';
+import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
+
+/** The protected header fields the module reads. */
+export interface JoseHeader {
+  alg: string;
+  kid?: string;
+  typ?: string;
+}
+
+/**
+ * Header parameters that are refused outright: key material or key locations embedded in the token
+ * (RFC 8725 §3.10; node-jose CVE-2018-0114), critical extensions we do not implement (RFC 7515
+ * §4.1.11), unencoded payloads (RFC 7797), and anything JWE.
+ */
+const REFUSED_HEADER_PARAMS = ['crit', 'b64', 'jwk', 'jku', 'x5u', 'x5c', 'zip', 'enc', 'epk', 'p2s', 'p2c'];
+const ACCEPTED_TYP = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt']);
+
+/**
+ * Decodes and checks the protected header before any key lookup, so a hostile header never causes
+ * a JWKS fetch. Only the compact JWS shape reaches here (see `extractBearerToken`).
+ */
+export function inspectJoseHeader(
+  token: string,
+  algorithms: readonly string[],
+  requireAccessTokenType: boolean,
+): JoseHeader {
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  }
+  const h = header as Record<string, unknown>;
+  if (REFUSED_HEADER_PARAMS.some((p) => p in h)) throw new InvalidTokenError(TOKEN_MESSAGES.unsupportedHeader);
+  if (typeof h.alg !== 'string' || !algorithms.includes(h.alg)) throw new InvalidTokenError(TOKEN_MESSAGES.algorithm);
+  if (h.kid !== undefined && (typeof h.kid !== 'string' || h.kid.length === 0 || h.kid.length > 256)) {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  }
+  if (h.typ !== undefined) {
+    const typ = typeof h.typ === 'string' ? h.typ.toLowerCase() : '';
+    if (!ACCEPTED_TYP.has(typ)) throw new InvalidTokenError(TOKEN_MESSAGES.type);
+  }
+  if (requireAccessTokenType && !(typeof h.typ === 'string' && h.typ.toLowerCase().endsWith('at+jwt'))) {
+    throw new InvalidTokenError(TOKEN_MESSAGES.type);
+  }
+  return { alg: h.alg, kid: h.kid as string | undefined, typ: h.typ as string | undefined };
+}
+
+/** The claims set must be a JSON object (RFC 7519 §7.2); checked before any library touches it. */
+export function assertPayloadIsObject(token: string): void {
+  const start = token.indexOf('.') + 1;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(token.slice(start, token.indexOf('.', start)), 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+}
