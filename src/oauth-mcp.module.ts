@@ -18,6 +18,7 @@ import {
   OAUTH_MCP_AUDIT_SINK,
   OAUTH_MCP_KEY_STORE,
   OAUTH_MCP_STORE,
+  OAUTH_MCP_SELF_ISSUED,
   OAUTH_MCP_STRATEGIES,
   OAUTH_MCP_TOKEN_CACHE,
 } from './oauth-mcp.internal-constants.js';
@@ -42,6 +43,7 @@ import { JwksKeyStore } from './resource-server/verification/jwks-key-store.js';
 import { OidcDiscovery } from './resource-server/verification/oidc-discovery.js';
 import { TokenCache } from './resource-server/verification/token-cache.js';
 import { TokenVerifier } from './resource-server/verification/token-verifier.service.js';
+import type { SelfIssuedTokens } from './resource-server/verification/self-issued-tokens.interface.js';
 
 /** Everything else is derived from the validated config, once, at bootstrap. */
 const derivedProviders: Provider[] = [
@@ -79,9 +81,15 @@ const derivedProviders: Provider[] = [
   RevocationService,
   {
     provide: OAUTH_MCP_STRATEGIES,
-    inject: [OAuthMcpConfigService, OAUTH_MCP_KEY_STORE, SigningKeyService],
-    useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null, signingKeys: SigningKeyService) =>
-      createStrategies(config, keys ?? undefined, signingKeys),
+    inject: [OAuthMcpConfigService, OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED],
+    useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null, selfIssued: SelfIssuedTokens | null) =>
+      createStrategies(config, keys ?? undefined, selfIssued),
+  },
+  {
+    provide: OAUTH_MCP_SELF_ISSUED,
+    inject: [OAuthMcpConfigService, SigningKeyService, RevocationService],
+    useFactory: ({ config }: OAuthMcpConfigService, keys: SigningKeyService, revocations: RevocationService): SelfIssuedTokens | null =>
+      config.mode === 'proxy' ? { findKey: (kid) => keys.find(kid), isRevoked: (fid) => revocations.isRevoked(fid) } : null,
   },
   TokenIssuerService,
   ClientRegistryService,

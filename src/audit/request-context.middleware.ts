@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
-import { clientIp } from '../authorization-server/rate-limit/client-ip.js';
+import { clientIp } from '../http/client-ip.js';
 import { requestContext, requestIdFrom } from './request-context.js';
 
 /** Opens the request context (request id, client IP) that audit events read; echoes `X-Request-Id`. */

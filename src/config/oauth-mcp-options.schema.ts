@@ -24,7 +24,7 @@ import { checkServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
-import { redirectUriProblem } from '../authorization-server/clients/redirect-uri.policy.js';
+import { redirectUriProblem } from './redirect-uri.policy.js';
 import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
 
 /** Scope token syntax (RFC 6749 §3.3). */

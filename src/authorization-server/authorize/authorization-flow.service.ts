@@ -15,7 +15,7 @@ import {
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { ClientRecord } from '../clients/client.interface.js';
 import { ClientRegistryService } from '../clients/client-registry.service.js';
-import { findRegisteredRedirectUri } from '../clients/redirect-uri.policy.js';
+import { findRegisteredRedirectUri } from '../../config/redirect-uri.policy.js';
 import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
 import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 import { cookieName, type CookieSpec } from '../http/cookies.js';

@@ -9,7 +9,7 @@ import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from './client.interface.js';
 import { guardedGet } from './guarded-fetch.js';
 import { AuditService } from '../../audit/audit.service.js';
-import { redirectUriProblem, type RedirectUriRules } from './redirect-uri.policy.js';
+import { redirectUriProblem, type RedirectUriRules } from '../../config/redirect-uri.policy.js';
 
 /** Registered clients expire when unused this long (each token issuance renews them). */
 const CLIENT_TTL_SECONDS = 180 * 86_400;

@@ -8,7 +8,7 @@ import { applySecurityHeaders } from '../../http/security-headers.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { sha256 } from '../crypto/random.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
-import { clientIp, rateLimitBucket } from './client-ip.js';
+import { clientIp, rateLimitBucket } from '../../http/client-ip.js';
 import { AuditService } from '../../audit/audit.service.js';
 import type { RateLimitedEndpoint } from '../../config/rate-limit-defaults.js';
 

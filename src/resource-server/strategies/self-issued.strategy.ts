@@ -1,6 +1,6 @@
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
-import type { SigningKeyService } from '../../authorization-server/keys/signing-keys.service.js';
+import type { SelfIssuedTokens } from '../verification/self-issued-tokens.interface.js';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
 import { InvalidTokenError } from '../../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
@@ -18,11 +18,11 @@ import { checkCommonClaims, toUser } from './token-claims.js';
 export class SelfIssuedStrategy extends PassportStrategy(Strategy, STRATEGY_NAMES.self) {
   constructor(
     readonly config: ResolvedOAuthMcpConfig,
-    keys: SigningKeyService,
+    keys: SelfIssuedTokens,
   ) {
     super(
       jwtStrategyOptions(config, async (header) => {
-        const key = keys.find(header.kid);
+        const key = keys.findKey(header.kid);
         if (!key || key.alg !== header.alg) throw new InvalidTokenError(TOKEN_MESSAGES.unknownKey);
         return key.publicKey;
       }),

@@ -1,5 +1,5 @@
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
-import type { SigningKeyService } from '../../authorization-server/keys/signing-keys.service.js';
+import type { SelfIssuedTokens } from '../verification/self-issued-tokens.interface.js';
 import type { JwksKeyStore } from '../verification/jwks-key-store.js';
 import { AzureStrategy } from './azure.strategy.js';
 import { type ModuleStrategies, newPassport } from './detached-passport.js';
@@ -18,14 +18,14 @@ import { STRATEGY_NAMES } from './strategy-names.js';
 export function createStrategies(
   config: ResolvedOAuthMcpConfig,
   keys: JwksKeyStore | undefined,
-  signingKeys: SigningKeyService,
+  selfIssued: SelfIssuedTokens | null,
 ): ModuleStrategies {
   const passport = newPassport();
   const register = (name: string, strategy: object): string => {
     passport.use(name, strategy as never);
     return name;
   };
-  if (config.mode === 'proxy') return { passport, names: [register(STRATEGY_NAMES.self, new SelfIssuedStrategy(config, signingKeys))] };
+  if (config.mode === 'proxy') return { passport, names: [register(STRATEGY_NAMES.self, new SelfIssuedStrategy(config, selfIssued!))] };
   switch (config.provider) {
     case 'hmac': {
       const names = [register(STRATEGY_NAMES.hmac, new HmacStrategy(config))];

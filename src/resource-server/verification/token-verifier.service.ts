@@ -4,7 +4,7 @@ import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interf
 import { InvalidTokenError, OAuthError, TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
 import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
-import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
+import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
 import type { ModuleStrategies } from '../strategies/detached-passport.js';
 import type { TokenAuthRequest } from '../strategies/jwt-strategy-options.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
@@ -13,7 +13,7 @@ import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
 import type { TokenCache } from './token-cache.js';
 import { fingerprint, tokenHash } from './token-fingerprint.js';
-import { RevocationService } from '../../authorization-server/grants/revocation.service.js';
+import type { SelfIssuedTokens } from './self-issued-tokens.interface.js';
 
 /** A request whose bearer token was verified. */
 export interface VerifiedCaller {
@@ -64,7 +64,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
     configService: OAuthMcpConfigService,
     @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: ModuleStrategies,
     @Inject(OAUTH_MCP_TOKEN_CACHE) private readonly cache: TokenCache,
-    private readonly revocations: RevocationService,
+    @Inject(OAUTH_MCP_SELF_ISSUED) private readonly selfIssued: SelfIssuedTokens | null,
     @Optional() @Inject(OAUTH_MCP_KEY_STORE) private readonly keys?: JwksKeyStore | null,
   ) {
     this.config = configService.config;
@@ -107,7 +107,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
   /** Store unreachable: 503 (fail closed) unless `storeUnavailable: 'allow'` accepts the signed token. */
   private async isRevoked(user: OAuthMcpUser): Promise<boolean> {
     try {
-      return await this.revocations.isRevoked(user.claims.fid);
+      return (await this.selfIssued?.isRevoked(user.claims.fid)) ?? true;
     } catch (err) {
       if (this.config.storeUnavailable === 'allow') {
         this.logger.warn('Revocation state unavailable; accepting a valid signed token (storeUnavailable: allow)');

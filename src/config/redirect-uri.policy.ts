@@ -1,4 +1,4 @@
-import { isLoopbackHostname, parseUrlStrict } from '../../config/url-rules.js';
+import { isLoopbackHostname, parseUrlStrict } from './url-rules.js';
 
 /** Schemes never accepted as a redirect target, whatever the configuration says. */
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'ws:', 'wss:']);
