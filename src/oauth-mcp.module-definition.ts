@@ -10,5 +10,5 @@ export const {
 } = new ConfigurableModuleBuilder<OAuthMcpModuleOptions>({ moduleName: 'OAuthMcp' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createOAuthMcpOptions')
-  .setExtras<OAuthMcpModuleExtras>({ global: false }, (definition) => definition)
+  .setExtras<OAuthMcpModuleExtras>({ global: false, rootAliases: false, requestIdHeader: false }, (definition) => definition)
   .build();

@@ -29,6 +29,16 @@ export function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAut
 }
 
 /**
+ * The mode the environment asks for: `OAUTH_MODE`, else proxy for the embedded dev IdP (no
+ * `OAUTH_PROVIDER`) or when an upstream client id is set (as `oauthMcpOptionsFromEnv` infers it).
+ */
+export function exampleMode(env: Record<string, string | undefined>): 'native' | 'proxy' {
+  const explicit = env.OAUTH_MODE;
+  if (explicit === 'native' || explicit === 'proxy') return explicit;
+  return !env.OAUTH_PROVIDER || env.OIDC_CLIENT_ID ? 'proxy' : 'native';
+}
+
+/**
  * The configuration and OAuth imports every example app shares: `ConfigModule` (the environment and
  * `.env`, or exactly `env` in tests), the embedded dev IdP when no provider is set, and
  * `OAuthMcpModule.forRootAsync` through `oauthMcpOptionsFromEnv`.
@@ -41,6 +51,8 @@ export function exampleOAuthImports(env: Record<string, string | undefined> | un
     configModule,
     DevIdpModule,
     OAuthMcpModule.forRootAsync({
+      // Which routes exist is decided here, before the factory runs.
+      mode: exampleMode(env ?? process.env),
       global,
       imports: [DevIdpModule],
       inject: [ConfigService, DEV_IDP],

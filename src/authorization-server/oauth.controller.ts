@@ -4,7 +4,6 @@ import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { Public } from '../resource-server/decorators/public.decorator.js';
 import { InvalidClientMetadataError } from '../errors/oauth.errors.js';
-import { sendNotFound } from '../http/metadata-response.js';
 import { applySecurityHeaders } from '../http/security-headers.js';
 import { AuthorizationFlowService } from './authorize/authorization-flow.service.js';
 import { ClientRegistryService } from './clients/client-registry.service.js';
@@ -16,10 +15,9 @@ import { OAuthRateLimitGuard, RateLimit } from './rate-limit/oauth-rate-limit.gu
 type Handler = (req: Request, res: Response) => Promise<void>;
 
 /**
- * The authorization server's endpoints (proxy mode; 404 in native mode), outside the bearer guard.
- * The root aliases `/authorize`, `/token` and `/register` serve 2025-03-26 clients that fall back to
- * them. Browser endpoints are not CORS-enabled; token, registration and revocation are open to any
- * origin without credentials.
+ * The authorization server's endpoints (mounted in proxy mode only), outside the bearer guard.
+ * Browser endpoints are not CORS-enabled; token, registration and revocation are open to any origin
+ * without credentials.
  */
 @Public()
 @UseGuards(OAuthRateLimitGuard)
@@ -40,7 +38,7 @@ export class OAuthController {
   }
 
   @RateLimit('authorize')
-  @All(['oauth/authorize', 'authorize'])
+  @All('oauth/authorize')
   authorize(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.browser(req, res, ['GET'], () => this.flow.authorize(req.query, parseCookies(req.headers.cookie)));
   }
@@ -59,7 +57,7 @@ export class OAuthController {
   }
 
   @RateLimit('token')
-  @All(['oauth/token', 'token'])
+  @All('oauth/token')
   token(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.api(req, res, async () => {
       const body = await this.tokens.token(req.headers.authorization, req.body);
@@ -68,7 +66,7 @@ export class OAuthController {
   }
 
   @RateLimit('register')
-  @All(['oauth/register', 'register'])
+  @All('oauth/register')
   register(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.api(req, res, async () => {
       if (!req.is('application/json')) throw new InvalidClientMetadataError('The registration request must be application/json');
@@ -87,7 +85,6 @@ export class OAuthController {
 
   /** Browser endpoints: no CORS; errors are pages or redirects decided by the flow. */
   private async browser(req: Request, res: Response, methods: string[], handle: () => ReturnType<AuthorizationFlowService['authorize']>): Promise<void> {
-    if (this.config.mode !== 'proxy') return sendNotFound(res);
     if (!methods.includes(req.method)) return this.methodNotAllowed(res, methods);
     try {
       sendFlow(res, await handle(), this.secure);
@@ -98,7 +95,6 @@ export class OAuthController {
 
   /** JSON endpoints: POST only, CORS for any origin without credentials, OAuth JSON errors. */
   private async api(req: Request, res: Response, handle: () => Promise<void>): Promise<void> {
-    if (this.config.mode !== 'proxy') return sendNotFound(res);
     res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.method === 'OPTIONS') {
       applySecurityHeaders(res);
@@ -120,5 +116,34 @@ export class OAuthController {
     applySecurityHeaders(res);
     res.setHeader('Allow', methods.join(', '));
     res.status(HttpStatus.METHOD_NOT_ALLOWED).json({ error: 'invalid_request', error_description: `Use ${methods.join(' or ')}` });
+  }
+}
+
+/**
+ * Opt-in (`rootAliases: true`): `/authorize`, `/token` and `/register` at the root, for 2025-03-26
+ * clients that fall back to them when the server publishes no metadata they read. Same handlers.
+ */
+@Public()
+@UseGuards(OAuthRateLimitGuard)
+@Controller()
+export class OAuthRootAliasesController {
+  constructor(private readonly oauth: OAuthController) {}
+
+  @RateLimit('authorize')
+  @All('authorize')
+  authorize(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.oauth.authorize(req, res);
+  }
+
+  @RateLimit('token')
+  @All('token')
+  token(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.oauth.token(req, res);
+  }
+
+  @RateLimit('register')
+  @All('register')
+  register(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.oauth.register(req, res);
   }
 }

@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { validateSync, type ValidationError } from 'class-validator';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
 import type { OAuthMcpModuleOptions } from './oauth-mcp-options.interface.js';
 import { MODULE_OPTIONS_TOKEN } from '../oauth-mcp.module-definition.js';
+import { OAUTH_MCP_MODULE_SHAPE } from '../oauth-mcp.internal-constants.js';
+import type { ModuleShape } from './module-shape.js';
 import { OAuthMcpOptionsSchema } from './oauth-mcp-options.schema.js';
 import {
   AZURE_MULTI_TENANTS,
@@ -27,8 +29,16 @@ import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
 export class OAuthMcpConfigService {
   readonly config: ResolvedOAuthMcpConfig;
 
-  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: OAuthMcpModuleOptions) {
+  constructor(
+    @Inject(MODULE_OPTIONS_TOKEN) options: OAuthMcpModuleOptions,
+    @Optional() @Inject(OAUTH_MCP_MODULE_SHAPE) shape?: ModuleShape,
+  ) {
     this.config = OAuthMcpConfigService.resolve(options);
+    if (shape && shape.mode !== this.config.mode) {
+      throw new OAuthMcpConfigError([
+        `mode is '${this.config.mode}' but the module was declared for '${shape.mode}': pass { mode: '${this.config.mode}' } to OAuthMcpModule.forRootAsync() next to useFactory (it decides which routes exist)`,
+      ]);
+    }
   }
 
   /** Validates and resolves options without Nest; throws `OAuthMcpConfigError`. */

@@ -188,11 +188,36 @@ export interface StaticClientOptions {
   client_name?: string;
 }
 
-/** Extras of the dynamic module (not part of the options token). @publicApi */
+/**
+ * Extras of the dynamic module: they decide what the module mounts, so they are static (known when
+ * the module is defined), not part of the options a factory returns. @publicApi
+ */
 export interface OAuthMcpModuleExtras {
   /**
    * Register `JwtAuthGuard` as a global guard (`APP_GUARD`); use `@Public()` to opt a route out.
    * @default false
    */
   global?: boolean;
+  /**
+   * Proxy mode: also serve `/authorize`, `/token` and `/register` at the root, for 2025-03-26 clients
+   * that fall back to them without reading metadata. Off by default, so the app keeps those paths.
+   * @default false
+   */
+  rootAliases?: boolean;
+  /**
+   * Echo (or create) an `X-Request-Id` header on the module's own endpoints and the MCP endpoint; audit
+   * events carry the id either way.
+   * @default false
+   */
+  requestIdHeader?: boolean;
+}
+
+/**
+ * `forRootAsync()` options. The mode decides which routes exist, so it is given here, next to the
+ * factory: `proxy` mounts the authorization server; the factory's options must agree (checked at
+ * bootstrap). @publicApi
+ */
+export interface OAuthMcpAsyncModeOption {
+  /** @default 'native' */
+  mode?: OAuthMode;
 }

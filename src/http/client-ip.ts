@@ -3,7 +3,13 @@
  * each appending to `X-Forwarded-For`; then the entry that many hops from the right. A client-sent
  * `X-Forwarded-For` therefore never moves its own rate-limit bucket (RFC 9700 §4.13).
  */
-export function clientIp(req: { socket?: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }, trustProxyHops: number): string {
+/** What the client IP is read from: the socket peer and `X-Forwarded-For`. */
+export interface PeerRequest {
+  socket?: { remoteAddress?: string };
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export function clientIp(req: PeerRequest, trustProxyHops: number): string {
   const peer = (req.socket?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
   if (trustProxyHops <= 0) return peer;
   const header = req.headers['x-forwarded-for'];

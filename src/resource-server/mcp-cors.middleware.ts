@@ -10,20 +10,16 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Versi
  * Browser access to the MCP endpoint: for an allowed `Origin` (this server's, or `allowedOrigins`) the
  * exact origin is echoed (never `*`, never with credentials) and preflights are answered here, before
  * any guard or handler runs. Other origins get no CORS headers (the guard refuses them with 403).
- * In production over https every response also carries HSTS.
  */
 @Injectable()
 export class McpCorsMiddleware implements NestMiddleware {
   private readonly config: ResolvedOAuthMcpConfig;
-  private readonly hsts: boolean;
 
   constructor(configService: OAuthMcpConfigService) {
     this.config = configService.config;
-    this.hsts = this.config.production && this.config.https;
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (this.hsts) res.setHeader('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
     if (req.path !== this.config.mcpPath && req.path !== `${this.config.mcpPath}/`) return next();
     res.setHeader('Vary', 'Origin');
     const origin = req.headers.origin;

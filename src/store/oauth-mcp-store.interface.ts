@@ -30,4 +30,6 @@ export interface OAuthMcpStore {
   delete(key: string): Promise<void>;
   /** Health probe: rejects when the store cannot be reached. */
   ping(): Promise<void>;
+  /** Releases connections; called at shutdown for a store the module created itself. */
+  close?(): Promise<void>;
 }

@@ -2,7 +2,6 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { OAUTH_MCP_STORE } from '../oauth-mcp.internal-constants.js';
 import type { OAuthMcpStore } from './oauth-mcp-store.interface.js';
-import { RedisStore } from './redis.store.js';
 
 /** Closes the Redis connection the module opened itself (a store passed in options belongs to the app). */
 @Injectable()
@@ -13,6 +12,7 @@ export class StoreLifecycle implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.configService.config.store && this.store instanceof RedisStore) await this.store.close();
+    // Only a store the module created itself (from `redisUrl`); one passed in options belongs to the app.
+    if (!this.configService.config.store) await this.store.close?.();
   }
 }

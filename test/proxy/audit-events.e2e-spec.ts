@@ -10,18 +10,30 @@ class CapturingSink implements AuditSink {
 }
 
 describe('audit events', () => {
-  it('native mode: a refused request emits authorization_denied with time, request id and IP; a safe X-Request-Id is kept', async () => {
+  it('native mode: a refused request on an app route emits authorization_denied with time, request id and IP, and adds no header', async () => {
     const sink = new CapturingSink();
     const app = await createTestApp({ provider: 'hmac', jwtSecret: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe', audience: 'api://mcp', serverUrl: 'http://localhost:8080', auditSink: sink });
     try {
       const base = await appUrl(app);
       const res = await fetch(`${base}/protected`, { headers: { 'x-request-id': 'req-123' } });
       expect(res.status).toBe(401);
-      expect(res.headers.get('x-request-id')).toBe('req-123');
-      const unsafe = await fetch(`${base}/protected`, { headers: { 'x-request-id': '<script>' } });
-      expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-request-id')).toBeNull();
+      await fetch(`${base}/protected`, { headers: { 'x-request-id': '<script>' } });
       expect(sink.events[0]).toMatchObject({ type: 'authorization_denied', reason: 'no_token', requestId: 'req-123', ip: '127.0.0.1' });
+      expect(sink.events[1].requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(Date.parse(sink.events[0].time)).not.toBeNaN();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('requestIdHeader: the module echoes a safe X-Request-Id on its own paths and the MCP endpoint, or makes one', async () => {
+    const app = await createTestApp({ provider: 'hmac', jwtSecret: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe', audience: 'api://mcp', serverUrl: 'http://localhost:8080', requestIdHeader: true });
+    try {
+      const base = await appUrl(app);
+      expect((await fetch(`${base}/mcp`, { headers: { 'x-request-id': 'req-123' } })).headers.get('x-request-id')).toBe('req-123');
+      expect((await fetch(`${base}/.well-known/oauth-protected-resource`, { headers: { 'x-request-id': '<script>' } })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await fetch(`${base}/protected`, { headers: { 'x-request-id': 'req-123' } })).headers.get('x-request-id')).toBeNull();
     } finally {
       await app.close();
     }

@@ -4,7 +4,7 @@ import { Controller, Module, Post, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MemoryStore } from '../../src/store/memory.store.js';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
-import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleOptions } from '../../src/index.js';
+import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleExtras, type OAuthMcpModuleOptions } from '../../src/index.js';
 import { freePort } from './free-port.js';
 
 /**
@@ -41,13 +41,15 @@ export interface ReplicaOf {
   idp: DevIdp;
 }
 
-export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions> = {}, replicaOf?: ReplicaOf): Promise<ProxyFixture> {
+export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions & OAuthMcpModuleExtras> = {}, replicaOf?: ReplicaOf): Promise<ProxyFixture> {
   const port = await freePort();
   const base = replicaOf?.base ?? `http://localhost:${port}`;
   const idp = replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` }));
   const store = new MemoryStore();
-  const options: OAuthMcpModuleOptions = {
+  const options: OAuthMcpModuleOptions & OAuthMcpModuleExtras = {
     mode: 'proxy',
+    // The catalogue covers the 2025-03-26 root aliases too (they are opt-in).
+    rootAliases: true,
     provider: 'oidc',
     issuer: idp.issuer,
     clientId: idp.proxyClient!.clientId,

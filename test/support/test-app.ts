@@ -4,6 +4,7 @@ import {
   CurrentUser,
   McpAuthGuard,
   OAuthMcpModule,
+  type OAuthMcpModuleExtras,
   type OAuthMcpModuleOptions,
   type OAuthMcpUser,
   Public,
@@ -48,7 +49,7 @@ class ProbeMcpController {
 }
 
 /** An app with the module under test, a global guard, and probe routes. */
-export async function createTestApp(options: OAuthMcpModuleOptions, global = true): Promise<INestApplication> {
+export async function createTestApp(options: OAuthMcpModuleOptions & OAuthMcpModuleExtras, global = true): Promise<INestApplication> {
   @Module({ imports: [OAuthMcpModule.forRoot({ ...options, global })], controllers: [ProbeController, ProbeMcpController] })
   class TestAppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();

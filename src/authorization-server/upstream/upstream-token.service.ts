@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
 import type { McpAuthInfo } from '../../resource-server/oauth-mcp-user.interface.js';
@@ -28,8 +28,9 @@ export class UpstreamTokenService {
 
   constructor(
     private readonly configService: OAuthMcpConfigService,
-    private readonly upstream: UpstreamClientService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    /** Absent in native mode: there is no upstream sign-in, so no upstream token. */
+    @Optional() private readonly upstreamClient?: UpstreamClientService,
   ) {}
 
   /** Seals a grant's upstream tokens into the store (the only place they are written). */
@@ -40,7 +41,7 @@ export class UpstreamTokenService {
   /** The upstream access token of the grant behind `authInfo` (from `extra.authInfo` or `req.auth`). */
   async getAccessToken(authInfo: McpAuthInfo | undefined): Promise<string> {
     const fid = authInfo?.extra?.user?.claims?.fid;
-    if (this.configService.config.mode !== 'proxy' || typeof fid !== 'string') {
+    if (!this.upstreamClient || typeof fid !== 'string') {
       throw new Error('No upstream token: only proxy-mode requests authenticated by this server have one');
     }
     const key = `upstream-tokens:${fid}`;
@@ -50,7 +51,7 @@ export class UpstreamTokenService {
     if (tokens.expires_at === undefined || tokens.expires_at - EXPIRY_MARGIN_SECONDS > Date.now() / 1000) return tokens.access_token;
     if (!tokens.refresh_token) throw new TemporarilyUnavailableError('The upstream token expired and cannot be refreshed; sign in again');
     try {
-      const fresh = await this.upstream.refresh(tokens.refresh_token);
+      const fresh = await this.upstreamClient.refresh(tokens.refresh_token);
       await this.save(fid, fresh);
       return fresh.access_token;
     } catch (err) {
@@ -62,7 +63,7 @@ export class UpstreamTokenService {
   /** On-behalf-of example: the IdP's userinfo for the user behind `authInfo`, fetched with the upstream token. */
   async userInfo(authInfo: McpAuthInfo | undefined): Promise<Record<string, unknown>> {
     const token = await this.getAccessToken(authInfo);
-    return this.upstream.userInfo(token, authInfo!.extra!.user.sub);
+    return this.upstreamClient!.userInfo(token, authInfo!.extra!.user.sub);
   }
 
   private secretBox(): SecretBox {

@@ -10,6 +10,7 @@ import { coversScopes } from '../challenge/scope-check.js';
 import { bearerChallenge } from '../challenge/www-authenticate.js';
 import type { McpAuthInfo, OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { REQUIRED_SCOPES_KEY } from '../../oauth-mcp.constants.js';
+import type { PeerRequest } from '../../http/client-ip.js';
 import { TokenVerifier } from '../verification/token-verifier.service.js';
 import { RouteMetadataCache } from './route-metadata-cache.js';
 
@@ -76,7 +77,7 @@ export abstract class BearerAuthGuard implements CanActivate {
           subject: req.user?.sub,
           clientId: req.auth?.clientId || undefined,
           ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
-        });
+        }, req as unknown as PeerRequest);
       }
       throw err;
     }

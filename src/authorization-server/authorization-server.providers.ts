@@ -1,0 +1,50 @@
+import type { Provider, Type } from '@nestjs/common';
+import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
+import { OAUTH_MCP_SELF_ISSUED } from '../oauth-mcp.internal-constants.js';
+import type { SelfIssuedTokens } from '../resource-server/verification/self-issued-tokens.interface.js';
+import { AuthorizationServerMetadataController } from './authorization-server-metadata.controller.js';
+import { AuthorizationFlowService } from './authorize/authorization-flow.service.js';
+import { ClientRegistryService } from './clients/client-registry.service.js';
+import { RevocationService } from './grants/revocation.service.js';
+import { TokenIssuerService } from './grants/token-issuer.service.js';
+import { OAuthBodyErrorHandler } from './http/body-error.handler.js';
+import { SigningKeyService } from './keys/signing-keys.service.js';
+import { OAuthController, OAuthRootAliasesController } from './oauth.controller.js';
+import { OAuthRateLimitGuard } from './rate-limit/oauth-rate-limit.guard.js';
+import { ClientAuthenticator } from './token-endpoint/client-authenticator.js';
+import { TokenEndpointService } from './token-endpoint/token-endpoint.service.js';
+import { UpstreamClientService } from './upstream/upstream-client.service.js';
+import { UpstreamTokenService } from './upstream/upstream-token.service.js';
+
+/** What the module mounts in front of the upstream IdP in proxy mode, and only then. */
+export function authorizationServerControllers(rootAliases: boolean): Type<unknown>[] {
+  return [AuthorizationServerMetadataController, OAuthController, ...(rootAliases ? [OAuthRootAliasesController] : [])];
+}
+
+export const authorizationServerProviders: Provider[] = [
+  SigningKeyService,
+  RevocationService,
+  TokenIssuerService,
+  ClientRegistryService,
+  ClientAuthenticator,
+  UpstreamClientService,
+  AuthorizationFlowService,
+  TokenEndpointService,
+  OAuthRateLimitGuard,
+  OAuthBodyErrorHandler,
+  OAuthController,
+  {
+    provide: OAUTH_MCP_SELF_ISSUED,
+    inject: [SigningKeyService, RevocationService],
+    useFactory: (keys: SigningKeyService, revocations: RevocationService): SelfIssuedTokens => ({
+      findKey: (kid) => keys.find(kid),
+      isRevoked: (fid) => revocations.isRevoked(fid),
+    }),
+  },
+];
+
+/** Native mode: no authorization server, so no tokens of our own to look up. */
+export const noAuthorizationServerProviders: Provider[] = [{ provide: OAUTH_MCP_SELF_ISSUED, useValue: null }];
+
+/** In both modes, so tool code can inject it; it answers only in proxy mode. */
+export { UpstreamTokenService };
