@@ -1,5 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, type Provider, RequestMethod, type Type } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { auditProviders } from './audit/audit.providers.js';
 import { RequestContextMiddleware } from './audit/request-context.middleware.js';
 import {
@@ -21,6 +21,8 @@ import { TokenVerifier } from './resource-server/verification/token-verifier.ser
 import { storeProviders } from './store/store.providers.js';
 import { AuditService } from './audit/audit.service.js';
 import { HstsMiddleware } from './http/hsts.middleware.js';
+import { OAuthErrorResponder } from './http/oauth-error.responder.js';
+import { OAuthEndpointExceptionFilter, OAuthExceptionFilter } from './http/oauth-exception.filter.js';
 
 /**
  * OAuth 2.1 for an MCP server. Native mode mounts the protected resource metadata only; proxy mode
@@ -64,6 +66,9 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
       ...storeProviders,
       ...auditProviders,
       HstsMiddleware,
+      OAuthErrorResponder,
+      OAuthEndpointExceptionFilter,
+      { provide: APP_FILTER, useClass: OAuthExceptionFilter },
       ...resourceServerProviders,
       ...(proxy ? authorizationServerProviders : noAuthorizationServerProviders),
       UpstreamTokenService,
@@ -74,7 +79,7 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
       global: true,
       controllers,
       providers,
-      exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, AuditService, OAUTH_MCP_STORE],
+      exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, AuditService, OAuthErrorResponder, OAUTH_MCP_STORE],
     };
   }
 }

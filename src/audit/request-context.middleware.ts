@@ -1,5 +1,5 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { clientIp } from '../http/client-ip.js';
 import type { ModuleShape } from '../config/module-shape.js';
@@ -17,7 +17,7 @@ export class RequestContextMiddleware implements NestMiddleware {
     @Inject(OAUTH_MCP_MODULE_SHAPE) private readonly shape: ModuleShape,
   ) {}
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     if (this.shape.requestIdHeader) res.setHeader('X-Request-Id', requestId);
     requestContext.run({ requestId, ip: clientIp(req, this.configService.config.trustProxyHops) }, next);

@@ -8,6 +8,11 @@ import { HttpException, HttpStatus } from '@nestjs/common';
  */
 export abstract class OAuthError extends HttpException {
   abstract readonly error: string;
+  /**
+   * The `WWW-Authenticate` scheme the response carries: `Bearer` for the resource server's refusals
+   * (RFC 6750 §3), `Basic` for a client that authenticated with HTTP Basic (RFC 6749 §5.2).
+   */
+  challenge?: 'Bearer' | 'Basic';
 
   constructor(
     status: number,
@@ -26,6 +31,7 @@ export abstract class OAuthError extends HttpException {
 /** 401 `invalid_token`: the bearer token is missing, malformed, expired or not for us. @publicApi */
 export class InvalidTokenError extends OAuthError {
   readonly error = 'invalid_token';
+  override challenge = 'Bearer' as const;
   constructor(
     description = 'The access token is invalid',
     /** True when the request carried no credentials at all (RFC 6750 §3.1: no error code in the challenge). */
@@ -38,6 +44,7 @@ export class InvalidTokenError extends OAuthError {
 /** 403 `insufficient_scope`: the token is valid but lacks scopes the operation needs. @publicApi */
 export class InsufficientScopeError extends OAuthError {
   readonly error = 'insufficient_scope';
+  override challenge = 'Bearer' as const;
   constructor(readonly requiredScopes: readonly string[]) {
     super(HttpStatus.FORBIDDEN, 'The access token lacks a scope this operation requires');
   }
@@ -60,6 +67,22 @@ export class McpBodyError extends OAuthError {
   readonly error = 'invalid_request';
   constructor(status: 400 | 413 = 400) {
     super(status, status === 413 ? 'The request body is too large' : 'The request is not a readable MCP message');
+  }
+}
+
+/** 405: the endpoint exists but not for this HTTP method; `Allow` names the ones it takes. @publicApi */
+export class MethodNotAllowedError extends OAuthError {
+  readonly error = 'invalid_request';
+  constructor(readonly allow: readonly string[] = []) {
+    super(HttpStatus.METHOD_NOT_ALLOWED, allow.length > 0 ? `Use ${allow.join(' or ')}` : 'The HTTP method is not allowed here');
+  }
+}
+
+/** 404 for a path under one of the module's routes that names no document. @publicApi */
+export class EndpointNotFoundError extends OAuthError {
+  readonly error = 'not_found';
+  constructor() {
+    super(HttpStatus.NOT_FOUND, 'No such endpoint');
   }
 }
 
@@ -88,6 +111,7 @@ export class InvalidClientError extends OAuthError {
     readonly usedBasicAuth = false,
   ) {
     super(usedBasicAuth ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST, description);
+    if (usedBasicAuth) this.challenge = 'Basic';
   }
 }
 /** 400 `invalid_grant`: bad, expired or used code or refresh token, PKCE or redirect mismatch. @publicApi */
@@ -163,7 +187,11 @@ export class UnsupportedTokenTypeError extends OAuthError {
 /** 429 `too_many_requests`. @publicApi */
 export class TooManyRequestsError extends OAuthError {
   readonly error = 'too_many_requests';
-  constructor(description = 'Too many requests; retry later') {
+  constructor(
+    description = 'Too many requests; retry later',
+    /** Sent as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(429, description);
   }
 }

@@ -1,12 +1,16 @@
-/** Minimal response surface used by the module (Express and Fastify raw replies both have it). */
+/** Minimal response surface used by the module (Express responses and Node's own `ServerResponse`). */
 export interface HeaderSink {
   setHeader(name: string, value: string | number | readonly string[]): unknown;
 }
 
 /** Headers on every response the module writes (seed guide "Security Headers"; catalogue K112). */
+export const SECURITY_HEADERS: readonly [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+];
+
 export function applySecurityHeaders(res: HeaderSink, cacheControl = 'no-store'): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   res.setHeader('Cache-Control', cacheControl);
 }

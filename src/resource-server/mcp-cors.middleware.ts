@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
+import { requestPath, routeKey } from '../http/node-request.js';
 
 const EXPOSED = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name';
@@ -14,13 +15,17 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Versi
 @Injectable()
 export class McpCorsMiddleware implements NestMiddleware {
   private readonly config: ResolvedOAuthMcpConfig;
+  private readonly mcpRoute: string;
 
   constructor(configService: OAuthMcpConfigService) {
     this.config = configService.config;
+    this.mcpRoute = routeKey(this.config.mcpPath);
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
-    if (req.path !== this.config.mcpPath && req.path !== `${this.config.mcpPath}/`) return next();
+  /** Node's own request and response: Nest runs middleware on them with Express and Fastify alike. */
+  use(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void): void {
+    // Matched as the router matches (`OPTIONS /MCP/` reaches the MCP route on Express).
+    if (routeKey(requestPath(req)) !== this.mcpRoute) return next();
     res.setHeader('Vary', 'Origin');
     const origin = req.headers.origin;
     const allowed = typeof origin === 'string' && this.config.allowedOrigins.includes(origin);
@@ -30,13 +35,15 @@ export class McpCorsMiddleware implements NestMiddleware {
     }
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       if (!allowed) {
-        res.status(HttpStatus.FORBIDDEN).end();
+        res.statusCode = HttpStatus.FORBIDDEN;
+        res.end();
         return;
       }
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
       res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
       res.setHeader('Access-Control-Max-Age', '86400');
-      res.status(HttpStatus.NO_CONTENT).end();
+      res.statusCode = HttpStatus.NO_CONTENT;
+      res.end();
       return;
     }
     next();

@@ -1,10 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
 import { TooManyRequestsError } from '../../errors/oauth.errors.js';
-import { applySecurityHeaders } from '../../http/security-headers.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { sha256 } from '../crypto/random.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
@@ -47,10 +45,7 @@ export class OAuthRateLimitGuard implements CanActivate {
     const key = `rate:${endpoint}:${sha256(rateLimitBucket(clientIp(req, this.config.trustProxyHops)))}`;
     const { count, ttlSeconds } = await this.store.increment(key, windowSeconds);
     if (count <= limit) return true;
-    const res = http.getResponse<Response>();
-    applySecurityHeaders(res);
-    res.setHeader('Retry-After', String(Math.max(1, ttlSeconds)));
     this.audit.emit({ type: 'rate_limited', reason: endpoint });
-    throw new TooManyRequestsError();
+    throw new TooManyRequestsError(undefined, ttlSeconds);
   }
 }

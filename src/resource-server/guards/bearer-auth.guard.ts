@@ -5,9 +5,8 @@ import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js'
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../../errors/oauth.errors.js';
 import { AuditService } from '../../audit/audit.service.js';
-import { applySecurityHeaders, type HeaderSink } from '../../http/security-headers.js';
+import { OAuthErrorResponder } from '../../http/oauth-error.responder.js';
 import { coversScopes } from '../challenge/scope-check.js';
-import { bearerChallenge } from '../challenge/www-authenticate.js';
 import type { McpAuthInfo, OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { REQUIRED_SCOPES_KEY } from '../../oauth-mcp.constants.js';
 import type { PeerRequest } from '../../http/client-ip.js';
@@ -27,8 +26,8 @@ export interface AuthenticatedRequest {
 
 /**
  * Shared work of `JwtAuthGuard` and `McpAuthGuard`: verify the bearer token, set `req.user` and
- * `req.auth` (the MCP SDK's `AuthInfo`), enforce required scopes, and on failure write the single
- * RFC 6750 challenge before Nest sends the `{ error, error_description }` body.
+ * `req.auth` (the MCP SDK's `AuthInfo`), enforce required scopes. A refusal is thrown as an OAuthError;
+ * its headers (the RFC 6750 challenge) are written first, so any exception filter sends them.
  */
 @Injectable()
 export abstract class BearerAuthGuard implements CanActivate {
@@ -39,6 +38,7 @@ export abstract class BearerAuthGuard implements CanActivate {
     configService: OAuthMcpConfigService,
     protected readonly reflector: Reflector,
     protected readonly audit: AuditService,
+    private readonly responder: OAuthErrorResponder,
   ) {
     this.config = configService.config;
   }
@@ -70,7 +70,9 @@ export abstract class BearerAuthGuard implements CanActivate {
       return true;
     } catch (err) {
       if (err instanceof OAuthError) {
-        this.challenge(http.getResponse<HeaderSink>(), err);
+        // A malformed credential (token in two places) is a Bearer problem too (RFC 6750 §3.1).
+        if (err instanceof InvalidRequestError) err.challenge = 'Bearer';
+        this.responder.applyHeaders(http.getResponse(), err);
         this.audit.emit({
           type: 'authorization_denied',
           reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
@@ -107,15 +109,5 @@ export abstract class BearerAuthGuard implements CanActivate {
       const lists = this.reflector.getAll<(string[] | undefined)[]>(REQUIRED_SCOPES_KEY, targets);
       return [...new Set(lists.flatMap((list) => list ?? []))];
     });
-  }
-
-  private challenge(res: HeaderSink, err: OAuthError): void {
-    applySecurityHeaders(res);
-    // Only credential problems get a Bearer challenge: a 503 (store unreachable) or a refused Origin
-    // must not make clients re-authorize.
-    if (!(err instanceof InvalidTokenError || err instanceof InsufficientScopeError || err instanceof InvalidRequestError)) return;
-    res.setHeader('WWW-Authenticate', bearerChallenge(err, this.config.resourceMetadataUrl, this.config.scopes));
-    // Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge.
-    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version');
   }
 }

@@ -1,8 +1,10 @@
-import { All, Controller, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { Public } from '../decorators/public.decorator.js';
-import { sendNotFound, serveMetadata } from '../../http/metadata-response.js';
+import { EndpointNotFoundError } from '../../errors/oauth.errors.js';
+import { serveMetadata } from '../../http/metadata-response.js';
+import { type ModuleRequest, requestPath, routeKey } from '../../http/node-request.js';
+import { OAuthEndpointExceptionFilter } from '../../http/oauth-exception.filter.js';
 
 const PRM_PATH = '/.well-known/oauth-protected-resource';
 
@@ -11,6 +13,7 @@ const PRM_PATH = '/.well-known/oauth-protected-resource';
  * (clients try the latter first). Open to every origin, never behind the bearer guard, no `null`s.
  */
 @Public()
+@UseFilters(OAuthEndpointExceptionFilter)
 @Controller()
 export class ProtectedResourceController {
   private readonly body: string;
@@ -19,7 +22,7 @@ export class ProtectedResourceController {
   constructor(configService: OAuthMcpConfigService) {
     const c = configService.config;
     const suffixed = new URL(c.resourceMetadataUrl).pathname;
-    this.paths = new Set([PRM_PATH, `${PRM_PATH}/`, suffixed, `${suffixed}/`]);
+    this.paths = new Set([routeKey(PRM_PATH), routeKey(suffixed)]);
     this.body = JSON.stringify({
       resource: c.resource,
       ...(c.authorizationServers.length > 0 ? { authorization_servers: c.authorizationServers } : {}),
@@ -30,8 +33,8 @@ export class ProtectedResourceController {
   }
 
   @All([PRM_PATH.slice(1), `${PRM_PATH.slice(1)}/*path`])
-  serve(@Req() req: Request, @Res() res: Response): void {
-    if (!this.paths.has(req.path)) return sendNotFound(res);
+  serve(@Req() req: ModuleRequest, @Res() res: unknown): void {
+    if (!this.paths.has(routeKey(requestPath(req)))) throw new EndpointNotFoundError();
     serveMetadata(req, res, this.body);
   }
 }

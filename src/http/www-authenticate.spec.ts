@@ -1,4 +1,4 @@
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../../errors/oauth.errors.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../errors/oauth.errors.js';
 import { bearerChallenge } from './www-authenticate.js';
 
 const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp';

@@ -1,4 +1,4 @@
-import { InsufficientScopeError, InvalidTokenError, type OAuthError } from '../../errors/oauth.errors.js';
+import { InsufficientScopeError, InvalidTokenError, type OAuthError } from '../errors/oauth.errors.js';
 
 /**
  * One `WWW-Authenticate` value, `Bearer` first, every parameter quoted (RFC 6750 §3; MCP clients split
