@@ -16,7 +16,9 @@ import { OAUTH_MCP_MODULE_SHAPE, OAUTH_MCP_STORE } from './oauth-mcp.internal-co
 import { JwtAuthGuard } from './resource-server/guards/jwt-auth.guard.js';
 import { McpAuthGuard } from './resource-server/guards/mcp-auth.guard.js';
 import { McpCorsMiddleware } from './resource-server/mcp-cors.middleware.js';
-import { resourceServerControllers, resourceServerProviders } from './resource-server/resource-server.providers.js';
+import { resourceServerProviders } from './resource-server/resource-server.providers.js';
+import { ProtectedResourceMetadataMiddleware, protectedResourceMetadataPaths } from './resource-server/metadata/protected-resource-metadata.middleware.js';
+import { AuthorizationServerMetadataMiddleware, authorizationServerMetadataPaths } from './authorization-server/authorization-server-metadata.middleware.js';
 import { TokenVerifier } from './resource-server/verification/token-verifier.service.js';
 import { storeProviders } from './store/store.providers.js';
 import { AuditService } from './audit/audit.service.js';
@@ -36,14 +38,21 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
     super();
   }
 
-  /** The module's own paths and the MCP endpoint get the request context and CORS; no other route of the app. */
+  /**
+   * The metadata documents (exact paths from the configuration), and on the module's own paths and
+   * the MCP endpoint the request context, HSTS and CORS; no other route of the application.
+   */
   configure(consumer: MiddlewareConsumer): void {
     const c = this.configService.config;
-    const prm = '.well-known/oauth-protected-resource';
-    const as = ['.well-known/oauth-authorization-server', '.well-known/oauth-authorization-server/*path', '.well-known/openid-configuration', '.well-known/jwks.json', 'oauth/*path'];
-    const routes = [c.mcpPath, `${c.mcpPath}/*path`, prm, `${prm}/*path`, ...(c.mode === 'proxy' ? [...as, 'authorize', 'token', 'register'] : [])];
-    consumer.apply(RequestContextMiddleware, HstsMiddleware).forRoutes(...routes.map((path) => ({ path, method: RequestMethod.ALL })));
-    consumer.apply(McpCorsMiddleware).forRoutes({ path: c.mcpPath, method: RequestMethod.ALL }, { path: `${c.mcpPath}/*path`, method: RequestMethod.ALL });
+    const all = (paths: string[]) => paths.map((path) => ({ path, method: RequestMethod.ALL }));
+    const prm = protectedResourceMetadataPaths(c);
+    const as = c.mode === 'proxy' ? authorizationServerMetadataPaths(c) : [];
+    const endpoints = c.mode === 'proxy' ? ['oauth/*path', 'authorize', 'token', 'register'] : [];
+    const mcp = [c.mcpPath, `${c.mcpPath}/*path`];
+    consumer.apply(RequestContextMiddleware, HstsMiddleware).forRoutes(...all([...mcp, ...prm, ...as, ...endpoints]));
+    consumer.apply(ProtectedResourceMetadataMiddleware).forRoutes(...all(prm));
+    if (as.length > 0) consumer.apply(AuthorizationServerMetadataMiddleware).forRoutes(...all(as));
+    consumer.apply(McpCorsMiddleware).forRoutes(...all(mcp));
   }
 
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
@@ -58,7 +67,7 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
 
   private static assemble(definition: DynamicModule, shape: ModuleShape, globalGuard: boolean | undefined): DynamicModule {
     const proxy = shape.mode === 'proxy';
-    const controllers: Type<unknown>[] = [...resourceServerControllers, ...(proxy ? authorizationServerControllers(shape.rootAliases) : [])];
+    const controllers: Type<unknown>[] = proxy ? authorizationServerControllers(shape.rootAliases) : [];
     const providers: Provider[] = [
       ...(definition.providers ?? []),
       { provide: OAUTH_MCP_MODULE_SHAPE, useValue: shape },

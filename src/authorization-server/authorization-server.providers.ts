@@ -2,7 +2,7 @@ import type { Provider, Type } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { OAUTH_MCP_SELF_ISSUED } from '../oauth-mcp.internal-constants.js';
 import type { SelfIssuedTokens } from '../resource-server/verification/self-issued-tokens.interface.js';
-import { AuthorizationServerMetadataController } from './authorization-server-metadata.controller.js';
+import { AuthorizationServerMetadataMiddleware } from './authorization-server-metadata.middleware.js';
 import { AuthorizationFlowService } from './authorize/authorization-flow.service.js';
 import { ClientRegistryService } from './clients/client-registry.service.js';
 import { RevocationService } from './grants/revocation.service.js';
@@ -18,10 +18,11 @@ import { UpstreamTokenService } from './upstream/upstream-token.service.js';
 
 /** What the module mounts in front of the upstream IdP in proxy mode, and only then. */
 export function authorizationServerControllers(rootAliases: boolean): Type<unknown>[] {
-  return [AuthorizationServerMetadataController, OAuthController, ...(rootAliases ? [OAuthRootAliasesController] : [])];
+  return [OAuthController, ...(rootAliases ? [OAuthRootAliasesController] : [])];
 }
 
 export const authorizationServerProviders: Provider[] = [
+  AuthorizationServerMetadataMiddleware,
   SigningKeyService,
   RevocationService,
   TokenIssuerService,

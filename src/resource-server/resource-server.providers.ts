@@ -1,4 +1,4 @@
-import type { Provider, Type } from '@nestjs/common';
+import type { Provider } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import {
   OAUTH_MCP_KEY_STORE,
@@ -9,7 +9,7 @@ import {
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { McpAuthGuard } from './guards/mcp-auth.guard.js';
 import { McpCorsMiddleware } from './mcp-cors.middleware.js';
-import { ProtectedResourceController } from './metadata/protected-resource.controller.js';
+import { ProtectedResourceMetadataMiddleware } from './metadata/protected-resource-metadata.middleware.js';
 import { createStrategies } from './strategies/strategy.factory.js';
 import { JwksKeyStore } from './verification/jwks-key-store.js';
 import { OidcDiscovery } from './verification/oidc-discovery.js';
@@ -18,8 +18,6 @@ import { TokenCache } from './verification/token-cache.js';
 import { TokenVerifier } from './verification/token-verifier.service.js';
 
 /** The resource server, in both modes: verification, guards and the protected resource metadata. */
-export const resourceServerControllers: Type<unknown>[] = [ProtectedResourceController];
-
 export const resourceServerProviders: Provider[] = [
   {
     provide: OAUTH_MCP_TOKEN_CACHE,
@@ -42,4 +40,5 @@ export const resourceServerProviders: Provider[] = [
   JwtAuthGuard,
   McpAuthGuard,
   McpCorsMiddleware,
+  ProtectedResourceMetadataMiddleware,
 ];

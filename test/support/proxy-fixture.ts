@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import { MemoryStore } from '../../src/store/memory.store.js';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleExtras, type OAuthMcpModuleOptions } from '../../src/index.js';
+import { type AdapterName, createApp } from './adapters.js';
 import { freePort } from './free-port.js';
 
 /**
@@ -41,7 +42,11 @@ export interface ReplicaOf {
   idp: DevIdp;
 }
 
-export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions & OAuthMcpModuleExtras> = {}, replicaOf?: ReplicaOf): Promise<ProxyFixture> {
+export async function startProxyFixture(
+  overrides: Partial<OAuthMcpModuleOptions & OAuthMcpModuleExtras> = {},
+  replicaOf?: ReplicaOf,
+  adapter: AdapterName = 'express',
+): Promise<ProxyFixture> {
   const port = await freePort();
   const base = replicaOf?.base ?? `http://localhost:${port}`;
   const idp = replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` }));
@@ -69,7 +74,7 @@ export async function startProxyFixture(overrides: Partial<OAuthMcpModuleOptions
   @Module({ imports: [OAuthMcpModule.forRoot(options)], controllers: [FixtureMcpController] })
   class FixtureModule {}
   const moduleRef = await Test.createTestingModule({ imports: [FixtureModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = createApp(moduleRef, adapter);
   await app.listen(port, '127.0.0.1');
   return {
     app,

@@ -12,6 +12,7 @@ import {
   RequireToolScopes,
 } from '../../src/index.js';
 import { UseGuards } from '@nestjs/common';
+import { type AdapterName, createApp } from './adapters.js';
 
 @Controller()
 class ProbeController {
@@ -49,11 +50,11 @@ class ProbeMcpController {
 }
 
 /** An app with the module under test, a global guard, and probe routes. */
-export async function createTestApp(options: OAuthMcpModuleOptions & OAuthMcpModuleExtras, global = true): Promise<INestApplication> {
+export async function createTestApp(options: OAuthMcpModuleOptions & OAuthMcpModuleExtras, global = true, adapter: AdapterName = 'express'): Promise<INestApplication> {
   @Module({ imports: [OAuthMcpModule.forRoot({ ...options, global })], controllers: [ProbeController, ProbeMcpController] })
   class TestAppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = createApp(moduleRef, adapter);
   await app.listen(0, '127.0.0.1');
   return app;
 }
