@@ -9,7 +9,7 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^nestjs-oauth-mcp$': '<rootDir>/src/index.ts',
-    '^nestjs-oauth-mcp/testing$': '<rootDir>/src/testing/index.ts',
+    '^nestjs-oauth-mcp/(testing|health)$': '<rootDir>/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   setupFilesAfterEnv: ['<rootDir>/test/setup/single-esm-copies.ts'],

@@ -16,6 +16,5 @@ export * from './resource-server/decorators/index.js';
 export * from './errors/index.js';
 export * from './config/oauth-mcp-options.interface.js';
 export * from './resource-server/oauth-mcp-user.interface.js';
-export { OAuthMcpHealthIndicator, type OAuthMcpHealthOptions } from './health/oauth-mcp.health-indicator.js';
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/audit-event.interface.js';
 export { AuditService, LoggerAuditSink } from './audit/audit.service.js';

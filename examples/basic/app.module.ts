@@ -5,7 +5,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DEFAULT_SCOPES, DEV_IDP, DevIdpModule } from './dev-idp.module.js';
 import { HealthController } from './health.controller.js';
 import { McpController } from './mcp.controller.js';
-import { oauthMcpOptionsFromEnv, type OAuthMcpModuleOptions, OAuthMcpModule, OAuthMcpHealthIndicator } from 'nestjs-oauth-mcp';
+import { oauthMcpOptionsFromEnv, type OAuthMcpModuleOptions, OAuthMcpModule } from 'nestjs-oauth-mcp';
+import { OAuthMcpHealthIndicator } from 'nestjs-oauth-mcp/health';
 import { type DevIdp } from 'nestjs-oauth-mcp/testing';
 
 /**

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { Public, OAuthMcpHealthIndicator } from 'nestjs-oauth-mcp';
+import { Public } from 'nestjs-oauth-mcp';
+import { OAuthMcpHealthIndicator } from 'nestjs-oauth-mcp/health';
 
 /**
  * Liveness and readiness for the example server. Both are `@Public()`: the global guard must not

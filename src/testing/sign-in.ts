@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { headlessLogin } from '../dev-idp/headless-login.js';
 import { MemoryOAuthClientProvider } from './memory-client-provider.js';
 
@@ -23,6 +22,8 @@ export interface DevIdpSignInOptions {
  * @publicApi
  */
 export async function signInWithDevIdp(serverUrl: string | URL, options: DevIdpSignInOptions = {}): Promise<MemoryOAuthClientProvider> {
+  // The MCP SDK is an optional peer: loaded when a test signs in, not when the kit is imported.
+  const { auth } = await import('@modelcontextprotocol/sdk/client/auth.js');
   const url = new URL(serverUrl);
   const provider = options.provider ?? new MemoryOAuthClientProvider();
   const first = await auth(provider, { serverUrl: url, scope: options.scope });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -8,7 +9,8 @@ import { join, resolve } from 'node:path';
 export default function buildOnce(): void {
   const root = resolve(import.meta.dirname, '../..');
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  for (const project of ['tsconfig.build.json', 'examples/tsconfig.json']) {
+  for (const [project, out] of [['tsconfig.build.json', 'dist'], ['examples/tsconfig.json', '.build/examples']]) {
+    rmSync(join(root, out), { recursive: true, force: true });
     execFileSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit' });
   }
 }

@@ -1,2 +1,0 @@
-export { startDevIdp, type DevIdp, type DevIdpOptions } from './dev-idp.js';
-export { headlessLogin, type HeadlessLoginOptions } from './headless-login.js';

@@ -1,0 +1,11 @@
+import type { DevIdp, DevIdpOptions } from '../dev-idp/dev-idp.js';
+
+/**
+ * Starts the embedded development IdP (oidc-provider on loopback). oidc-provider is an optional peer,
+ * loaded only here: importing the kit for `mintTestToken` alone does not load it.
+ * @publicApi
+ */
+export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
+  const { startDevIdp: start } = await import('../dev-idp/dev-idp.js');
+  return start(options);
+}
