@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import * as oidc from 'openid-client';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type * as OpenIdClient from 'openid-client';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
+import { OAuthMcpConfigError } from '../../errors/config.errors.js';
 import type { ResolvedUpstream } from '../../config/resolved-config.interface.js';
 import type { GrantedUser } from '../grants/grant.interface.js';
 import { readCapped, SafeFetchError } from '../../resource-server/verification/safe-fetch.js';
@@ -40,19 +41,36 @@ function cappedFetch(maxBytes: number): (url: string, init: RequestInit) => Prom
  * The upstream IdP, through openid-client: discovery (its `issuer` must equal the configured one),
  * its own PKCE (S256), `state` and `nonce`, a confidential client, and a verified ID token.
  */
+let openIdClient: Promise<typeof OpenIdClient> | undefined;
+
+/** openid-client is an optional peer: loaded in proxy mode only, once. */
+function loadOpenIdClient(): Promise<typeof OpenIdClient> {
+  openIdClient ??= import('openid-client').catch((err: unknown) => {
+    openIdClient = undefined;
+    throw new OAuthMcpConfigError([`proxy mode needs the optional peer openid-client (npm install openid-client): ${(err as Error).message}`]);
+  });
+  return openIdClient;
+}
+
 @Injectable()
-export class UpstreamClientService {
-  private configuration?: Promise<oidc.Configuration>;
+export class UpstreamClientService implements OnModuleInit {
+  private configuration?: Promise<OpenIdClient.Configuration>;
 
   constructor(private readonly configService: OAuthMcpConfigService) {}
+
+  /** A missing optional peer stops the application at startup, not at the first sign-in. */
+  async onModuleInit(): Promise<void> {
+    await loadOpenIdClient();
+  }
 
   private get upstream(): ResolvedUpstream {
     return this.configService.config.upstream!;
   }
 
   /** Discovery once; a failure is retried on the next call. */
-  private discover(): Promise<oidc.Configuration> {
+  private discover(): Promise<OpenIdClient.Configuration> {
     this.configuration ??= (async () => {
+      const oidc = await loadOpenIdClient();
       const u = this.upstream;
       const c = this.configService.config;
       const insecure = u.allowInsecureHttp && new URL(u.issuer).protocol === 'http:';
@@ -75,6 +93,7 @@ export class UpstreamClientService {
 
   /** The IdP's userinfo for an upstream access token; the `sub` must be the expected user. */
   async userInfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>> {
+    const oidc = await loadOpenIdClient();
     const config = await this.discover();
     return (await oidc.fetchUserInfo(config, accessToken, expectedSubject)) as Record<string, unknown>;
   }
@@ -86,6 +105,7 @@ export class UpstreamClientService {
   }
 
   async authorizationUrl(checks: UpstreamChecks): Promise<URL> {
+    const oidc = await loadOpenIdClient();
     const config = await this.discover();
     const metadata = config.serverMetadata();
     const scopes =
@@ -104,6 +124,7 @@ export class UpstreamClientService {
 
   /** Exchanges the upstream code (the callback URL is rebuilt from configuration, never from Host). */
   async exchange(query: URLSearchParams, checks: UpstreamChecks): Promise<{ user: GrantedUser; tokens: UpstreamTokens }> {
+    const oidc = await loadOpenIdClient();
     const config = await this.discover();
     const currentUrl = new URL(this.configService.config.callbackUrl);
     currentUrl.search = query.toString();
@@ -133,6 +154,7 @@ export class UpstreamClientService {
   }
 
   async refresh(refreshToken: string): Promise<UpstreamTokens> {
+    const oidc = await loadOpenIdClient();
     const config = await this.discover();
     const response = await oidc.refreshTokenGrant(config, refreshToken);
     return {
