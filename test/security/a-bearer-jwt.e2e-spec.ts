@@ -252,12 +252,12 @@ describe.each(MODES)('native $name', (mode) => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('A21 a valid token without the required scope: 403 insufficient_scope naming the scopes, both for a route and a tool', async () => {
+  it('A21 a valid token without the required scope: 403 insufficient_scope naming the token’s scopes plus the required ones, both for a route and a tool', async () => {
     const token = await mode.sign(claimsFor({ scope: 'mcp:read' }));
     const route = await call(t().base, { token, path: '/admin' });
     expect(await outcome(route)).toEqual({
       status: 403,
-      challenge: `Bearer error="insufficient_scope", scope="mcp:admin mcp:write", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin mcp:write", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
       body: { error: 'insufficient_scope', error_description: 'The access token lacks a scope this operation requires' },
     });
     const tool = await call(t().base, {
@@ -268,7 +268,7 @@ describe.each(MODES)('native $name', (mode) => {
     });
     expect({ status: tool.status, challenge: tool.headers.get('www-authenticate') }).toEqual({
       status: 403,
-      challenge: `Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
     });
     expect((await call(t().base, { token: await mode.sign(claimsFor({ scope: 'mcp:admin mcp:write' })), path: '/admin' })).status).toBe(200);
   });
