@@ -7,6 +7,7 @@ import { McpController } from '../../examples/basic/mcp.controller.js';
 import { OAuthMcpModule } from '../../src/index.js';
 import { generateTestKey, JwksServer, type TestKey } from '../support/jwks-server.js';
 import { authorizeUrl, consentFields, pkce, signedIn, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
+import { mcpResponseBody } from '../support/raw-http.js';
 import { appUrl } from '../support/test-app.js';
 import { b64url, handMadeHs256, now, signHmac, signWithKey } from '../support/tokens.js';
 import { approve, get, NATIVE_APP } from './flow-helpers.js';
@@ -481,7 +482,7 @@ describe('A23 sessions are not authentication (the example MCP endpoint: statele
       body: rpc('tools/call', { name: 'whoami', arguments: {} }),
     });
     expect(whoami.status).toBe(200);
-    const result = (await whoami.json()) as { result: { content: { text: string }[] } };
+    const result = mcpResponseBody<{ result: { content: { text: string }[] } }>(await whoami.text());
     expect(JSON.parse(result.result.content[0].text)).toMatchObject({ sub: 'bob' });
     const stream = await call(base, { token: bob, headers: { accept: 'text/event-stream', 'mcp-session-id': aliceSession } });
     expect(stream.status).toBe(405);
