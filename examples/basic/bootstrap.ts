@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type DynamicModule, type INestApplication, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import type { ExampleServerExtension } from './example-tools.js';
 import { DEV_IDP } from './dev-idp.module.js';
 import { MemoryStore, OAuthMcpConfigService, getOAuthMcpStoreToken } from 'nestjs-oauth-mcp';
 import { type DevIdp } from 'nestjs-oauth-mcp/testing';
@@ -12,6 +13,8 @@ export interface ExampleServerOptions {
   env?: Record<string, string | undefined>;
   /** Nest logger: a `LoggerService` (tests capture the startup block with one), or `false` to silence. */
   logger?: LoggerService | false;
+  /** More tools, resources or prompts on the MCP server (the tests add the conformance fixtures). */
+  extend?: ExampleServerExtension;
 }
 
 /** What differs between the example apps when they start. @internal */
@@ -30,7 +33,7 @@ export interface ExampleServerSpec {
  * `HTTPS_CERT_FILE` and `HTTPS_KEY_FILE` are both set.
  */
 export function startExampleServer(options: ExampleServerOptions = {}): Promise<INestApplication> {
-  return startServer({ module: AppModule.register(options.env), health: true, title: 'nestjs-oauth-mcp example' }, options);
+  return startServer({ module: AppModule.register(options.env, options.extend), health: true, title: 'nestjs-oauth-mcp example' }, options);
 }
 
 /** Creates, starts and announces an example app (the plain-SDK example and the @rekog/mcp-nest one). @internal */
