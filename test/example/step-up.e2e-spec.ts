@@ -68,7 +68,7 @@ describe.each(['native', 'proxy'] as const)('step-up with the official SDK clien
     await client.close();
   });
 
-  it('A21 SDK v2: step-up re-authorizes with the union and the call then succeeds', async () => {
+  it('A21 SDK v2 on the 2026-07-28 revision (server/discover): step-up re-authorizes with the union and the call then succeeds', async () => {
     const provider = new MemoryOAuthClientProvider('http://127.0.0.1:53691/callback', 'step-up v2');
     expect(await authV2(provider as never, { serverUrl, scope: 'mcp:read' })).toBe('REDIRECT');
     const first = await headlessLogin(provider.lastAuthorizationUrl!.href, provider.redirectUrl, { username: 'wes' });
@@ -78,8 +78,11 @@ describe.each(['native', 'proxy'] as const)('step-up with the official SDK clien
     expect(scopesOf(provider.tokens()!.access_token)).toEqual(['mcp:read']);
 
     const transport = new TransportV2(serverUrl, { authProvider: provider as never });
-    const client = new ClientV2({ name: 'step-up-v2', version: '0' });
+    // Negotiating (server/discover first): the example then speaks the newest revision, where the tool
+    // name also travels in the Mcp-Method/Mcp-Name headers the guard reads.
+    const client = new ClientV2({ name: 'step-up-v2', version: '0' }, { versionNegotiation: { mode: 'auto' } });
     await client.connect(transport);
+    expect(transport.protocolVersion).toBe('2026-07-28');
     await expect(client.callTool({ name: 'admin_ping', arguments: {} })).rejects.toBeInstanceOf(UnauthorizedErrorV2);
     // v2 also adds offline_access when the authorization server lists it (the dev IdP does).
     expect(provider.lastAuthorizationUrl!.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['mcp:admin', 'mcp:read']));
