@@ -88,7 +88,7 @@ describe('native mode, hmac provider', () => {
     expect((await call('echo')).status).toBe(200);
     const denied = await call('admin_ping');
     expect(denied.status).toBe(403);
-    expect(denied.headers.get('www-authenticate')).toContain('scope="mcp:admin"');
+    expect(denied.headers.get('www-authenticate')).toContain('scope="mcp:read mcp:write mcp:admin"');
   });
 
   it('A10 exp missing, exp as a string, iat in the future: 401', async () => {
