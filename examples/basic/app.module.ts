@@ -4,7 +4,8 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { DEFAULT_SCOPES, DEV_IDP, DevIdpModule } from './dev-idp.module.js';
 import { HealthController } from './health.controller.js';
-import { McpController } from './mcp.controller.js';
+import type { ExampleServerExtension } from './example-tools.js';
+import { EXAMPLE_SERVER_EXTENSION, McpController } from './mcp.controller.js';
 import { oauthMcpOptionsFromEnv, type OAuthMcpModuleOptions, OAuthMcpModule } from 'nestjs-oauth-mcp';
 import { OAuthMcpHealthIndicator } from 'nestjs-oauth-mcp/health';
 import { type DevIdp } from 'nestjs-oauth-mcp/testing';
@@ -71,12 +72,12 @@ export function exampleOAuthImports(env: Record<string, string | undefined> | un
  */
 @Module({})
 export class AppModule {
-  static register(env?: Record<string, string | undefined>): DynamicModule {
+  static register(env?: Record<string, string | undefined>, extend?: ExampleServerExtension): DynamicModule {
     return {
       module: AppModule,
       imports: [...exampleOAuthImports(env, true), TerminusModule],
       controllers: [McpController, HealthController],
-      providers: [OAuthMcpHealthIndicator],
+      providers: [OAuthMcpHealthIndicator, ...(extend ? [{ provide: EXAMPLE_SERVER_EXTENSION, useValue: extend }] : [])],
     };
   }
 }

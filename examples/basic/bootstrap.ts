@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { type DynamicModule, type INestApplication, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import type { ExampleServerExtension } from './example-tools.js';
 import { DEV_IDP } from './dev-idp.module.js';
 import { MemoryStore, OAuthMcpConfigService, getOAuthMcpStoreToken } from 'nestjs-oauth-mcp';
 import { type DevIdp } from 'nestjs-oauth-mcp/testing';
@@ -11,6 +13,8 @@ export interface ExampleServerOptions {
   env?: Record<string, string | undefined>;
   /** Nest logger: a `LoggerService` (tests capture the startup block with one), or `false` to silence. */
   logger?: LoggerService | false;
+  /** More tools, resources or prompts on the MCP server (the tests add the conformance fixtures). */
+  extend?: ExampleServerExtension;
 }
 
 /** What differs between the example apps when they start. @internal */
@@ -29,7 +33,7 @@ export interface ExampleServerSpec {
  * `HTTPS_CERT_FILE` and `HTTPS_KEY_FILE` are both set.
  */
 export function startExampleServer(options: ExampleServerOptions = {}): Promise<INestApplication> {
-  return startServer({ module: AppModule.register(options.env), health: true, title: 'nestjs-oauth-mcp example' }, options);
+  return startServer({ module: AppModule.register(options.env, options.extend), health: true, title: 'nestjs-oauth-mcp example' }, options);
 }
 
 /** Creates, starts and announces an example app (the plain-SDK example and the @rekog/mcp-nest one). @internal */
@@ -69,6 +73,10 @@ export function startupLines(app: INestApplication, spec: Pick<ExampleServerSpec
     rows.push(['Issuer', c.issuers.join(', ') || '(none: any issuer, hmac)'], ['Audience', c.audiences.join(', ')]);
   }
   rows.push(['MCP endpoint', c.resource], ['Protected resource metadata', c.resourceMetadataUrl]);
+  rows.push([
+    'Browser origins',
+    `${c.allowedOrigins.join(', ')}${c.developmentOrigins ? ' (development default: this server and the MCP Inspector; OAUTH_ALLOWED_ORIGINS sets them)' : ''}`,
+  ]);
   if (c.mode === 'proxy') {
     rows.push(
       ['Authorization server metadata', `${base}/.well-known/oauth-authorization-server`],
@@ -88,6 +96,8 @@ export function startupLines(app: INestApplication, spec: Pick<ExampleServerSpec
   ].join('\n');
 
   const warnings: string[] = [];
+  const listenWarning = listenAddressWarning(c.resourceUrl, app.getHttpServer().address() as AddressInfo | null);
+  if (listenWarning) warnings.push(listenWarning);
   if (c.resourceUrl.protocol === 'http:') {
     warnings.push('Serving over http: fine on loopback for development, never in production (set an https MCP_URL).');
   }
@@ -100,6 +110,28 @@ export function startupLines(app: INestApplication, spec: Pick<ExampleServerSpec
     warnings.push(`Embedded development IdP at ${devIdp.issuer} (any user name signs in). DEVELOPMENT ONLY: set OAUTH_PROVIDER for real use.`);
   }
   return { block, warnings };
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/**
+ * A loopback MCP_URL that names another host spelling or port than the server listens on: clients
+ * then connect to one and are told (by the metadata) the other, and the SDK's resource check fails
+ * ("Protected resource … does not match"); `localhost` may also resolve to ::1 where nothing listens.
+ * A non-loopback MCP_URL is left alone: a reverse proxy in front is the usual reason it differs.
+ */
+export function listenAddressWarning(resource: URL, bound: AddressInfo | null): string | undefined {
+  if (!bound || !['localhost', '127.0.0.1', '[::1]'].includes(resource.hostname)) return undefined;
+  const urlHost = resource.hostname.replace(/^\[|\]$/g, '');
+  const urlPort = Number(resource.port || (resource.protocol === 'https:' ? 443 : 80));
+  const hostDiffers = !WILDCARD.has(bound.address) && urlHost !== bound.address;
+  if (!hostDiffers && urlPort === bound.port) return undefined;
+  const listening = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  return (
+    `MCP_URL (${resource.origin}) and the listen address (${listening}) differ: MCP clients must use exactly ${resource.href}. ` +
+    `One pointed at another host name or port fails its resource check ("Protected resource … does not match"), and "localhost" may resolve to ::1 where nothing listens. ` +
+    'Make MCP_URL and MCP_HOST/MCP_PORT agree (or leave MCP_URL unset).'
+  );
 }
 
 function logEndpoints(app: INestApplication, spec: ExampleServerSpec): void {

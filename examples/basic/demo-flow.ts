@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { headlessLogin, MemoryOAuthClientProvider } from 'nestjs-oauth-mcp/testing';
 
 /**
- * Signs in to the running example (at `MCP_URL`, default http://localhost:8080) with
+ * Signs in to the running example (at `MCP_URL`, default http://127.0.0.1:8080) with
  * the official MCP SDK client, as a dev-IdP user, and calls `whoami`. Each step is printed.
  */
 export async function runDemo(mcpUrl: string, username: string, log: (line: string) => void = console.log): Promise<string> {

@@ -12,6 +12,7 @@ import {
   azureJwksUri,
   azureTenantOf,
   DEFAULT_ALGORITHMS,
+  DEVELOPMENT_ORIGINS,
   GOOGLE_ISSUERS,
   GOOGLE_JWKS_URI,
   OPTION_ENV_NAMES,
@@ -19,6 +20,7 @@ import {
 import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
 import { parseSigningKeys } from './signing-key-rules.js';
 import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
+import { isLoopbackHostname } from './url-rules.js';
 
 /**
  * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws
@@ -85,6 +87,8 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
   const basePath = new URL(serverUrl).pathname.replace(/\/$/, '');
   const proxy = o.mode === 'proxy';
   const native = resolveIssuer(o);
+  // Development (loopback MCP_URL, not production) with no origins configured: the Inspector's web UI.
+  const developmentOrigins = o.allowedOrigins === undefined && o.production !== true && isLoopbackHostname(new URL(serverUrl).hostname);
   // In proxy mode the guard accepts only this server's own tokens: issued here, for the MCP resource.
   const { issuers, authorizationServers, jwksUri, discoveryUrl } = proxy
     ? { issuers: [serverUrl], authorizationServers: [serverUrl], jwksUri: undefined, discoveryUrl: undefined }
@@ -142,7 +146,8 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     rateLimits: o.rateLimits === false ? false : { ...RATE_LIMITED_ENDPOINTS, ...(o.rateLimits ?? {}) },
     trustProxyHops: o.trustProxyHops ?? 0,
     storeUnavailable: o.storeUnavailable ?? 'deny',
-    allowedOrigins: [origin, ...(o.allowedOrigins ?? [])],
+    allowedOrigins: [origin, ...(o.allowedOrigins ?? (developmentOrigins ? DEVELOPMENT_ORIGINS : []))],
+    developmentOrigins,
     auditSink: o.auditSink,
     maxRegisteredClients: o.maxRegisteredClients ?? 10_000,
     callbackUrl: `${serverUrl}/oauth/callback`,

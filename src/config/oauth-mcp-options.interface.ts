@@ -167,7 +167,8 @@ export interface OAuthMcpModuleOptions {
    * Browser origins (besides this server's own) allowed to call the MCP endpoint, e.g. the MCP
    * Inspector's `http://localhost:6274`. A request with another `Origin` is refused with 403 once
    * authenticated (DNS rebinding). Env: `OAUTH_ALLOWED_ORIGINS` (comma-separated).
-   * @default []
+   * @default the MCP Inspector's `http://localhost:6274` and `http://127.0.0.1:6274` when `serverUrl` is
+   * loopback and not `production`; otherwise none
    */
   allowedOrigins?: string[];
   /**

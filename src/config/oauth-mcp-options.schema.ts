@@ -27,8 +27,8 @@ import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectUriProblem } from './redirect-uri.policy.js';
 import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
 
-/** Scope token syntax (RFC 6749 §3.3). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
+/** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 const GOOGLE_BARE_ISSUER = 'accounts.google.com';
 
 function isProduction(args: ValidationArguments): boolean {

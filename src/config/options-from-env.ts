@@ -53,7 +53,10 @@ function int(value: string | undefined): number | undefined {
 export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
   const read = reader(env);
   const https = Boolean(read('HTTPS_CERT_FILE') && read('HTTPS_KEY_FILE'));
-  const serverUrl = read('MCP_URL') ?? `${https ? 'https' : 'http'}://${read('MCP_HOST') ?? 'localhost'}:${read('MCP_PORT') ?? '8080'}`;
+  // The default names the address the example listens on (MCP_HOST, default 127.0.0.1): clients must use
+  // exactly this URL, which the metadata advertises as the resource.
+  const host = read('MCP_HOST') ?? '127.0.0.1';
+  const serverUrl = read('MCP_URL') ?? `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${read('MCP_PORT') ?? '8080'}`;
   const audience = list(read('OIDC_AUDIENCE'), ',');
   return {
     mode: read('OAUTH_MODE') as OAuthMode | undefined,

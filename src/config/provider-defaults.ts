@@ -19,6 +19,12 @@ export function azureJwksUri(tenant: string): string {
   return `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`;
 }
 
+/**
+ * Browser origins allowed on the MCP endpoint in development (a loopback MCP_URL, not production) when
+ * none are configured: the MCP Inspector's web UI, so its direct mode works against a local server.
+ */
+export const DEVELOPMENT_ORIGINS: readonly string[] = ['http://localhost:6274', 'http://127.0.0.1:6274'];
+
 export const DEFAULT_ALGORITHMS: Record<OAuthProviderName, string[]> = {
   hmac: ['HS256'],
   okta: ['RS256'],

@@ -74,8 +74,10 @@ export interface ResolvedOAuthMcpConfig {
   readonly rateLimits: false | Readonly<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
   readonly trustProxyHops: number;
   readonly storeUnavailable: 'deny' | 'allow';
-  /** Origins allowed on the MCP endpoint: this server's own plus the configured ones. */
+  /** Origins allowed on the MCP endpoint: this server's own plus the configured ones (or the development default). */
   readonly allowedOrigins: readonly string[];
+  /** `allowedOrigins` holds the development default (MCP Inspector) because none were configured on a loopback MCP_URL. */
+  readonly developmentOrigins: boolean;
   readonly auditSink?: AuditSink;
   readonly maxRegisteredClients: number;
   /** Where the upstream IdP sends the browser back: `${serverUrl}/oauth/callback`. */

@@ -34,8 +34,10 @@ export interface DevIdp {
 
 /**
  * Starts `oidc-provider` on loopback as a development identity provider: open dynamic client
- * registration, PKCE S256 required, a login page that accepts any user name, automatic consent,
- * refresh tokens, and JWT access tokens (`typ: at+jwt`, ES256) whose `aud` is the MCP resource.
+ * registration (also from browsers: CORS on registration and, for public clients, the token endpoint),
+ * PKCE S256 required, a login page that accepts any user name, automatic consent, any supported scope
+ * for every client (step-up), refresh tokens, and JWT access tokens (`typ: at+jwt`, ES256) whose `aud`
+ * is the MCP resource.
  * Keys and all state live in memory and die with the process. Never for production.
  */
 export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
@@ -48,6 +50,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const issuer = `http://${options.hostname ?? 'localhost'}:${port}`;
   const proxyClient = options.proxyCallbackUrl ? { clientId: 'nestjs-oauth-mcp-proxy', clientSecret: randomBytes(32).toString('base64url') } : undefined;
   const provider = new Provider(issuer, devIdpConfiguration(options, proxyClient));
+  provider.use(registrationCors);
   const callback = provider.callback();
   server.on('request', (req, res) => {
     routeInteraction(provider, req, res).then(
@@ -94,6 +97,18 @@ function devIdpConfiguration(options: DevIdpOptions, proxyClient?: { clientId: s
       : [],
     // The MCP scopes are listed too: clients put them in their registration metadata.
     scopes: ['openid', 'offline_access', 'profile', 'email', ...options.scopes],
+    // A client's registered `scope` would cap what it may ask for later; MCP clients register with the
+    // scope of their first sign-in and step up beyond it (403 insufficient_scope), so it is dropped.
+    extraClientMetadata: {
+      properties: ['scope'],
+      validator: (_ctx, key, _value, metadata) => {
+        if (key === 'scope') delete (metadata as { scope?: string }).scope;
+      },
+    },
+    // Browser clients (MCP Inspector in direct mode) call the token and revocation endpoints from the
+    // origin of their redirect URI; public clients only, as oidc-provider's default.
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
     features: {
       devInteractions: { enabled: false },
@@ -142,6 +157,28 @@ function devIdpConfiguration(options: DevIdpOptions, proxyClient?: { clientId: s
       ctx.body = { error: out.error, error_description: out.error_description };
     },
   };
+}
+
+const REGISTRATION_PATH = '/reg';
+
+/**
+ * CORS on the registration endpoint, which oidc-provider leaves without it: browser clients (MCP
+ * Inspector in direct mode) register from their own page. Registration is open to any caller anyway;
+ * the origin is echoed, never with credentials.
+ */
+async function registrationCors(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  const origin = ctx.get('Origin');
+  if (ctx.path !== REGISTRATION_PATH || !origin || origin === 'null') return next();
+  ctx.vary('Origin');
+  ctx.set('Access-Control-Allow-Origin', origin);
+  if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
+    ctx.set('Access-Control-Allow-Methods', 'POST');
+    ctx.set('Access-Control-Allow-Headers', 'Content-Type, Accept, MCP-Protocol-Version');
+    ctx.set('Access-Control-Max-Age', '3600');
+    ctx.status = 204;
+    return;
+  }
+  return next();
 }
 
 const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/login)?$/;

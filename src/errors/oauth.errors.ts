@@ -45,7 +45,11 @@ export class InvalidTokenError extends OAuthError {
 export class InsufficientScopeError extends OAuthError {
   readonly error = 'insufficient_scope';
   override challenge = 'Bearer' as const;
-  constructor(readonly requiredScopes: readonly string[]) {
+  constructor(
+    readonly requiredScopes: readonly string[],
+    /** The scopes the presented token carries: the challenge names them too, so a re-authorization keeps them. */
+    readonly grantedScopes: readonly string[] = [],
+  ) {
     super(HttpStatus.FORBIDDEN, 'The access token lacks a scope this operation requires');
   }
 }

@@ -1,14 +1,24 @@
+import { SCOPE_TOKEN } from '../config/oauth-mcp-options.schema.js';
 import { InsufficientScopeError, InvalidTokenError, type OAuthError } from '../errors/oauth.errors.js';
+
+/**
+ * Step-up scope: the token's scopes plus the required ones, each once (2026-07-28: one challenge names
+ * all scopes the operation needs, so a client re-authorizing with it keeps what it had). Token scopes
+ * come from the IdP's claims, so only valid scope-tokens are echoed into the header.
+ */
+function stepUpScopes(err: InsufficientScopeError): string[] {
+  return [...new Set([...err.grantedScopes.filter((s) => SCOPE_TOKEN.test(s)), ...err.requiredScopes])];
+}
 
 /**
  * One `WWW-Authenticate` value, `Bearer` first, every parameter quoted (RFC 6750 §3; MCP clients split
  * on the first space and require `bearer`). No credentials at all: no `error` (RFC 6750 §3.1). Values
- * are fixed strings, validated scope tokens and our own URL, so none needs escaping.
+ * are fixed strings, scope-tokens (configured, or checked) and our own URL, so none needs escaping.
  */
 export function bearerChallenge(err: OAuthError, resourceMetadataUrl: string, defaultScopes: readonly string[]): string {
   const params: string[] = [];
   if (err instanceof InsufficientScopeError) {
-    params.push(`error="${err.error}"`, `scope="${err.requiredScopes.join(' ')}"`, `resource_metadata="${resourceMetadataUrl}"`);
+    params.push(`error="${err.error}"`, `scope="${stepUpScopes(err).join(' ')}"`, `resource_metadata="${resourceMetadataUrl}"`);
     params.push(`error_description="${err.description}"`);
     return `Bearer ${params.join(', ')}`;
   }

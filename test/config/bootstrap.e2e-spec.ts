@@ -398,9 +398,10 @@ describe('oauthMcpOptionsFromEnv()', () => {
     expect(oauthMcpOptionsFromEnv({ ...ENV, OAUTH_SCOPES: ' openid\n mcp:read   mcp:write ' }).scopes).toEqual(['openid', 'mcp:read', 'mcp:write']);
   });
 
-  it('MCP_URL, when absent, is derived from MCP_HOST/MCP_PORT (https when a cert and key are set)', () => {
+  it('MCP_URL, when absent, is derived from MCP_HOST/MCP_PORT, the address the example listens on (https when a cert and key are set)', () => {
     const { MCP_URL: _url, ...noUrl } = ENV;
-    expect(oauthMcpOptionsFromEnv(noUrl).serverUrl).toBe('http://localhost:8080');
+    expect(oauthMcpOptionsFromEnv(noUrl).serverUrl).toBe('http://127.0.0.1:8080');
+    expect(oauthMcpOptionsFromEnv({ ...noUrl, MCP_HOST: '::1' }).serverUrl).toBe('http://[::1]:8080');
     expect(oauthMcpOptionsFromEnv({ ...noUrl, MCP_HOST: 'mcp.internal', MCP_PORT: '3000' }).serverUrl).toBe('http://mcp.internal:3000');
     expect(
       oauthMcpOptionsFromEnv({ ...noUrl, MCP_HOST: 'mcp.example.com', MCP_PORT: '8443', HTTPS_CERT_FILE: '/c.pem', HTTPS_KEY_FILE: '/k.pem' }).serverUrl,
@@ -418,7 +419,7 @@ describe('oauthMcpOptionsFromEnv()', () => {
 
   it('empty variables count as unset', () => {
     const options = oauthMcpOptionsFromEnv({ OAUTH_PROVIDER: 'hmac', JWT_SECRET: '', OIDC_AUDIENCE: '', OAUTH_SCOPES: '', MCP_URL: '' });
-    expect(options).toMatchObject({ provider: 'hmac', serverUrl: 'http://localhost:8080' });
+    expect(options).toMatchObject({ provider: 'hmac', serverUrl: 'http://127.0.0.1:8080' });
     expect(options.jwtSecret).toBeUndefined();
     expect(options.audience).toBeUndefined();
     expect(options.scopes).toBeUndefined();
@@ -451,7 +452,7 @@ describe('oauthMcpOptionsFromEnv()', () => {
     });
   });
 
-  it('NODE_ENV=production with the derived http://localhost:8080 MCP_URL is refused, naming MCP_URL', async () => {
+  it('NODE_ENV=production with the derived http://127.0.0.1:8080 MCP_URL is refused, naming MCP_URL', async () => {
     const { MCP_URL: _url, ...noUrl } = ENV;
     await expectRefused(oauthMcpOptionsFromEnv(noUrl), [['serverUrl', 'MCP_URL']]);
   });

@@ -125,7 +125,7 @@ describe('@rekog/mcp-nest example: its MCP server guarded by McpAuthGuard (nativ
       });
     const denied = await call('admin_ping');
     expect(denied.status).toBe(403);
-    expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="/);
+    expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="/);
 
     const client = await connectV2(serverUrl, provider);
     expect(json(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ sub: 'una', scopes: ['mcp:read'] });

@@ -67,7 +67,7 @@ describe('example server, native mode against the embedded dev IdP, official SDK
     await client.close();
   });
 
-  it('SDK v1 step-up: a token without mcp:admin gets 403 insufficient_scope naming it, and the client tries to up-scope', async () => {
+  it('SDK v1 step-up while holding a refresh token: 403 names mcp:read mcp:admin; v1 refreshes (which cannot widen the scope) and gives up (see step-up.e2e-spec for the re-authorization)', async () => {
     const provider = new MemoryOAuthClientProvider();
     expect(await authV1(provider, { serverUrl, scope: 'mcp:read' })).toBe('REDIRECT');
     const cb = await headlessLogin(provider.lastAuthorizationUrl!.href, provider.redirectUrl, { username: 'dave' });
@@ -91,7 +91,7 @@ describe('example server, native mode against the embedded dev IdP, official SDK
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'admin_ping', arguments: {} } }),
     });
     expect(raw.status).toBe(403);
-    expect(raw.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="/);
+    expect(raw.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="/);
   });
 
   it('SDK v2 (@modelcontextprotocol/client, strict issuer and iss checks) completes the flow and calls whoami', async () => {

@@ -48,7 +48,7 @@ const SECRET = 'Kq7Vm2Zp9XwR4tYb8NcL1sDf6GhJ3aUe';
 
 async function start(env: Record<string, string>, mcpUrl?: (port: number) => string) {
   const port = await freePort();
-  const base = mcpUrl ? mcpUrl(port) : `http://localhost:${port}`;
+  const base = mcpUrl ? mcpUrl(port) : `http://127.0.0.1:${port}`;
   const logger = new CapturingLogger();
   const app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', ...env }, logger });
   return { app, base, logger };
@@ -75,6 +75,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
         `  Upstream issuer:               ${devIdp.issuer}`,
         `  MCP endpoint:                  ${base}/mcp`,
         `  Protected resource metadata:   ${base}/.well-known/oauth-protected-resource/mcp`,
+        `  Browser origins:               ${base}, http://localhost:6274, http://127.0.0.1:6274 (development default: this server and the MCP Inspector; OAUTH_ALLOWED_ORIGINS sets them)`,
         `  Authorization server metadata: ${base}/.well-known/oauth-authorization-server`,
         `  Authorize:                     ${base}/oauth/authorize`,
         `  Token:                         ${base}/oauth/token`,
@@ -117,6 +118,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
           '  Audience:                    api://mcp',
           '  MCP endpoint:                https://mcp.example.com/mcp',
           '  Protected resource metadata: https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
+          '  Browser origins:             https://mcp.example.com',
           '  Health:                      https://mcp.example.com/health/live, https://mcp.example.com/health/ready',
         ].join('\n'),
       },
@@ -130,7 +132,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
 
     it('names the upstream issuer; warns about http and the MemoryStore, not about a dev IdP', async () => {
       const port = await freePort();
-      const base = `http://localhost:${port}`;
+      const base = `http://127.0.0.1:${port}`;
       idp = await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` });
       const started = await start(
         {
@@ -154,6 +156,40 @@ describe('example startup log: one block with mode, provider, issuers, every end
       ]);
       expect(started.logger.text()).not.toContain(idp.proxyClient!.clientSecret);
       expect(started.logger.text()).not.toContain(SECRET);
+    });
+  });
+
+  describe('MCP_URL and the listen address (npm start listens on 127.0.0.1)', () => {
+    const warningsOf = (logger: CapturingLogger) => logger.startup().filter((e) => e.level === 'warn').map((e) => e.message);
+
+    it('the defaults agree: with neither MCP_URL nor MCP_HOST set, MCP_URL is the listen address and nothing is said about it', async () => {
+      const port = await freePort();
+      const logger = new CapturingLogger();
+      app = await startExampleServer({ env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', JWT_SECRET: SECRET }, logger });
+      expect(logger.startup()[0].message).toContain(`  MCP endpoint:                  http://127.0.0.1:${port}/mcp\n`);
+      expect((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())).resource).toBe(`http://127.0.0.1:${port}/mcp`);
+      expect(warningsOf(logger).filter((w) => w.startsWith('MCP_URL'))).toEqual([]);
+    });
+
+    it('MCP_URL=http://localhost:<port> while listening on 127.0.0.1 warns that clients must use exactly MCP_URL', async () => {
+      const started = await start({ JWT_SECRET: SECRET }, (port) => `http://localhost:${port}`);
+      app = started.app;
+      const port = new URL(started.base).port;
+      expect(warningsOf(started.logger)[0]).toBe(
+        `MCP_URL (http://localhost:${port}) and the listen address (127.0.0.1:${port}) differ: MCP clients must use exactly http://localhost:${port}/mcp. ` +
+          'One pointed at another host name or port fails its resource check ("Protected resource … does not match"), and "localhost" may resolve to ::1 where nothing listens. ' +
+          'Make MCP_URL and MCP_HOST/MCP_PORT agree (or leave MCP_URL unset).',
+      );
+    });
+
+    it('a loopback MCP_URL on another port warns; a public https MCP_URL (a reverse proxy in front) does not', async () => {
+      const started = await start({ JWT_SECRET: SECRET }, () => 'http://127.0.0.1:9');
+      app = started.app;
+      expect(warningsOf(started.logger)[0]).toMatch(/^MCP_URL \(http:\/\/127\.0\.0\.1:9\) and the listen address \(127\.0\.0\.1:\d+\) differ/);
+      await app.close();
+      const proxied = await start({ JWT_SECRET: SECRET }, () => 'https://mcp.example.com');
+      app = proxied.app;
+      expect(warningsOf(proxied.logger).filter((w) => w.startsWith('MCP_URL'))).toEqual([]);
     });
   });
 });

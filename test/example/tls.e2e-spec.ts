@@ -28,7 +28,7 @@ describe('HTTPS_CERT_FILE + HTTPS_KEY_FILE: the example serves TLS', () => {
     dir = mkdtempSync(join(tmpdir(), 'oauth-mcp-tls-'));
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
     ], { stdio: 'ignore' });
     port = await freePort();
@@ -50,8 +50,9 @@ describe('HTTPS_CERT_FILE + HTTPS_KEY_FILE: the example serves TLS', () => {
   });
 
   it('answers over https and derives an https MCP_URL', async () => {
-    const res = await httpsGet(`https://localhost:${port}/mcp`, readFileSync(join(dir, 'cert.pem')));
+    // The derived MCP_URL names the listen address (MCP_HOST, default 127.0.0.1).
+    const res = await httpsGet(`https://127.0.0.1:${port}/mcp`, readFileSync(join(dir, 'cert.pem')));
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toContain(`resource_metadata="https://localhost:${port}/.well-known/oauth-protected-resource/mcp"`);
+    expect(res.headers['www-authenticate']).toContain(`resource_metadata="https://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`);
   });
 });

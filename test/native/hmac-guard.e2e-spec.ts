@@ -68,11 +68,11 @@ describe('native mode, hmac provider', () => {
     expect(res.status).toBe(401);
   });
 
-  it('A21 missing scope: 403 insufficient_scope naming every required scope', async () => {
+  it('A21 missing scope: 403 insufficient_scope naming the token’s scopes and every required one', async () => {
     const res = await get('/admin', await signHmac(SECRET, claims()));
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer error="insufficient_scope", scope="mcp:admin mcp:write", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", error_description="The access token lacks a scope this operation requires"',
+      'Bearer error="insufficient_scope", scope="mcp:read mcp:write mcp:admin", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", error_description="The access token lacks a scope this operation requires"',
     );
     expect((await get('/admin', await signHmac(SECRET, { ...claims(), scope: 'mcp:admin mcp:write' }))).status).toBe(200);
   });
@@ -88,7 +88,7 @@ describe('native mode, hmac provider', () => {
     expect((await call('echo')).status).toBe(200);
     const denied = await call('admin_ping');
     expect(denied.status).toBe(403);
-    expect(denied.headers.get('www-authenticate')).toContain('scope="mcp:admin"');
+    expect(denied.headers.get('www-authenticate')).toContain('scope="mcp:read mcp:write mcp:admin"');
   });
 
   it('A10 exp missing, exp as a string, iat in the future: 401', async () => {

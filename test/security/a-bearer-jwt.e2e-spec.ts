@@ -7,6 +7,7 @@ import { McpController } from '../../examples/basic/mcp.controller.js';
 import { OAuthMcpModule } from '../../src/index.js';
 import { generateTestKey, JwksServer, type TestKey } from '../support/jwks-server.js';
 import { authorizeUrl, consentFields, pkce, signedIn, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
+import { mcpResponseBody } from '../support/raw-http.js';
 import { appUrl } from '../support/test-app.js';
 import { b64url, handMadeHs256, now, signHmac, signWithKey } from '../support/tokens.js';
 import { approve, get, NATIVE_APP } from './flow-helpers.js';
@@ -252,12 +253,12 @@ describe.each(MODES)('native $name', (mode) => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('A21 a valid token without the required scope: 403 insufficient_scope naming the scopes, both for a route and a tool', async () => {
+  it('A21 a valid token without the required scope: 403 insufficient_scope naming the token’s scopes plus the required ones, both for a route and a tool', async () => {
     const token = await mode.sign(claimsFor({ scope: 'mcp:read' }));
     const route = await call(t().base, { token, path: '/admin' });
     expect(await outcome(route)).toEqual({
       status: 403,
-      challenge: `Bearer error="insufficient_scope", scope="mcp:admin mcp:write", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin mcp:write", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
       body: { error: 'insufficient_scope', error_description: 'The access token lacks a scope this operation requires' },
     });
     const tool = await call(t().base, {
@@ -268,7 +269,7 @@ describe.each(MODES)('native $name', (mode) => {
     });
     expect({ status: tool.status, challenge: tool.headers.get('www-authenticate') }).toEqual({
       status: 403,
-      challenge: `Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
     });
     expect((await call(t().base, { token: await mode.sign(claimsFor({ scope: 'mcp:admin mcp:write' })), path: '/admin' })).status).toBe(200);
   });
@@ -481,7 +482,7 @@ describe('A23 sessions are not authentication (the example MCP endpoint: statele
       body: rpc('tools/call', { name: 'whoami', arguments: {} }),
     });
     expect(whoami.status).toBe(200);
-    const result = (await whoami.json()) as { result: { content: { text: string }[] } };
+    const result = mcpResponseBody<{ result: { content: { text: string }[] } }>(await whoami.text());
     expect(JSON.parse(result.result.content[0].text)).toMatchObject({ sub: 'bob' });
     const stream = await call(base, { token: bob, headers: { accept: 'text/event-stream', 'mcp-session-id': aliceSession } });
     expect(stream.status).toBe(405);

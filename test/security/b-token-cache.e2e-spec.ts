@@ -181,8 +181,8 @@ describe('B27/B28 cache growth and context isolation (hmac, cache.maxEntries 100
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'admin_ping' } }),
     });
     expect([route.status, tool.status]).toEqual([403, 403]);
-    expect(route.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin mcp:write"/);
-    expect(tool.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin"/);
+    expect(route.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:read mcp:admin mcp:write"/);
+    expect(tool.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:read mcp:admin"/);
   });
 
   it('B29 the cache holds SHA-256 hashes, never a raw token', async () => {

@@ -6,7 +6,7 @@ import { McpAuthGuard, OAuthMcpModule, RequireScopes, RequireToolScopes } from '
 import { AppModule } from '../../examples/basic/app.module.js';
 import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { freePort } from '../support/free-port.js';
-import { latin1Request, rawRequest, type RawResponse } from '../support/raw-http.js';
+import { latin1Request, mcpResponseBody, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { signHmac, now } from '../support/tokens.js';
 
 /**
@@ -174,7 +174,7 @@ describe('O1 per-tool scopes decide on exactly the JSON-RPC the transport execut
     try {
       expectStepUp(await post(bare, await token(bare, 'mcp:read'), JSON.stringify(toolCall('admin_ping'))), 'no parser');
       const ok = await post(bare, await token(bare, 'mcp:admin'), JSON.stringify(toolCall('admin_ping')));
-      expect(JSON.parse(ok.body).result.content[0].text).toBe('pong');
+      expect(mcpResponseBody<{ result: { content: { text: string }[] } }>(ok.body).result.content[0].text).toBe('pong');
     } finally {
       await noParser.close();
     }

@@ -101,13 +101,23 @@ export function latin1Request(url: string, options: { method?: string; headers?:
       socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]));
     });
     const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // An event-stream answer may keep the connection open (Connection: keep-alive) despite ours.
+      if (endsChunked(Buffer.concat(chunks))) socket.end();
+    });
     // A server that answers before the whole body was written (413) closes on us: the answer counts.
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
     });
     socket.on('close', () => (chunks.length > 0 ? resolve(parseResponse(Buffer.concat(chunks))) : reject(new Error('the connection closed without a response'))));
   });
+}
+
+/** A complete chunked response: headers say chunked and the last-chunk marker arrived. */
+function endsChunked(raw: Buffer): boolean {
+  const split = raw.indexOf('\r\n\r\n');
+  return split > 0 && /\r\ntransfer-encoding: *chunked/i.test(raw.subarray(0, split).toString('latin1')) && raw.subarray(split).includes('\r\n0\r\n\r\n');
 }
 
 function parseResponse(raw: Buffer): RawResponse {
@@ -131,4 +141,17 @@ function parseResponse(raw: Buffer): RawResponse {
     body = Buffer.concat(parts);
   }
   return { status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8') };
+}
+
+/**
+ * The JSON-RPC message of an MCP POST response, whether the server answered with JSON or with a
+ * Streamable HTTP event stream (the SDK's stateless legacy leg streams): the last `data:` event.
+ */
+export function mcpResponseBody<T = unknown>(body: string): T {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return JSON.parse(trimmed) as T;
+  const events = trimmed.split(/\n\n/).flatMap((event) => event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()));
+  const last = events.filter((d) => d.length > 0).at(-1);
+  if (last === undefined) throw new Error(`no JSON-RPC message in the response: ${trimmed.slice(0, 200)}`);
+  return JSON.parse(last) as T;
 }

@@ -131,7 +131,7 @@ describe('nestjs-oauth-mcp/testing with the embedded dev IdP and the SDK client'
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_everything', arguments: {} } }),
     });
     expect(res.status).toBe(403);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin"/);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:read mcp:admin"/);
   });
 });
 
@@ -192,7 +192,7 @@ describe('nestjs-oauth-mcp/testing against a proxy-mode server (the app is the a
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_everything', arguments: {} } }),
     });
     expect(res.status).toBe(403);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:admin"/);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="mcp:read mcp:admin"/);
   });
 });
 

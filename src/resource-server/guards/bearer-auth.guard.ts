@@ -64,7 +64,7 @@ export abstract class BearerAuthGuard implements CanActivate {
       }
       const required = await this.requiredScopes(context, req);
       if (!coversScopes(req.auth.scopes, required, this.config.impliedScopes)) {
-        throw new InsufficientScopeError(required);
+        throw new InsufficientScopeError(required, req.auth.scopes);
       }
       this.afterAuthentication(req);
       return true;

@@ -1,0 +1,124 @@
+/**
+ * The MCP Inspector's web UI (the npm package, v1 line: the one with a *direct* connection type) on
+ * its default loopback ports, driven in real Chromium in direct mode against the example server
+ * started with `npm start`'s defaults: no MCP_URL, no OAUTH_ALLOWED_ORIGINS, the embedded dev IdP. Every
+ * OAuth and MCP request then runs in the browser, from the Inspector's origin: CORS on /mcp, the
+ * metadata, registration and token endpoints (this server's in proxy mode, the dev IdP's in native).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { chromium, type Browser } from 'playwright-core';
+import { startExampleServer } from '../../examples/basic/bootstrap.js';
+import { ROOT } from '../support/compiled.js';
+import { freePort } from '../support/free-port.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const INSPECTOR_PORTS = [6274, 6277];
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+
+/** `npx @modelcontextprotocol/inspector`: its web UI on localhost:6274, its proxy on 6277 (unused in direct mode). */
+async function startInspector(): Promise<{ url: string; child: ChildProcess }> {
+  for (const port of INSPECTOR_PORTS) {
+    if (await listening(port)) throw new Error(`port ${port} is taken: the Inspector's default origin is under test, so it must run on its default ports`);
+  }
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/@modelcontextprotocol/inspector/cli/build/cli.js')], {
+    env: { ...process.env, MCP_AUTO_OPEN_ENABLED: 'false' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Inspector did not start:\n${out}`)), 20_000);
+    const poll = setInterval(() => {
+      // The URL it prints carries its proxy session token, as a user would open it.
+      const match = /(http:\/\/localhost:6274\/\?MCP_PROXY_AUTH_TOKEN=[0-9a-f]+)/.exec(out);
+      if (match) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    }, 100);
+  });
+  return { url, child };
+}
+
+describe('MCP Inspector web UI, direct connection, in Chromium, against npm start’s defaults', () => {
+  let inspector: { url: string; child: ChildProcess } | undefined;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    inspector = await startInspector();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    // The launcher, its web server and its proxy: the process group this test started.
+    if (inspector?.child.pid) process.kill(-inspector.child.pid, 'SIGTERM');
+  });
+
+  describe.each(['proxy', 'native'] as const)('%s mode', (mode) => {
+    let app: INestApplication;
+    let serverUrl: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      // npm start's environment: nothing but a free port (and OAUTH_MODE=native for native mode).
+      app = await startExampleServer({ env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', ...(mode === 'native' ? { OAUTH_MODE: 'native' } : {}) }, logger: false });
+      serverUrl = `http://127.0.0.1:${port}/mcp`;
+    });
+    afterAll(() => app.close());
+
+    it(`connects directly (401 → metadata → registration → ${mode === 'proxy' ? 'consent → ' : ''}dev IdP sign-in → token), lists the tools and runs whoami as the signed-in user`, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      const username = `ines-${mode}`;
+      try {
+        await page.goto(`${inspector!.url}&transport=streamable-http&serverUrl=${encodeURIComponent(serverUrl)}`);
+        await page.getByText('Via Proxy').click();
+        await page.getByRole('option', { name: 'Direct' }).click();
+        await page.getByRole('button', { name: 'Connect' }).click();
+
+        // The browser leaves the Inspector for the authorization server.
+        await page.waitForURL((u) => !u.href.startsWith('http://localhost:6274/'));
+        if (mode === 'proxy') {
+          expect(page.url()).toMatch(new RegExp(`^${serverUrl.replace('/mcp', '')}/oauth/authorize\\?`));
+          await page.getByRole('button', { name: 'Approve' }).click();
+        }
+        await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+        await page.fill('#login', username);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL((u) => u.href.startsWith('http://localhost:6274/oauth/callback?code='));
+
+        await page.getByText('Connected', { exact: true }).waitFor();
+        await page.getByRole('button', { name: 'List Tools' }).click();
+        await page.getByText('whoami', { exact: true }).click();
+        const called = page.waitForResponse((r) => r.url() === serverUrl && r.request().postData()?.includes('"tools/call"') === true);
+        await page.getByRole('button', { name: 'Run Tool' }).click();
+        const response = await called;
+        expect(response.status()).toBe(200);
+        // The tool saw the token of the user who signed in, and the Inspector shows it.
+        expect(await response.text()).toContain(`\\"username\\":\\"${username}\\"`);
+        await page.getByText('Tool Result: Success').waitFor();
+        expect(await page.locator('body').innerText()).toMatch(new RegExp(`Tool Result: Success[\\s\\S]*username:\\s*"${username}"`));
+      } catch (err) {
+        await page.screenshot({ path: join(ROOT, `.build/inspector-${mode}.png`) }).catch(() => undefined);
+        throw err;
+      } finally {
+        await context.close();
+      }
+    });
+  });
+});
