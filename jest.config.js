@@ -1,5 +1,6 @@
 /**
- * Two projects: `unit` (the specs beside the sources: seconds, no Redis, Chromium or network) and
+ * Two projects: `unit` (`*.spec.ts`: the specs beside the sources, and repository checks under test/ such as
+ * the security catalogue's; seconds, no Redis, Chromium or network) and
  * `e2e` (test/: real HTTP servers, IdPs, Redis, Chromium, compiled processes). TypeScript runs as
  * native ESM (Nest 12 ships ESM only) on Node ≥ 24.9; see test/setup for the one-copy rule.
  */
@@ -21,7 +22,7 @@ const common = {
 export default {
   testTimeout: 30000,
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: '.*\\.spec\\.ts$' },
+    { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/test'], testRegex: '.*\\.spec\\.ts$' },
     {
       ...common,
       displayName: 'e2e',

@@ -24,7 +24,7 @@ describe('url rules', () => {
     expect(checkServerUrl('not a url', false)).toBe('unparseable');
   });
 
-  it('A48 fake loopbacks are not loopback', () => {
+  it('D48 fake loopbacks are not loopback', () => {
     for (const host of ['LOCALHOST', '127.1', '0x7f000001', '127.0.0.2', '0.0.0.0', 'localhost.', '[::ffff:127.0.0.1]']) {
       expect(isLoopbackHostname(host)).toBe(false);
     }
