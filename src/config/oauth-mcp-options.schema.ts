@@ -190,7 +190,9 @@ function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string 
     if (ids.has(c.client_id)) return 'must not repeat a client_id';
     ids.add(c.client_id);
     if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) return `client ${c.client_id} needs redirect_uris`;
-    const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist: [] };
+    // O2: the allowlist limits pre-registered clients too (an invalid allowlist is reported on its own).
+    const allowlist = Array.isArray(o.redirectUris) && redirectAllowlistProblem(o.redirectUris, o.allowedRedirectSchemes) === undefined ? o.redirectUris : [];
+    const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist };
     const bad = c.redirect_uris.map((u) => redirectUriProblem(u, rules)).find(Boolean);
     if (bad) return `client ${c.client_id} has a redirect URI that ${bad}`;
     if (c.client_secret !== undefined && checkSecret(c.client_secret)) return `client ${c.client_id} has a client_secret that ${SECRET_PROBLEM_TEXT[checkSecret(c.client_secret)!]}`;

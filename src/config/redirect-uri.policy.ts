@@ -29,10 +29,13 @@ export function redirectUriProblem(raw: unknown, rules: RedirectUriRules): strin
   } else if (!rules.allowedSchemes.includes(url.protocol.slice(0, -1))) {
     return 'uses a private-use scheme that is not allowed on this server';
   }
-  if (rules.allowlist.length > 0 && !rules.allowlist.some((entry) => redirectUriMatches(raw, entry))) {
-    return 'is not in the server allowlist (OAUTH_REDIRECT_URIS)';
-  }
+  if (!allowedByServer(raw, rules.allowlist)) return 'is not in the server allowlist (OAUTH_REDIRECT_URIS)';
   return undefined;
+}
+
+/** O2: the server allowlist (`OAUTH_REDIRECT_URIS`) limits every client, whatever its source; empty = no limit. */
+export function allowedByServer(uri: string, allowlist: readonly string[]): boolean {
+  return allowlist.length === 0 || allowlist.some((entry) => redirectUriMatches(uri, entry));
 }
 
 /**

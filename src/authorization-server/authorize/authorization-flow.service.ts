@@ -15,7 +15,7 @@ import {
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { ClientRecord } from '../clients/client.interface.js';
 import { ClientRegistryService } from '../clients/client-registry.service.js';
-import { findRegisteredRedirectUri } from '../../config/redirect-uri.policy.js';
+import { allowedByServer, findRegisteredRedirectUri } from '../../config/redirect-uri.policy.js';
 import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
 import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 import { cookieName, type CookieSpec } from '../http/cookies.js';
@@ -213,6 +213,8 @@ export class AuthorizationFlowService {
     }
     const registered = findRegisteredRedirectUri(redirectUri, client.redirect_uris);
     if (!registered) throw direct(new InvalidRequestError('redirect_uri is not registered for this client'));
+    // O2: also for clients stored before the allowlist was set or changed.
+    if (!allowedByServer(redirectUri, this.config.redirectUris)) throw direct(new InvalidRequestError('redirect_uri is not allowed on this server (OAUTH_REDIRECT_URIS)'));
 
     // Phase 2: errors go back to the redirect URI with state and iss, but only to one this server may
     // redirect to before the user approved anything (RFC 9700 §4.11.2): a pre-registered client's, or
@@ -266,7 +268,11 @@ export class AuthorizationFlowService {
 
   private async stillRegistered(request: AuthorizationRequest): Promise<boolean> {
     const client = await this.clients.find(request.clientId);
-    return client !== undefined && findRegisteredRedirectUri(request.redirectUri, client.redirect_uris) !== undefined;
+    return (
+      client !== undefined &&
+      findRegisteredRedirectUri(request.redirectUri, client.redirect_uris) !== undefined &&
+      allowedByServer(request.redirectUri, this.config.redirectUris)
+    );
   }
 
   private async rememberedApproval(request: AuthorizationRequest, cookies: Record<string, string>): Promise<string | undefined> {

@@ -168,7 +168,8 @@ export class ClientRegistryService {
       if (typeof doc !== 'object' || doc === null || doc.client_id !== clientId) return undefined;
       const uris = doc.redirect_uris;
       if (!Array.isArray(uris) || uris.length === 0 || uris.length > MAX_REDIRECT_URIS) return undefined;
-      if (uris.some((u) => redirectUriProblem(u, { ...this.rules, allowlist: [] }) !== undefined)) return undefined;
+      // The same rules as registration, allowlist included (O2).
+      if (uris.some((u) => redirectUriProblem(u, this.rules) !== undefined)) return undefined;
       if (doc.token_endpoint_auth_method !== undefined && doc.token_endpoint_auth_method !== 'none') return undefined;
       const record: ClientRecord = {
         client_id: clientId,
