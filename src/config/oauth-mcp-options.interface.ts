@@ -137,6 +137,12 @@ export interface OAuthMcpModuleOptions {
   allowedRedirectSchemes?: string[];
   /** Accept https `client_id` URLs (Client ID Metadata Documents). Env: `OAUTH_CIMD`. @default true */
   clientIdMetadataDocuments?: boolean;
+  /**
+   * Let URLs an unauthenticated client chooses (Client ID Metadata Documents) be fetched from loopback,
+   * private and other non-public addresses, and over plain http. Env: `OAUTH_ALLOW_PRIVATE_NETWORK_FETCH`.
+   * @default true only when `serverUrl` is on loopback (a development server), false otherwise
+   */
+  allowPrivateNetworkFetch?: boolean;
   /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
   consentRememberDays?: number;
   /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */

@@ -355,6 +355,10 @@ export class OAuthMcpOptionsSchema {
   allowedRedirectSchemes?: string[];
 
   @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  allowPrivateNetworkFetch?: boolean;
+
+  @IsOptional()
   @IsInt({ message: 'must be a whole number of days' })
   @Min(0, { message: 'must not be negative' })
   @Max(365, { message: 'must be at most 365 days' })

@@ -40,6 +40,11 @@ function json(value: string | undefined): unknown {
   }
 }
 
+/** `true`/`false`; anything else is passed on for the schema to refuse with the variable's name. */
+function bool(value: string | undefined): boolean | string | undefined {
+  return value === 'true' ? true : value === 'false' ? false : value;
+}
+
 function int(value: string | undefined): number | undefined {
   return value === undefined ? undefined : /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
 }
@@ -87,6 +92,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     staticClients: json(read('OAUTH_STATIC_CLIENTS')) as StaticClientOptions[] | undefined,
     allowedRedirectSchemes: list(read('OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES'), ','),
     clientIdMetadataDocuments: read('OAUTH_CIMD') === undefined ? undefined : read('OAUTH_CIMD') !== 'false',
+    allowPrivateNetworkFetch: bool(read('OAUTH_ALLOW_PRIVATE_NETWORK_FETCH')) as boolean | undefined,
     consentRememberDays: int(read('OAUTH_CONSENT_REMEMBER_DAYS')),
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX'),

@@ -67,6 +67,8 @@ export interface ResolvedOAuthMcpConfig {
   readonly staticClients: readonly StaticClientOptions[];
   readonly allowedRedirectSchemes: readonly string[];
   readonly clientIdMetadataDocuments: boolean;
+  /** CIMD fetches may reach non-public addresses and plain http (default: only for a loopback `serverUrl`). */
+  readonly allowPrivateNetworkFetch: boolean;
   readonly consentRememberDays: number;
   readonly store?: OAuthMcpStore;
   readonly redisUrl?: string;

@@ -181,7 +181,7 @@ describe('CLI: doctor with a bad configuration', () => {
   });
 
   it('hmac with a good secret: exit 0; the network checks are "not needed"', async () => {
-    const run = await cli(['doctor'], { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' });
+    const run = await cli(['doctor'], { NODE_ENV: 'production', OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✔ https: MCP_URL and the identity provider URLs use https');
     expect(run.stdout).toContain('✔ discovery: not needed (provider hmac: there is no identity provider)');

@@ -150,7 +150,7 @@ export class ClientRegistryService {
     if (!c.clientIdMetadataDocuments) return false;
     const url = parseUrlStrict(clientId);
     if (!url || url.href !== clientId || url.pathname === '/' || url.hash || url.username || url.password) return false;
-    return url.protocol === 'https:' || (url.protocol === 'http:' && !c.production);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && c.allowPrivateNetworkFetch);
   }
 
   /** CIMD: the document must name itself as `client_id`; failures are not cached. */
@@ -162,7 +162,7 @@ export class ClientRegistryService {
       const { body, cacheControl } = await guardedGet(new URL(clientId), {
         timeoutMs: Math.min(c.fetchTimeoutMs, 5000),
         maxBytes: CIMD_MAX_BYTES,
-        allowPrivate: !c.production,
+        allowPrivate: c.allowPrivateNetworkFetch,
       });
       const doc = JSON.parse(body) as Record<string, unknown>;
       if (typeof doc !== 'object' || doc === null || doc.client_id !== clientId) return undefined;
