@@ -112,7 +112,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     discoveryUrl,
     hmacSecrets: [o.jwtSecret, o.jwtSecretPrevious].filter((s): s is string => typeof s === 'string'),
     serverUrl,
-    https: serverUrl.startsWith('https:'),
+    https: new URL(serverUrl).protocol === 'https:',
     mcpPath,
     resource,
     resourceUrl: new URL(resource),

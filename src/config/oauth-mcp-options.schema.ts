@@ -20,7 +20,7 @@ import {
   type OAuthProviderName,
 } from './oauth-mcp-options.interface.js';
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
-import { checkServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
+import { CANONICAL_SERVER_URL_TEXT, checkServerUrl, isCanonicalServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
@@ -261,6 +261,8 @@ export class OAuthMcpOptionsSchema {
   jwksUri?: string;
 
   @IsServerUrl()
+  // Reported only for an otherwise valid URL, so each problem is named by its own rule.
+  @simpleRule('canonicalServerUrl', (v, o) => (checkServerUrl(v, o.production === true) !== undefined || isCanonicalServerUrl(v) ? undefined : CANONICAL_SERVER_URL_TEXT))
   serverUrl: string;
 
   @IsOptional()

@@ -32,7 +32,7 @@ export interface ResolvedOAuthMcpConfig {
   /** HMAC secrets, current first. */
   readonly hmacSecrets: readonly string[];
   readonly serverUrl: string;
-  /** `serverUrl` is https: `__Host-` Secure cookies, HSTS in production. */
+  /** `serverUrl` is https (from the parsed URL): `__Host-` Secure cookies; HSTS unless it is on loopback. */
   readonly https: boolean;
   readonly mcpPath: string;
   /** Canonical MCP resource URI: `${serverUrl}${mcpPath}`. */
