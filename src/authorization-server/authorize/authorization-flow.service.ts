@@ -50,6 +50,15 @@ class AuthorizeProblem extends Error {
 }
 
 const FLOW_TTL_SECONDS = 600;
+const MAX_REMEMBERED_REDIRECTS = 10;
+
+/** A user's remembered approval of a client: the scopes, for these exact redirect URIs. */
+interface RememberedApproval {
+  scopes: string[];
+  redirectUris: string[];
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 const CODE_TTL_SECONDS = 60;
 
 /**
@@ -281,8 +290,9 @@ export class AuthorizationFlowService {
     if (!sid || sid.length > 128) return undefined;
     const session = await this.store.get<{ userKey: string }>(`session:${sha256(sid)}`);
     if (!session) return undefined;
-    const approval = await this.store.get<{ scopes: string[]; redirectUri: string }>(`consent:${session.userKey}:${sha256(request.clientId)}`);
-    if (!approval || approval.redirectUri !== request.registeredRedirectUri) return undefined;
+    const approval = await this.store.get<RememberedApproval>(`consent:${session.userKey}:${sha256(request.clientId)}`);
+    // O5: the exact redirect URI the user approved, port included (never the loopback port relaxation).
+    if (!Array.isArray(approval?.redirectUris) || !approval.redirectUris.includes(request.redirectUri)) return undefined;
     return request.scopes.every((s) => approval.scopes.includes(s)) ? session.userKey : undefined;
   }
 
@@ -290,7 +300,12 @@ export class AuthorizationFlowService {
     const days = this.config.consentRememberDays;
     if (days === 0) return [];
     const ttl = days * 86_400;
-    await this.store.set(`consent:${userKey}:${sha256(request.clientId)}`, { scopes: request.scopes, redirectUri: request.registeredRedirectUri }, ttl);
+    const key = `consent:${userKey}:${sha256(request.clientId)}`;
+    const previous = await this.store.get<RememberedApproval>(key);
+    // The same scopes approved for another exact URI add that URI; other scopes start over.
+    const sameScopes = previous !== undefined && sameSet(previous.scopes, request.scopes) && Array.isArray(previous.redirectUris);
+    const redirectUris = [request.redirectUri, ...(sameScopes ? previous.redirectUris.filter((u) => u !== request.redirectUri) : [])].slice(0, MAX_REMEMBERED_REDIRECTS);
+    await this.store.set(key, { scopes: request.scopes, redirectUris } satisfies RememberedApproval, ttl);
     const sid = randomToken(32);
     await this.store.set(`session:${sha256(sid)}`, { userKey }, ttl);
     return [{ name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' }];
