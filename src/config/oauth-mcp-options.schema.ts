@@ -25,6 +25,7 @@ import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectUriProblem } from './redirect-uri.policy.js';
+import { clientNameProblem } from './client-name-rules.js';
 import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
 
 /** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
@@ -196,6 +197,9 @@ function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string 
     const bad = c.redirect_uris.map((u) => redirectUriProblem(u, rules)).find(Boolean);
     if (bad) return `client ${c.client_id} has a redirect URI that ${bad}`;
     if (c.client_secret !== undefined && checkSecret(c.client_secret)) return `client ${c.client_id} has a client_secret that ${SECRET_PROBLEM_TEXT[checkSecret(c.client_secret)!]}`;
+    if (c.client_name !== undefined && (typeof c.client_name !== 'string' || c.client_name.length > 200 || clientNameProblem(c.client_name))) {
+      return `client ${c.client_id} has a client_name that ${typeof c.client_name === 'string' && c.client_name.length <= 200 ? clientNameProblem(c.client_name) : 'must be a string of at most 200 characters'}`;
+    }
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import { guardedGet } from './guarded-fetch.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { redirectUriProblem, type RedirectUriRules } from '../../config/redirect-uri.policy.js';
 import { dayOf, hourOf, LiveClientCount, UNUSED_CLIENT_TTL_SECONDS } from './live-client-count.js';
+import { clientNameProblem } from '../../config/client-name-rules.js';
 
 const MAX_REDIRECT_URIS = 20;
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
@@ -119,6 +120,8 @@ export class ClientRegistryService {
     const responseTypes = stringList(m.response_types, ['code'], 'response_types');
     if (responseTypes.some((r) => r !== 'code')) throw new InvalidClientMetadataError('response_types may only contain code');
     const clientName = optionalText(m.client_name, 200, 'client_name');
+    const nameProblem = clientName === undefined ? undefined : clientNameProblem(clientName);
+    if (nameProblem) throw new InvalidClientMetadataError(`client_name ${nameProblem}`);
     const scope = optionalText(m.scope, 1000, 'scope');
     const applicationType = m.application_type === 'native' || m.application_type === 'web' ? m.application_type : undefined;
 
@@ -195,7 +198,8 @@ export class ClientRegistryService {
       const record: ClientRecord = {
         client_id: clientId,
         redirect_uris: uris as string[],
-        client_name: typeof doc.client_name === 'string' ? doc.client_name.slice(0, 200) : undefined,
+        // A name that could mislead on the consent page is dropped: the page then shows the URL alone.
+        client_name: typeof doc.client_name === 'string' && doc.client_name.length <= 200 && !clientNameProblem(doc.client_name) ? doc.client_name : undefined,
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
