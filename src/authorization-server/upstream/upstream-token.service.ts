@@ -53,6 +53,22 @@ export class UpstreamTokenService {
     await this.store.set(`upstream-tokens:${fid}`, this.secretBox().seal(tokens), this.configService.config.refreshTokenTtlSeconds);
   }
 
+  /**
+   * A revoked grant's upstream tokens: deleted from the store, and revoked at the IdP when it has a
+   * revocation endpoint (the refresh token, which ends the upstream grant; else the access token).
+   * Best effort at the IdP: a failure there is logged (by name) and never undoes the local revocation.
+   */
+  async discard(fid: string): Promise<void> {
+    const tokens = await this.read(fid);
+    await this.store.delete(`upstream-tokens:${fid}`);
+    if (!tokens || this.configService.config.mode !== 'proxy') return;
+    try {
+      await (tokens.refresh_token ? this.upstream.revoke(tokens.refresh_token, 'refresh_token') : this.upstream.revoke(tokens.access_token, 'access_token'));
+    } catch (err) {
+      this.logger.warn(`Upstream token revocation failed (${(err as Error).name})`);
+    }
+  }
+
   /** The upstream access token of the grant behind `authInfo` (from `extra.authInfo` or `req.auth`). */
   async getAccessToken(authInfo: McpAuthInfo | undefined): Promise<string> {
     const fid = authInfo?.extra?.user?.claims?.fid;
