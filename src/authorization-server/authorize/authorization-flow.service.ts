@@ -268,11 +268,16 @@ export class AuthorizationFlowService {
     };
   }
 
-  /** Unknown scopes (mcp-remote sends `openid email profile`) are dropped; none left means all supported. */
+  /**
+   * No `scope` (or an empty one) asks for the server's default: every supported scope (RFC 6749 §3.3).
+   * Unknown scopes (mcp-remote sends `openid email profile`) are dropped; when nothing known is left,
+   * nothing is granted (never every scope), and a tool that needs a scope answers with a step-up 403.
+   */
   private grantableScopes(scope: string | undefined): string[] {
     const supported = this.config.scopes;
-    const requested = [...new Set((scope ?? '').split(' ').filter((s) => supported.includes(s)))];
-    return requested.length > 0 ? requested : [...supported];
+    const requested = (scope ?? '').split(' ').filter(Boolean);
+    if (requested.length === 0) return [...supported];
+    return [...new Set(requested.filter((s) => supported.includes(s)))];
   }
 
   private async stillRegistered(request: AuthorizationRequest): Promise<boolean> {
@@ -380,9 +385,14 @@ function trustedForErrorRedirect(client: ClientRecord, redirectUri: string): boo
   return (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) || (url.protocol !== 'http:' && url.protocol !== 'https:');
 }
 
-/** Adds parameters to a redirect URI (keeping its own query), each exactly once. */
+/**
+ * Appends the response parameters to a redirect URI, keeping its own query byte for byte (RFC 6749
+ * §3.1.2: retained, not re-encoded). A registered URI never carries these names itself (redirect-URI
+ * syntax rules), so each appears exactly once.
+ */
 function withParams(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  const added = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  url.search = url.search ? `${url.search.slice(1)}&${added}` : added;
   return url.href;
 }
