@@ -61,9 +61,11 @@ export class UpstreamTokenService {
   async discard(fid: string): Promise<void> {
     const tokens = await this.read(fid);
     await this.store.delete(`upstream-tokens:${fid}`);
-    if (!tokens || this.configService.config.mode !== 'proxy') return;
+    if (!tokens || !this.upstreamClient) return;
     try {
-      await (tokens.refresh_token ? this.upstream.revoke(tokens.refresh_token, 'refresh_token') : this.upstream.revoke(tokens.access_token, 'access_token'));
+      await (tokens.refresh_token
+        ? this.upstreamClient.revoke(tokens.refresh_token, 'refresh_token')
+        : this.upstreamClient.revoke(tokens.access_token, 'access_token'));
     } catch (err) {
       this.logger.warn(`Upstream token revocation failed (${(err as Error).name})`);
     }
