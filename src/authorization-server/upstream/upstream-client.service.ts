@@ -158,6 +158,7 @@ export class UpstreamClientService implements OnModuleInit {
    * it has none. Errors are the caller's to handle.
    */
   async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean> {
+    const oidc = await loadOpenIdClient();
     const config = await this.discover();
     if (!config.serverMetadata().revocation_endpoint) return false;
     await oidc.tokenRevocation(config, token, { token_type_hint: hint });
