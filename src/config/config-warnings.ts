@@ -17,7 +17,7 @@ export function configWarnings(c: ResolvedOAuthMcpConfig): ConfigWarning[] {
   if (deployed && !c.production) {
     warnings.push({
       check: 'https',
-      text: `MCP_URL is https on ${c.resourceUrl.host} but NODE_ENV is not production: development rules apply (plain http accepted for loopback identity provider URLs); set NODE_ENV=production on a deployed server`,
+      text: `Development rules on an https server: NODE_ENV is not production while MCP_URL is https on ${c.resourceUrl.host} (plain http accepted for loopback identity provider URLs); set NODE_ENV=production on a deployed server`,
     });
   }
   if (c.allowPrivateNetworkFetch && !isLoopbackHostname(c.resourceUrl.hostname)) {

@@ -82,7 +82,7 @@ describe('O3 the CIMD SSRF guard follows an explicit option with a safe default'
       MCP_URL: 'https://mcp.example.com',
     };
     const dev = await cli(['doctor'], env);
-    expect(dev.stdout).toMatch(/^⚠ https: MCP_URL is https .*NODE_ENV/m);
+    expect(dev.stdout).toMatch(/^⚠ https: Development rules on an https server: NODE_ENV is not production while MCP_URL is https/m);
     const optIn = await cli(['doctor'], { ...env, NODE_ENV: 'production', OAUTH_ALLOW_PRIVATE_NETWORK_FETCH: 'true' });
     expect(optIn.stdout).toMatch(/^⚠ ssrf: OAUTH_ALLOW_PRIVATE_NETWORK_FETCH/m);
     const prod = await cli(['doctor'], { ...env, NODE_ENV: 'production' });
