@@ -5,6 +5,7 @@ import { headerTarget } from '../http/node-response.js';
 import { mediaType, type ModuleRequest, rawQuery } from '../http/node-request.js';
 import { OAuthEndpointExceptionFilter } from '../http/oauth-exception.filter.js';
 import { applySecurityHeaders } from '../http/security-headers.js';
+import { singleAuthorizationHeader } from '../http/authorization-header.js';
 import { Public } from '../resource-server/decorators/public.decorator.js';
 import { AuthorizationFlowService, type FlowResponse } from './authorize/authorization-flow.service.js';
 import { ClientRegistryService } from './clients/client-registry.service.js';
@@ -58,8 +59,7 @@ export class OAuthController {
   @All('oauth/token')
   token(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     return this.api(req, res, async () => {
-      const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
-      sendJson(res, HttpStatus.OK, await this.tokens.token(authorization, req.body));
+      sendJson(res, HttpStatus.OK, await this.tokens.token(singleAuthorizationHeader(req), req.body));
     });
   }
 
@@ -76,8 +76,7 @@ export class OAuthController {
   @All('oauth/revoke')
   revoke(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     return this.api(req, res, async () => {
-      const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
-      await this.tokens.revoke(authorization, req.body);
+      await this.tokens.revoke(singleAuthorizationHeader(req), req.body);
       sendJson(res, HttpStatus.OK, {});
     });
   }

@@ -5,6 +5,7 @@ import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { parseSigningKeys } from '../config/signing-key-rules.js';
 import { checkServerUrl, parseUrlStrict } from '../config/url-rules.js';
+import { configWarnings } from '../config/config-warnings.js';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
 import { countUsableKeys } from '../health/idp-keys.js';
 import { fetchJsonObject } from '../resource-server/verification/safe-fetch.js';
@@ -123,14 +124,17 @@ function checkHttps(config: ResolvedOAuthMcpConfig, env: Record<string, string |
     ['OIDC_JWKS_URI', config.jwksUri],
   ];
   const loopbackHttp = urls.filter(([, url]) => url !== undefined && parseUrlStrict(url)?.protocol === 'http:').map(([name]) => name);
+  const warnings = configWarnings(config);
   if (loopbackHttp.length > 0) {
     report.warn(
       'https',
       `${loopbackHttp.join(', ')} use${loopbackHttp.length === 1 ? 's' : ''} http on loopback: fine for local development only; NODE_ENV=production refuses http, and MCP clients on other machines cannot use it`,
     );
-  } else {
+  } else if (!warnings.some((w) => w.check === 'https')) {
     report.ok('https', 'MCP_URL and the identity provider URLs use https');
   }
+  // O3: the startup warnings, on their own lines.
+  for (const warning of warnings) report.warn(warning.check, warning.text);
 }
 
 /** The same URL up to case, default port and trailing slashes, but not byte-identical. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { validateSync, type ValidationError } from 'class-validator';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
 import type { OAuthMcpModuleOptions } from './oauth-mcp-options.interface.js';
@@ -21,6 +21,7 @@ import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config
 import { parseSigningKeys } from './signing-key-rules.js';
 import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
 import { isLoopbackHostname } from './url-rules.js';
+import { configWarnings } from './config-warnings.js';
 
 /**
  * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws
@@ -28,7 +29,7 @@ import { isLoopbackHostname } from './url-rules.js';
  * @publicApi
  */
 @Injectable()
-export class OAuthMcpConfigService {
+export class OAuthMcpConfigService implements OnApplicationBootstrap {
   readonly config: ResolvedOAuthMcpConfig;
 
   constructor(
@@ -41,6 +42,12 @@ export class OAuthMcpConfigService {
         `mode is '${this.config.mode}' but the module was declared for '${shape.mode}': pass { mode: '${this.config.mode}' } to OAuthMcpModule.forRootAsync() next to useFactory (it decides which routes exist)`,
       ]);
     }
+  }
+
+  /** Valid but risky settings are said once, at startup (the same lines `doctor` shows). */
+  onApplicationBootstrap(): void {
+    const logger = this.config.logger ?? new Logger('OAuthMcp');
+    for (const warning of configWarnings(this.config)) logger.warn(warning.text);
   }
 
   /** Validates and resolves options without Nest; throws `OAuthMcpConfigError`. */
@@ -105,7 +112,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     discoveryUrl,
     hmacSecrets: [o.jwtSecret, o.jwtSecretPrevious].filter((s): s is string => typeof s === 'string'),
     serverUrl,
-    https: serverUrl.startsWith('https:'),
+    https: new URL(serverUrl).protocol === 'https:',
     mcpPath,
     resource,
     resourceUrl: new URL(resource),
@@ -139,6 +146,8 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     staticClients: o.staticClients ?? [],
     allowedRedirectSchemes: o.allowedRedirectSchemes ?? [],
     clientIdMetadataDocuments: o.clientIdMetadataDocuments ?? true,
+    // O3: keyed on what this server is (its own URL on loopback = a development machine), not on NODE_ENV.
+    allowPrivateNetworkFetch: o.allowPrivateNetworkFetch ?? isLoopbackHostname(new URL(serverUrl).hostname),
     consentRememberDays: o.consentRememberDays ?? 30,
     store: o.store,
     redisUrl: o.redisUrl,

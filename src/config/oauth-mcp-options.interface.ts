@@ -40,15 +40,18 @@ export interface OAuthMcpModuleOptions {
    * starts and validates offline. Env: `OIDC_JWKS_URI`.
    */
   jwksUri?: string;
-  /** Allowlist of client redirect URIs (proxy mode). Env: `OAUTH_REDIRECT_URIS` (comma-separated). */
+  /** Allowlist of redirect URIs every client may use (proxy mode). Env: `OAUTH_REDIRECT_URIS` (comma-separated). */
   redirectUris?: string[];
   /** Scopes this server supports, published in the protected resource metadata. Env: `OAUTH_SCOPES`. */
   scopes?: string[];
-  /** HMAC shared secret, at least 32 bytes. Env: `JWT_SECRET`. */
+  /** HMAC shared secret: at least 32 bytes and an estimated 128 bits of entropy. Env: `JWT_SECRET`. */
   jwtSecret?: string;
   /** The previous HMAC secret, still accepted during a rotation. Env: `JWT_SECRET_PREVIOUS`. */
   jwtSecretPrevious?: string;
-  /** Public base URL of this server; the MCP endpoint is `${serverUrl}${mcpPath}`. Env: `MCP_URL`. */
+  /**
+   * Public base URL of this server, written canonically (what the WHATWG URL parser prints); the MCP
+   * endpoint is `${serverUrl}${mcpPath}`. Env: `MCP_URL`.
+   */
   serverUrl: string;
   /**
    * Path of the MCP endpoint.
@@ -137,6 +140,12 @@ export interface OAuthMcpModuleOptions {
   allowedRedirectSchemes?: string[];
   /** Accept https `client_id` URLs (Client ID Metadata Documents). Env: `OAUTH_CIMD`. @default true */
   clientIdMetadataDocuments?: boolean;
+  /**
+   * Let URLs an unauthenticated client chooses (Client ID Metadata Documents) be fetched from loopback,
+   * private and other non-public addresses, and over plain http. Env: `OAUTH_ALLOW_PRIVATE_NETWORK_FETCH`.
+   * @default true only when `serverUrl` is on loopback (a development server), false otherwise
+   */
+  allowPrivateNetworkFetch?: boolean;
   /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
   consentRememberDays?: number;
   /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */
@@ -172,8 +181,9 @@ export interface OAuthMcpModuleOptions {
    */
   allowedOrigins?: string[];
   /**
-   * Cap on dynamic registrations per 180-day window (the registration lifetime), across all IPs and
-   * replicas; beyond it `/oauth/register` answers 503. Env: `OAUTH_MAX_CLIENTS`. @default 10000
+   * Cap on live dynamically registered clients, across all IPs and replicas: registrations not used yet
+   * (they expire after 24 h) plus clients used within the refresh-token lifetime; beyond it
+   * `/oauth/register` answers 503. Env: `OAUTH_MAX_CLIENTS`. @default 10000
    */
   maxRegisteredClients?: number;
   /** Where audit events go. @default one JSON line per event through Nest's Logger */

@@ -20,11 +20,12 @@ import {
   type OAuthProviderName,
 } from './oauth-mcp-options.interface.js';
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
-import { checkServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
+import { CANONICAL_SERVER_URL_TEXT, checkServerUrl, isCanonicalServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectUriProblem } from './redirect-uri.policy.js';
+import { clientNameProblem } from './client-name-rules.js';
 import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
 
 /** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
@@ -190,10 +191,15 @@ function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string 
     if (ids.has(c.client_id)) return 'must not repeat a client_id';
     ids.add(c.client_id);
     if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) return `client ${c.client_id} needs redirect_uris`;
-    const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist: [] };
+    // O2: the allowlist limits pre-registered clients too (an invalid allowlist is reported on its own).
+    const allowlist = Array.isArray(o.redirectUris) && redirectAllowlistProblem(o.redirectUris, o.allowedRedirectSchemes) === undefined ? o.redirectUris : [];
+    const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist };
     const bad = c.redirect_uris.map((u) => redirectUriProblem(u, rules)).find(Boolean);
     if (bad) return `client ${c.client_id} has a redirect URI that ${bad}`;
     if (c.client_secret !== undefined && checkSecret(c.client_secret)) return `client ${c.client_id} has a client_secret that ${SECRET_PROBLEM_TEXT[checkSecret(c.client_secret)!]}`;
+    if (c.client_name !== undefined && (typeof c.client_name !== 'string' || c.client_name.length > 200 || clientNameProblem(c.client_name))) {
+      return `client ${c.client_id} has a client_name that ${typeof c.client_name === 'string' && c.client_name.length <= 200 ? clientNameProblem(c.client_name) : 'must be a string of at most 200 characters'}`;
+    }
   }
   return undefined;
 }
@@ -259,6 +265,8 @@ export class OAuthMcpOptionsSchema {
   jwksUri?: string;
 
   @IsServerUrl()
+  // Reported only for an otherwise valid URL, so each problem is named by its own rule.
+  @simpleRule('canonicalServerUrl', (v, o) => (checkServerUrl(v, o.production === true) !== undefined || isCanonicalServerUrl(v) ? undefined : CANONICAL_SERVER_URL_TEXT))
   serverUrl: string;
 
   @IsOptional()
@@ -351,6 +359,10 @@ export class OAuthMcpOptionsSchema {
   @IsOptional()
   @simpleRule('allowedRedirectSchemes', (v) => schemesProblem(v))
   allowedRedirectSchemes?: string[];
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  allowPrivateNetworkFetch?: boolean;
 
   @IsOptional()
   @IsInt({ message: 'must be a whole number of days' })

@@ -40,6 +40,21 @@ function json(value: string | undefined): unknown {
   }
 }
 
+/** MCP_URL from the listen address, written the canonical way (`https://localhost:443` is `https://localhost`). */
+function defaultServerUrl(https: boolean, host: string, port: string): string {
+  const raw = `${https ? 'https' : 'http'}://${host}:${port}`;
+  try {
+    return new URL(raw).href.replace(/\/$/, '');
+  } catch {
+    return raw;
+  }
+}
+
+/** `true`/`false`; anything else is passed on for the schema to refuse with the variable's name. */
+function bool(value: string | undefined): boolean | string | undefined {
+  return value === 'true' ? true : value === 'false' ? false : value;
+}
+
 function int(value: string | undefined): number | undefined {
   return value === undefined ? undefined : /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
 }
@@ -56,7 +71,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
   // The default names the address the example listens on (MCP_HOST, default 127.0.0.1): clients must use
   // exactly this URL, which the metadata advertises as the resource.
   const host = read('MCP_HOST') ?? '127.0.0.1';
-  const serverUrl = read('MCP_URL') ?? `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${read('MCP_PORT') ?? '8080'}`;
+  const serverUrl = read('MCP_URL') ?? defaultServerUrl(https, host.includes(':') ? `[${host}]` : host, read('MCP_PORT') ?? '8080');
   const audience = list(read('OIDC_AUDIENCE'), ',');
   return {
     mode: read('OAUTH_MODE') as OAuthMode | undefined,
@@ -87,6 +102,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     staticClients: json(read('OAUTH_STATIC_CLIENTS')) as StaticClientOptions[] | undefined,
     allowedRedirectSchemes: list(read('OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES'), ','),
     clientIdMetadataDocuments: read('OAUTH_CIMD') === undefined ? undefined : read('OAUTH_CIMD') !== 'false',
+    allowPrivateNetworkFetch: bool(read('OAUTH_ALLOW_PRIVATE_NETWORK_FETCH')) as boolean | undefined,
     consentRememberDays: int(read('OAUTH_CONSENT_REMEMBER_DAYS')),
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX'),

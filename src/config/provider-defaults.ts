@@ -69,4 +69,5 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   storeUnavailable: 'OAUTH_STORE_UNAVAILABLE',
   allowedOrigins: 'OAUTH_ALLOWED_ORIGINS',
   maxRegisteredClients: 'OAUTH_MAX_CLIENTS',
+  allowPrivateNetworkFetch: 'OAUTH_ALLOW_PRIVATE_NETWORK_FETCH',
 };

@@ -90,6 +90,17 @@ describe('redirect URI policy', () => {
     expect(findRegisteredRedirectUri('http://[::1%25eth0]:1/callback', reg)).toBeUndefined();
   });
 
+  it('O-info registration and use agree: port 0, fragments, response parameters and a stray ? never pass', () => {
+    const reg = ['http://127.0.0.1/callback'];
+    for (const uri of ['http://127.0.0.1:0/callback', 'http://127.0.0.1:5000/callback#x', 'http://127.0.0.1/callback#', 'http://127.0.0.1:5000/callback?', 'http://127.0.0.1/callback?code=1']) {
+      expect({ uri, matched: findRegisteredRedirectUri(uri, reg) }).toEqual({ uri, matched: undefined });
+    }
+    for (const uri of ['http://127.0.0.1:0/callback', 'http://127.0.0.1/callback?state=x', 'Cursor://cb', 'cursor://cb/é']) {
+      expect({ uri, problem: redirectUriProblem(uri, rules) }).toEqual({ uri, problem: expect.any(String) });
+    }
+    expect(findRegisteredRedirectUri('http://127.0.0.1:5000/callback?', ['http://127.0.0.1/callback?'])).toBe('http://127.0.0.1/callback?');
+  });
+
   it('the allowlist restricts what may be registered', () => {
     const strict = { allowedSchemes: [], allowlist: ['https://app.example.com/callback', 'http://127.0.0.1/callback'] };
     expect(redirectUriProblem('https://app.example.com/callback', strict)).toBeUndefined();

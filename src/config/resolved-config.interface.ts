@@ -32,7 +32,7 @@ export interface ResolvedOAuthMcpConfig {
   /** HMAC secrets, current first. */
   readonly hmacSecrets: readonly string[];
   readonly serverUrl: string;
-  /** `serverUrl` is https: `__Host-` Secure cookies, HSTS in production. */
+  /** `serverUrl` is https (from the parsed URL): `__Host-` Secure cookies; HSTS unless it is on loopback. */
   readonly https: boolean;
   readonly mcpPath: string;
   /** Canonical MCP resource URI: `${serverUrl}${mcpPath}`. */
@@ -67,6 +67,8 @@ export interface ResolvedOAuthMcpConfig {
   readonly staticClients: readonly StaticClientOptions[];
   readonly allowedRedirectSchemes: readonly string[];
   readonly clientIdMetadataDocuments: boolean;
+  /** CIMD fetches may reach non-public addresses and plain http (default: only for a loopback `serverUrl`). */
+  readonly allowPrivateNetworkFetch: boolean;
   readonly consentRememberDays: number;
   readonly store?: OAuthMcpStore;
   readonly redisUrl?: string;

@@ -52,6 +52,22 @@ export function checkServerUrl(raw: unknown, production: boolean): UrlProblem | 
   return undefined;
 }
 
+/**
+ * O4: this server's own URL becomes `iss`, `aud` and every published endpoint, and decides https
+ * (cookies, HSTS), so it must already be what the WHATWG parser prints: lowercase scheme and host,
+ * no default port, IP addresses in their one canonical form, no dot segments, and no trailing dot
+ * on the host name (`mcp.example.com.` is another name for the same host). A trailing slash is fine.
+ */
+export function isCanonicalServerUrl(raw: unknown): boolean {
+  const url = parseUrlStrict(raw);
+  if (!url) return false;
+  const href = url.href;
+  return (href === raw || href === `${raw as string}/`) && !url.hostname.endsWith('.');
+}
+
+export const CANONICAL_SERVER_URL_TEXT =
+  'must be canonical, as browsers and clients write it: lowercase scheme and host (punycode for international names), no default port, no trailing dot, IP addresses in dotted or compressed form, no dot segments (e.g. https://mcp.example.com)';
+
 export const URL_PROBLEM_TEXT: Record<UrlProblem, string> = {
   unparseable: 'must be an absolute URL',
   'not-http': 'must use https',

@@ -21,6 +21,12 @@ export interface DevIdpOptions {
    * (`${MCP_URL}/oauth/callback`); its id and a random secret are returned as `proxyClient`.
    */
   proxyCallbackUrl?: string;
+  /**
+   * Rotate refresh tokens on every use, for every client: a refresh token presented twice then revokes
+   * the whole grant (reuse detection), as strict IdPs do.
+   * @default false (only public clients' refresh tokens rotate)
+   */
+  rotateRefreshTokens?: boolean;
 }
 
 /** A running development IdP. */
@@ -143,6 +149,7 @@ function devIdpConfiguration(options: DevIdpOptions, proxyClient?: { clientId: s
       Session: 86_400,
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ...(options.rotateRefreshTokens ? { rotateRefreshToken: true } : {}),
     extraTokenClaims: async (_ctx, token) => {
       const accountId = (token as { accountId?: string }).accountId;
       return accountId ? { preferred_username: accountId, email: `${accountId}@dev.localhost` } : undefined;

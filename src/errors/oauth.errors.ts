@@ -63,6 +63,16 @@ export class InvalidRequestError extends OAuthError {
 }
 
 /**
+ * 400 `invalid_request`: the `Authorization` header was sent more than once (Node keeps only the
+ * first; a proxy in front may have used another). @publicApi
+ */
+export class DuplicateAuthorizationHeaderError extends InvalidRequestError {
+  constructor() {
+    super('The Authorization header must be sent exactly once');
+  }
+}
+
+/**
  * 400 (or 413) `invalid_request` for an MCP POST whose body the guard cannot read as JSON, or whose
  * `Mcp-Method`/`Mcp-Name` headers are repeated or badly encoded. Not a credential problem: no challenge.
  * @publicApi

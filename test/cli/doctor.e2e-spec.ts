@@ -181,7 +181,7 @@ describe('CLI: doctor with a bad configuration', () => {
   });
 
   it('hmac with a good secret: exit 0; the network checks are "not needed"', async () => {
-    const run = await cli(['doctor'], { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' });
+    const run = await cli(['doctor'], { NODE_ENV: 'production', OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✔ https: MCP_URL and the identity provider URLs use https');
     expect(run.stdout).toContain('✔ discovery: not needed (provider hmac: there is no identity provider)');
@@ -271,7 +271,8 @@ describe('CLI: doctor in proxy mode against the dev IdP (a pre-registered confid
         { client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb', redirect_uris: ['https://app.example.com/callback'] },
         { client_id: 'cli', redirect_uris: ['http://127.0.0.1/callback'] },
       ]),
-      OAUTH_REDIRECT_URIS: `http://localhost:6274/oauth/callback,${MCP_URL}/oauth/callback`,
+      // The allowlist limits static clients too (O2), so theirs are listed.
+      OAUTH_REDIRECT_URIS: `http://localhost:6274/oauth/callback,https://app.example.com/callback,http://127.0.0.1/callback,${MCP_URL}/oauth/callback`,
       REDIS_URL: 'redis://:Rd5ecretPassw0rd@redis.internal:6379/0',
     });
     expect(run.code).toBe(0);

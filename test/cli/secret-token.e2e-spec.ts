@@ -77,7 +77,7 @@ describe('CLI: token', () => {
     for (const [secret, text] of [
       [SHORT_SECRET, 'must be at least 32 bytes'],
       ['changeme-changeme-changeme-changeme', 'looks like a placeholder'],
-      ['a'.repeat(40), 'has too few distinct characters'],
+      ['a'.repeat(40), 'is not random enough'],
     ]) {
       const run = await cli(['token', '--sub', 'alice', '--aud', 'api://mcp'], { JWT_SECRET: secret });
       expect(run.code).toBe(1);

@@ -101,9 +101,9 @@ describe('example startup log: one block with mode, provider, issuers, every end
     expect(logger.text()).not.toContain(devIdp.proxyClient!.clientSecret);
   });
 
-  it('native mode, hmac, https MCP_URL (TLS at a reverse proxy): issuer and audience, no AS endpoints, no warning', async () => {
+  it('native mode, hmac, https MCP_URL in production (TLS at a reverse proxy): issuer and audience, no AS endpoints, no warning', async () => {
     const started = await start(
-      { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', OIDC_ISSUER: 'https://tokens.example.com' },
+      { NODE_ENV: 'production', OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', OIDC_ISSUER: 'https://tokens.example.com' },
       () => 'https://mcp.example.com',
     );
     app = started.app;

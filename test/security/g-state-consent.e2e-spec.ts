@@ -244,7 +244,7 @@ describe('G. State, CSRF and consent', () => {
 
   it('G81 confused deputy: a fresh DCR client gets the MCP consent page (200), not a 302 upstream, even with remembered consent for another client; the state cookie comes only after approval', async () => {
     // The browser already approved (and remembers) another client, and is signed in upstream.
-    const earlier = await issueCode(f);
+    const earlier = await issueCode(f, { redirectUri: REDIRECT });
     expect(earlier.cookies).toMatch(/mcp_session=/);
     const remembered = await get(startUrl(), earlier.cookies);
     expect(remembered.status).toBe(302);

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Controller, Module, Post, UseGuards } from '@nestjs/common';
+import { Controller, Module, Post, type Type, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MemoryStore } from '../../src/store/memory.store.js';
-import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../src/dev-idp/dev-idp.js';
 import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleExtras, type OAuthMcpModuleOptions } from '../../src/index.js';
 import { type AdapterName, createApp } from './adapters.js';
 import { freePort } from './free-port.js';
@@ -42,14 +42,22 @@ export interface ReplicaOf {
   idp: DevIdp;
 }
 
+/** More than options: extra controllers (e.g. tools calling the upstream), dev IdP settings. */
+export interface FixtureExtras {
+  controllers?: Type<unknown>[];
+  idp?: Partial<DevIdpOptions>;
+}
+
 export async function startProxyFixture(
   overrides: Partial<OAuthMcpModuleOptions & OAuthMcpModuleExtras> = {},
   replicaOf?: ReplicaOf,
   adapter: AdapterName = 'express',
+  extras: FixtureExtras = {},
 ): Promise<ProxyFixture> {
   const port = await freePort();
   const base = replicaOf?.base ?? `http://localhost:${port}`;
-  const idp = replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback` }));
+  const idp =
+    replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback`, ...extras.idp }));
   const store = new MemoryStore();
   const options: OAuthMcpModuleOptions & OAuthMcpModuleExtras = {
     mode: 'proxy',
@@ -71,7 +79,7 @@ export async function startProxyFixture(
     ],
     ...overrides,
   };
-  @Module({ imports: [OAuthMcpModule.forRoot(options)], controllers: [FixtureMcpController] })
+  @Module({ imports: [OAuthMcpModule.forRoot(options)], controllers: [FixtureMcpController, ...(extras.controllers ?? [])] })
   class FixtureModule {}
   const moduleRef = await Test.createTestingModule({ imports: [FixtureModule] }).compile();
   const app = createApp(moduleRef, adapter);

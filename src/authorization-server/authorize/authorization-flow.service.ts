@@ -15,7 +15,7 @@ import {
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { ClientRecord } from '../clients/client.interface.js';
 import { ClientRegistryService } from '../clients/client-registry.service.js';
-import { findRegisteredRedirectUri } from '../../config/redirect-uri.policy.js';
+import { allowedByServer, findRegisteredRedirectUri } from '../../config/redirect-uri.policy.js';
 import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
 import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 import { cookieName, type CookieSpec } from '../http/cookies.js';
@@ -50,6 +50,15 @@ class AuthorizeProblem extends Error {
 }
 
 const FLOW_TTL_SECONDS = 600;
+const MAX_REMEMBERED_REDIRECTS = 10;
+
+/** A user's remembered approval of a client: the scopes, for these exact redirect URIs. */
+interface RememberedApproval {
+  scopes: string[];
+  redirectUris: string[];
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 const CODE_TTL_SECONDS = 60;
 
 /**
@@ -213,6 +222,8 @@ export class AuthorizationFlowService {
     }
     const registered = findRegisteredRedirectUri(redirectUri, client.redirect_uris);
     if (!registered) throw direct(new InvalidRequestError('redirect_uri is not registered for this client'));
+    // O2: also for clients stored before the allowlist was set or changed.
+    if (!allowedByServer(redirectUri, this.config.redirectUris)) throw direct(new InvalidRequestError('redirect_uri is not allowed on this server (OAUTH_REDIRECT_URIS)'));
 
     // Phase 2: errors go back to the redirect URI with state and iss, but only to one this server may
     // redirect to before the user approved anything (RFC 9700 §4.11.2): a pre-registered client's, or
@@ -257,16 +268,25 @@ export class AuthorizationFlowService {
     };
   }
 
-  /** Unknown scopes (mcp-remote sends `openid email profile`) are dropped; none left means all supported. */
+  /**
+   * No `scope` (or an empty one) asks for the server's default: every supported scope (RFC 6749 §3.3).
+   * Unknown scopes (mcp-remote sends `openid email profile`) are dropped; when nothing known is left,
+   * nothing is granted (never every scope), and a tool that needs a scope answers with a step-up 403.
+   */
   private grantableScopes(scope: string | undefined): string[] {
     const supported = this.config.scopes;
-    const requested = [...new Set((scope ?? '').split(' ').filter((s) => supported.includes(s)))];
-    return requested.length > 0 ? requested : [...supported];
+    const requested = (scope ?? '').split(' ').filter(Boolean);
+    if (requested.length === 0) return [...supported];
+    return [...new Set(requested.filter((s) => supported.includes(s)))];
   }
 
   private async stillRegistered(request: AuthorizationRequest): Promise<boolean> {
     const client = await this.clients.find(request.clientId);
-    return client !== undefined && findRegisteredRedirectUri(request.redirectUri, client.redirect_uris) !== undefined;
+    return (
+      client !== undefined &&
+      findRegisteredRedirectUri(request.redirectUri, client.redirect_uris) !== undefined &&
+      allowedByServer(request.redirectUri, this.config.redirectUris)
+    );
   }
 
   private async rememberedApproval(request: AuthorizationRequest, cookies: Record<string, string>): Promise<string | undefined> {
@@ -275,8 +295,9 @@ export class AuthorizationFlowService {
     if (!sid || sid.length > 128) return undefined;
     const session = await this.store.get<{ userKey: string }>(`session:${sha256(sid)}`);
     if (!session) return undefined;
-    const approval = await this.store.get<{ scopes: string[]; redirectUri: string }>(`consent:${session.userKey}:${sha256(request.clientId)}`);
-    if (!approval || approval.redirectUri !== request.registeredRedirectUri) return undefined;
+    const approval = await this.store.get<RememberedApproval>(`consent:${session.userKey}:${sha256(request.clientId)}`);
+    // O5: the exact redirect URI the user approved, port included (never the loopback port relaxation).
+    if (!Array.isArray(approval?.redirectUris) || !approval.redirectUris.includes(request.redirectUri)) return undefined;
     return request.scopes.every((s) => approval.scopes.includes(s)) ? session.userKey : undefined;
   }
 
@@ -284,7 +305,12 @@ export class AuthorizationFlowService {
     const days = this.config.consentRememberDays;
     if (days === 0) return [];
     const ttl = days * 86_400;
-    await this.store.set(`consent:${userKey}:${sha256(request.clientId)}`, { scopes: request.scopes, redirectUri: request.registeredRedirectUri }, ttl);
+    const key = `consent:${userKey}:${sha256(request.clientId)}`;
+    const previous = await this.store.get<RememberedApproval>(key);
+    // The same scopes approved for another exact URI add that URI; other scopes start over.
+    const sameScopes = previous !== undefined && sameSet(previous.scopes, request.scopes) && Array.isArray(previous.redirectUris);
+    const redirectUris = [request.redirectUri, ...(sameScopes ? previous.redirectUris.filter((u) => u !== request.redirectUri) : [])].slice(0, MAX_REMEMBERED_REDIRECTS);
+    await this.store.set(key, { scopes: request.scopes, redirectUris } satisfies RememberedApproval, ttl);
     const sid = randomToken(32);
     await this.store.set(`session:${sha256(sid)}`, { userKey }, ttl);
     return [{ name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' }];
@@ -359,9 +385,14 @@ function trustedForErrorRedirect(client: ClientRecord, redirectUri: string): boo
   return (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) || (url.protocol !== 'http:' && url.protocol !== 'https:');
 }
 
-/** Adds parameters to a redirect URI (keeping its own query), each exactly once. */
+/**
+ * Appends the response parameters to a redirect URI, keeping its own query byte for byte (RFC 6749
+ * §3.1.2: retained, not re-encoded). A registered URI never carries these names itself (redirect-URI
+ * syntax rules), so each appears exactly once.
+ */
 function withParams(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  const added = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  url.search = url.search ? `${url.search.slice(1)}&${added}` : added;
   return url.href;
 }

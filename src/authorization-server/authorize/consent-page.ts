@@ -1,4 +1,5 @@
 import { escapeHtml, page } from './html.js';
+import { displayableClientName } from '../../config/client-name-rules.js';
 
 export interface ConsentView {
   clientName?: string;
@@ -26,12 +27,13 @@ function redirectTarget(uri: string): { label: string; loopback: boolean } {
  */
 export function renderConsentPage(v: ConsentView): string {
   const target = redirectTarget(v.redirectUri);
-  const name = v.clientName ? escapeHtml(v.clientName) : '<em>An unnamed application</em>';
+  // <bdi>: a right-to-left name stays inside its own box instead of reordering the sentence around it.
+  const name = v.clientName ? `<bdi>${escapeHtml(displayableClientName(v.clientName))}</bdi>` : '<em>An unnamed application</em>';
   const scopes = v.scopes.length > 0 ? v.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('') : '<li>No specific scope</li>';
   return page(
     'Allow access?',
     `<h1>Allow ${name} to access this MCP server?</h1>
-<div class="box"><p>${name} <small>(${v.source === 'static' ? 'pre-registered' : 'self-registered, not verified'}: <code>${escapeHtml(v.clientId)}</code>)</small> asks to act on your behalf at <code>${escapeHtml(v.resource)}</code>.</p>
+<div class="box"><p>${name} <small>(${v.source === 'static' ? 'pre-registered' : 'self-registered, not verified'}: <code><bdi>${escapeHtml(displayableClientName(v.clientId))}</bdi></code>)</small> asks to act on your behalf at <code>${escapeHtml(v.resource)}</code>.</p>
 <p>After you sign in you will be sent to <strong><code>${escapeHtml(target.label)}</code></strong>.</p>
 ${target.loopback ? '<p class="box warn">That address is on your own computer: approve only if you just started this application yourself.</p>' : ''}
 <p>Requested access:</p><ul>${scopes}</ul></div>

@@ -10,9 +10,9 @@ import type { ClientRecord, TokenEndpointAuthMethod } from './client.interface.j
 import { guardedGet } from './guarded-fetch.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { redirectUriProblem, type RedirectUriRules } from '../../config/redirect-uri.policy.js';
+import { dayOf, hourOf, LiveClientCount, UNUSED_CLIENT_TTL_SECONDS } from './live-client-count.js';
+import { clientNameProblem } from '../../config/client-name-rules.js';
 
-/** Registered clients expire when unused this long (each token issuance renews them). */
-const CLIENT_TTL_SECONDS = 180 * 86_400;
 const MAX_REDIRECT_URIS = 20;
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
 const CIMD_MAX_BYTES = 16_384;
@@ -42,12 +42,14 @@ export class ClientRegistryService {
   private readonly cimdCache = new LRUCache<string, ClientRecord>({ max: 1000 });
   /** Pre-registered clients, resolved once (secret hashed) rather than on every lookup. */
   private readonly staticClients: ReadonlyMap<string, ClientRecord>;
+  private readonly liveClients: LiveClientCount;
 
   constructor(
     private readonly configService: OAuthMcpConfigService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
   ) {
+    this.liveClients = new LiveClientCount(store, this.usedClientTtlSeconds);
     this.staticClients = new Map(
       configService.config.staticClients.map((c): [string, ClientRecord] => [
         c.client_id,
@@ -78,9 +80,24 @@ export class ClientRegistryService {
     return this.store.get<ClientRecord>(`client:${clientId}`);
   }
 
-  /** Keeps an active client from expiring. */
+  /**
+   * A registered client lives as long as a refresh token issued to it could (each token renews it), so
+   * an active client never disappears under its user; an unused one lasts a day (O6).
+   */
+  private get usedClientTtlSeconds(): number {
+    return this.configService.config.refreshTokenTtlSeconds;
+  }
+
+  /** Called on every token issued to the client: keeps it alive and counts it as used today. */
   async touch(client: ClientRecord): Promise<void> {
-    if (client.source === 'dcr') await this.store.set(`client:${client.client_id}`, client, CLIENT_TTL_SECONDS);
+    if (client.source !== 'dcr') return;
+    const today = dayOf(Date.now());
+    const record: ClientRecord = { ...client, last_used_day: today };
+    if (client.last_used_day !== today) {
+      if (client.last_used_day === undefined && client.registered_hour !== undefined) await this.liveClients.leftUnused(client.registered_hour);
+      await this.liveClients.used(today, client.last_used_day);
+    }
+    await this.store.set(`client:${client.client_id}`, record, this.usedClientTtlSeconds);
   }
 
   /** RFC 7591: validates the metadata, ignores unknown members, never honours client-chosen credentials. */
@@ -103,12 +120,18 @@ export class ClientRegistryService {
     const responseTypes = stringList(m.response_types, ['code'], 'response_types');
     if (responseTypes.some((r) => r !== 'code')) throw new InvalidClientMetadataError('response_types may only contain code');
     const clientName = optionalText(m.client_name, 200, 'client_name');
+    const nameProblem = clientName === undefined ? undefined : clientNameProblem(clientName);
+    if (nameProblem) throw new InvalidClientMetadataError(`client_name ${nameProblem}`);
     const scope = optionalText(m.scope, 1000, 'scope');
     const applicationType = m.application_type === 'native' || m.application_type === 'web' ? m.application_type : undefined;
 
-    // H93: registrations are capped overall (not only per IP), so a distributed flood cannot fill the store.
-    const { count } = await this.store.increment('clients:registered', CLIENT_TTL_SECONDS);
-    if (count > this.configService.config.maxRegisteredClients) {
+    // H93/O6: live clients are capped overall (not only per IP), so a distributed flood cannot fill the
+    // store; unused registrations expire within a day, so a flood cannot close registration for long.
+    // Counted first, then checked: concurrent registrations never overshoot the cap.
+    const hour = hourOf(Date.now());
+    await this.liveClients.registered(hour);
+    if ((await this.liveClients.live()) > this.configService.config.maxRegisteredClients) {
+      await this.liveClients.leftUnused(hour);
       throw new TemporarilyUnavailableError('Registration is closed: this server has reached its client limit');
     }
     const now = Math.floor(Date.now() / 1000);
@@ -126,9 +149,10 @@ export class ClientRegistryService {
       application_type: applicationType,
       client_id_issued_at: now,
       source: 'dcr',
+      registered_hour: hour,
     };
     // setIfAbsent: a generated id never overwrites an existing client, whatever the odds.
-    if (!(await this.store.setIfAbsent(`client:${record.client_id}`, record, CLIENT_TTL_SECONDS))) {
+    if (!(await this.store.setIfAbsent(`client:${record.client_id}`, record, UNUSED_CLIENT_TTL_SECONDS))) {
       throw new Error('client id collision');
     }
     this.audit.emit({ type: 'client_registered', clientId: record.client_id, reason: method });
@@ -150,7 +174,7 @@ export class ClientRegistryService {
     if (!c.clientIdMetadataDocuments) return false;
     const url = parseUrlStrict(clientId);
     if (!url || url.href !== clientId || url.pathname === '/' || url.hash || url.username || url.password) return false;
-    return url.protocol === 'https:' || (url.protocol === 'http:' && !c.production);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && c.allowPrivateNetworkFetch);
   }
 
   /** CIMD: the document must name itself as `client_id`; failures are not cached. */
@@ -162,18 +186,20 @@ export class ClientRegistryService {
       const { body, cacheControl } = await guardedGet(new URL(clientId), {
         timeoutMs: Math.min(c.fetchTimeoutMs, 5000),
         maxBytes: CIMD_MAX_BYTES,
-        allowPrivate: !c.production,
+        allowPrivate: c.allowPrivateNetworkFetch,
       });
       const doc = JSON.parse(body) as Record<string, unknown>;
       if (typeof doc !== 'object' || doc === null || doc.client_id !== clientId) return undefined;
       const uris = doc.redirect_uris;
       if (!Array.isArray(uris) || uris.length === 0 || uris.length > MAX_REDIRECT_URIS) return undefined;
-      if (uris.some((u) => redirectUriProblem(u, { ...this.rules, allowlist: [] }) !== undefined)) return undefined;
+      // The same rules as registration, allowlist included (O2).
+      if (uris.some((u) => redirectUriProblem(u, this.rules) !== undefined)) return undefined;
       if (doc.token_endpoint_auth_method !== undefined && doc.token_endpoint_auth_method !== 'none') return undefined;
       const record: ClientRecord = {
         client_id: clientId,
         redirect_uris: uris as string[],
-        client_name: typeof doc.client_name === 'string' ? doc.client_name.slice(0, 200) : undefined,
+        // A name that could mislead on the consent page is dropped: the page then shows the URL alone.
+        client_name: typeof doc.client_name === 'string' && doc.client_name.length <= 200 && !clientNameProblem(doc.client_name) ? doc.client_name : undefined,
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],

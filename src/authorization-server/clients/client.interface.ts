@@ -15,4 +15,8 @@ export interface ClientRecord {
   application_type?: 'web' | 'native';
   client_id_issued_at: number;
   source: 'dcr' | 'static' | 'cimd';
+  /** DCR: hour (since the epoch) of the registration, for the live-client count. */
+  registered_hour?: number;
+  /** DCR: day (since the epoch) of the last token issued to it; absent while unused. */
+  last_used_day?: number;
 }

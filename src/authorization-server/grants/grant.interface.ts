@@ -31,5 +31,6 @@ export interface TokenResponse {
   token_type: 'Bearer';
   expires_in: number;
   refresh_token: string;
-  scope: string;
+  /** Absent when no scope was granted. */
+  scope?: string;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
+import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 
 /**
  * Revocation state of this server's tokens. A grant (refresh-token family) is revoked as a whole; the
@@ -13,12 +14,15 @@ export class RevocationService {
   constructor(
     private readonly configService: OAuthMcpConfigService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+    private readonly upstreamTokens: UpstreamTokenService,
   ) {}
 
+  /** Revokes the grant here, then removes (and revokes upstream) the IdP tokens it held. */
   async revokeFamily(fid: string): Promise<void> {
     const c = this.configService.config;
     await this.store.set(`revoked:fam:${fid}`, 1, c.refreshTokenTtlSeconds + c.accessTokenTtlSeconds);
     await this.store.delete(`family:${fid}`);
+    await this.upstreamTokens.discard(fid);
   }
 
   async isRevoked(fid: unknown): Promise<boolean> {

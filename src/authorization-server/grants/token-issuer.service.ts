@@ -79,7 +79,8 @@ export class TokenIssuerService {
     const iat = now();
     const { user } = family;
     const accessToken = await new SignJWT({
-      scope: scopes.join(' '),
+      // No scope granted: no claim (RFC 6749 §3.3 has no empty scope).
+      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
       client_id: family.clientId,
       fid: family.fid,
       ...(user.username ? { preferred_username: user.username } : {}),
@@ -95,6 +96,12 @@ export class TokenIssuerService {
       .setExpirationTime(iat + c.accessTokenTtlSeconds)
       .setJti(randomToken(16))
       .sign(key.privateKey);
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: c.accessTokenTtlSeconds, refresh_token: refreshToken, scope: scopes.join(' ') };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: c.accessTokenTtlSeconds,
+      refresh_token: refreshToken,
+      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+    };
   }
 }

@@ -13,7 +13,7 @@ export interface AuthenticatedClient {
 
 /**
  * RFC 6749 §2.3: `none` (client_id in the body), `client_secret_post`, `client_secret_basic` (each part
- * form-urlencoded before base64, decoded tolerantly). Exactly one method per request; secrets compared
+ * form-urlencoded before base64; clients that skip the encoding are understood too). Exactly one method per request; secrets compared
  * in constant time; unknown clients are `invalid_client` so SDK clients re-register.
  */
 @Injectable()
@@ -23,40 +23,68 @@ export class ClientAuthenticator {
   async authenticate(authorization: string | undefined, body: unknown): Promise<AuthenticatedClient> {
     const bodyId = single(body, 'client_id', 2048);
     const bodySecret = single(body, 'client_secret', 1024);
-    let id = bodyId;
-    let secret = bodySecret;
     const basic = authorization !== undefined && /^basic /i.test(authorization);
     if (authorization !== undefined && !basic) throw new InvalidRequestError('Only HTTP Basic client authentication is accepted in the Authorization header');
+    let ids: string[] = bodyId === undefined ? [] : [bodyId];
+    let secrets: string[] = bodySecret === undefined ? [] : [bodySecret];
     if (basic) {
       if (bodySecret !== undefined) throw new InvalidRequestError('Use one client authentication method, not two');
       const decoded = decodeBasic(authorization!.slice(6).trim());
       if (!decoded) throw new InvalidClientError('Malformed Basic credentials', true);
-      if (bodyId !== undefined && bodyId !== decoded.id) throw new InvalidRequestError('client_id differs from the authenticated client');
-      ({ id, secret } = decoded);
+      if (bodyId !== undefined && !decoded.ids.includes(bodyId)) throw new InvalidRequestError('client_id differs from the authenticated client');
+      ({ ids, secrets } = decoded);
     }
-    if (!id) throw new InvalidClientError('client_id is required', basic);
-    const client = await this.clients.find(id);
+    if (ids.length === 0 || !ids[0]) throw new InvalidClientError('client_id is required', basic);
+    const client = await this.findFirst(ids);
     if (!client) throw new InvalidClientError('Unknown client', basic);
     if (client.token_endpoint_auth_method === 'none') {
-      if (secret !== undefined) throw new InvalidClientError('This client is public and has no secret', basic);
+      if (secrets.length > 0) throw new InvalidClientError('This client is public and has no secret', basic);
       return { client, usedBasicAuth: basic };
     }
     const expired = client.client_secret_expires_at !== undefined && client.client_secret_expires_at !== 0 && client.client_secret_expires_at * 1000 < Date.now();
-    if (secret === undefined || !client.client_secret_hash || expired || !safeEqual(sha256(secret), client.client_secret_hash)) {
-      throw new InvalidClientError('Client authentication failed', basic);
-    }
+    // Every reading is compared (constant time each), so the time taken says nothing about which matched.
+    const matches = secrets.map((secret) => client.client_secret_hash !== undefined && safeEqual(sha256(secret), client.client_secret_hash));
+    if (expired || !matches.includes(true)) throw new InvalidClientError('Client authentication failed', basic);
     return { client, usedBasicAuth: basic };
+  }
+
+  private async findFirst(ids: readonly string[]): Promise<ClientRecord | undefined> {
+    for (const id of ids) {
+      const client = await this.clients.find(id);
+      if (client) return client;
+    }
+    return undefined;
   }
 }
 
-function decodeBasic(value: string): { id: string; secret: string } | undefined {
+/**
+ * RFC 6749 §2.3.1: the client id and secret are form-urlencoded, then joined by ':' and base64-encoded.
+ * Many clients (curl -u, Python requests) skip the form-encoding, and for a secret holding `+` or `%`
+ * the two readings differ; both are kept (the encoded reading first) and a secret matching either one
+ * authenticates. Invalid `%` sequences are kept as they are, as form decoding does.
+ */
+function decodeBasic(value: string): { ids: string[]; secrets: string[] } | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length > 4096) return undefined;
-  const text = Buffer.from(value, 'base64').toString('utf8');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(Buffer.from(value, 'base64'));
   const colon = text.indexOf(':');
   if (colon < 0) return undefined;
+  const readings = (part: string) => [...new Set([formDecode(part), part].filter((v): v is string => v !== undefined))];
+  return { ids: readings(text.slice(0, colon)), secrets: readings(text.slice(colon + 1)) };
+}
+
+/** application/x-www-form-urlencoded decoding of one value; undefined when the bytes are not UTF-8. */
+function formDecode(value: string): string | undefined {
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '+') bytes.push(0x20);
+    else if (c === '%' && /^[0-9A-Fa-f]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(c, 'utf8'));
+  }
   try {
-    // RFC 6749 §2.3.1 form-urlencodes both parts; clients that do not are still decoded correctly.
-    return { id: decodeURIComponent(text.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(text.slice(colon + 1).replace(/\+/g, ' ')) };
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
   } catch {
     return undefined;
   }

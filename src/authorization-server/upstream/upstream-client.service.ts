@@ -153,6 +153,18 @@ export class UpstreamClientService implements OnModuleInit {
     };
   }
 
+  /**
+   * Revokes an upstream token at the IdP (RFC 7009) when it publishes a revocation endpoint; false when
+   * it has none. Errors are the caller's to handle.
+   */
+  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean> {
+    const oidc = await loadOpenIdClient();
+    const config = await this.discover();
+    if (!config.serverMetadata().revocation_endpoint) return false;
+    await oidc.tokenRevocation(config, token, { token_type_hint: hint });
+    return true;
+  }
+
   async refresh(refreshToken: string): Promise<UpstreamTokens> {
     const oidc = await loadOpenIdClient();
     const config = await this.discover();

@@ -24,6 +24,13 @@ export interface AuthenticatedRequest {
   auth?: McpAuthInfo;
 }
 
+/** Marks the caller this module verified on the request; other code cannot forge a symbol it cannot see. */
+const VERIFIED = Symbol('oauth-mcp:verified-caller');
+
+interface Verified {
+  [VERIFIED]?: McpAuthInfo;
+}
+
 /**
  * Shared work of `JwtAuthGuard` and `McpAuthGuard`: verify the bearer token, set `req.user` and
  * `req.auth` (the MCP SDK's `AuthInfo`), enforce required scopes. A refusal is thrown as an OAuthError;
@@ -47,13 +54,14 @@ export abstract class BearerAuthGuard implements CanActivate {
     if (context.getType() !== 'http') return false;
     if (this.isPublic(context)) return true;
     const http = context.switchToHttp();
-    const req = http.getRequest<AuthenticatedRequest>();
+    const req = http.getRequest<AuthenticatedRequest & Verified>();
     try {
-      // A second guard on the same request (global + MCP guard) reuses the first verification.
-      if (!req.auth) {
+      // A second guard on the same request (global + MCP guard) reuses the first verification, known
+      // by a private symbol: a `req.auth` or `req.user` set by any other middleware is never trusted.
+      let auth = req[VERIFIED];
+      if (!auth) {
         const { token, user } = await this.verifier.verify(req);
-        req.user = user;
-        req.auth = {
+        auth = {
           token,
           clientId: user.clientId ?? '',
           scopes: user.scopes,
@@ -61,10 +69,13 @@ export abstract class BearerAuthGuard implements CanActivate {
           resource: new URL(this.config.resource),
           extra: { user },
         };
+        req[VERIFIED] = auth;
       }
+      req.user = auth.extra!.user;
+      req.auth = auth;
       const required = await this.requiredScopes(context, req);
-      if (!coversScopes(req.auth.scopes, required, this.config.impliedScopes)) {
-        throw new InsufficientScopeError(required, req.auth.scopes);
+      if (!coversScopes(auth.scopes, required, this.config.impliedScopes)) {
+        throw new InsufficientScopeError(required, auth.scopes);
       }
       this.afterAuthentication(req);
       return true;
@@ -73,11 +84,12 @@ export abstract class BearerAuthGuard implements CanActivate {
         // A malformed credential (token in two places) is a Bearer problem too (RFC 6750 §3.1).
         if (err instanceof InvalidRequestError) err.challenge = 'Bearer';
         this.responder.applyHeaders(http.getResponse(), err);
+        const ours = req[VERIFIED];
         this.audit.emit({
           type: 'authorization_denied',
           reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
-          subject: req.user?.sub,
-          clientId: req.auth?.clientId || undefined,
+          subject: ours?.extra?.user.sub,
+          clientId: ours?.clientId || undefined,
           ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
         }, req as unknown as PeerRequest);
       }

@@ -1,11 +1,11 @@
 import { InvalidRequestError, InvalidTokenError } from '../../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
+import { type AuthorizationHeaderCarrier, singleAuthorizationHeader } from '../../http/authorization-header.js';
 
 /** RFC 6750 §2.1 b64token, restricted further to the three base64url segments of a JWS. */
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-interface RequestLike {
-  headers: Record<string, string | string[] | undefined>;
+interface RequestLike extends AuthorizationHeaderCarrier {
   query?: unknown;
   body?: unknown;
 }
@@ -19,10 +19,11 @@ function hasAccessTokenParam(container: unknown): boolean {
  * tokens in the query string). Case-insensitive scheme, exactly one space, one JWS-shaped token.
  * Length is checked before anything else so oversized input costs nothing.
  * @throws InvalidTokenError (401) for a missing, malformed or oversized credential
- * @throws InvalidRequestError (400) when the token is also sent in the query or body (RFC 6750 §2)
+ * @throws InvalidRequestError (400) when the token is also sent in the query or body (RFC 6750 §2), or
+ *   the Authorization header is repeated
  */
 export function extractBearerToken(req: RequestLike, maxTokenBytes: number): string {
-  const header = req.headers.authorization;
+  const header = singleAuthorizationHeader(req);
   if (header === undefined) throw new InvalidTokenError(TOKEN_MESSAGES.missing, true);
   if (typeof header !== 'string') throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
   if (header.length > maxTokenBytes + 7) throw new InvalidTokenError(TOKEN_MESSAGES.tooLarge);

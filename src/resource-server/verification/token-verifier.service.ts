@@ -8,6 +8,7 @@ import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH
 import type { ModuleStrategies } from '../strategies/detached-passport.js';
 import type { TokenAuthRequest } from '../strategies/jwt-strategy-options.js';
 import { extractBearerToken } from './bearer-token.extractor.js';
+import type { AuthorizationHeaderCarrier } from '../../http/authorization-header.js';
 import { assertPayloadIsObject, inspectJoseHeader } from './jose-header.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
@@ -21,8 +22,7 @@ export interface VerifiedCaller {
   user: OAuthMcpUser;
 }
 
-interface RequestLike {
-  headers: Record<string, string | string[] | undefined>;
+interface RequestLike extends AuthorizationHeaderCarrier {
   query?: unknown;
   body?: unknown;
 }

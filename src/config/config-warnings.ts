@@ -1,0 +1,30 @@
+import type { ResolvedOAuthMcpConfig } from './resolved-config.interface.js';
+import { isLoopbackHostname } from './url-rules.js';
+
+/** A setting that works but deserves a look; `check` names the doctor line it appears on. */
+export interface ConfigWarning {
+  check: 'https' | 'ssrf';
+  text: string;
+}
+
+/**
+ * Risky but valid settings, logged at startup and shown by `doctor` (O3): an https server on a real
+ * host name that runs with development rules, and private-network fetches on such a server.
+ */
+export function configWarnings(c: ResolvedOAuthMcpConfig): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const deployed = c.https && !isLoopbackHostname(c.resourceUrl.hostname);
+  if (deployed && !c.production) {
+    warnings.push({
+      check: 'https',
+      text: `Development rules on an https server: NODE_ENV is not production while MCP_URL is https on ${c.resourceUrl.host} (plain http accepted for loopback identity provider URLs); set NODE_ENV=production on a deployed server`,
+    });
+  }
+  if (c.allowPrivateNetworkFetch && !isLoopbackHostname(c.resourceUrl.hostname)) {
+    warnings.push({
+      check: 'ssrf',
+      text: 'OAUTH_ALLOW_PRIVATE_NETWORK_FETCH is on for a server that is not on loopback: an unauthenticated client_id URL (Client ID Metadata Document) can make this server send GET requests to loopback and private addresses; leave it off unless those documents are served from your private network',
+    });
+  }
+  return warnings;
+}
