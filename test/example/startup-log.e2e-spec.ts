@@ -1,48 +1,9 @@
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { DEV_IDP } from '../../examples/basic/dev-idp.module.js';
+import { CapturingLogger } from '../support/capture.js';
 import { freePort } from '../support/free-port.js';
-
-interface Entry {
-  level: 'log' | 'warn' | 'error' | 'debug' | 'verbose' | 'fatal';
-  message: string;
-  context?: string;
-}
-
-/** A LoggerService that records every entry (message and Nest context). */
-class CapturingLogger implements LoggerService {
-  readonly entries: Entry[] = [];
-  private add(level: Entry['level'], message: unknown, params: unknown[]): void {
-    const context = params.at(-1);
-    this.entries.push({ level, message: String(message), context: typeof context === 'string' ? context : undefined });
-  }
-  log(message: unknown, ...params: unknown[]) {
-    this.add('log', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]) {
-    this.add('warn', message, params);
-  }
-  error(message: unknown, ...params: unknown[]) {
-    this.add('error', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]) {
-    this.add('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]) {
-    this.add('verbose', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]) {
-    this.add('fatal', message, params);
-  }
-  /** The startup block and warnings (context OAuthMcp). */
-  startup(): Entry[] {
-    return this.entries.filter((e) => e.context === 'OAuthMcp');
-  }
-  text(): string {
-    return this.entries.map((e) => e.message).join('\n');
-  }
-}
 
 const SECRET = 'Kq7Vm2Zp9XwR4tYb8NcL1sDf6GhJ3aUe';
 
@@ -66,7 +27,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
     app = started.app;
     const { base, logger } = started;
     const devIdp = app.get<DevIdp>(DEV_IDP);
-    const startup = logger.startup();
+    const startup = logger.forContext('OAuthMcp');
     expect(startup.map((e) => e.level)).toEqual(['log', 'warn', 'warn', 'warn']);
     expect(startup[0].message).toBe(
       [
@@ -107,8 +68,8 @@ describe('example startup log: one block with mode, provider, issuers, every end
       () => 'https://mcp.example.com',
     );
     app = started.app;
-    const startup = started.logger.startup();
-    expect(startup).toEqual([
+    const startup = started.logger.forContext('OAuthMcp');
+    expect(startup.map(({ level, context, message }) => ({ level, context, message }))).toEqual([
       {
         level: 'log',
         context: 'OAuthMcp',
@@ -147,7 +108,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
         () => base,
       );
       app = started.app;
-      const startup = started.logger.startup();
+      const startup = started.logger.forContext('OAuthMcp');
       expect(startup[0].message).toMatch(/^nestjs-oauth-mcp example: mode proxy, provider oidc\n/);
       expect(startup[0].message).toContain(`  Upstream issuer:               ${idp.issuer}\n`);
       expect(startup.slice(1).map((e) => e.message)).toEqual([
@@ -160,13 +121,13 @@ describe('example startup log: one block with mode, provider, issuers, every end
   });
 
   describe('MCP_URL and the listen address (npm start listens on 127.0.0.1)', () => {
-    const warningsOf = (logger: CapturingLogger) => logger.startup().filter((e) => e.level === 'warn').map((e) => e.message);
+    const warningsOf = (logger: CapturingLogger) => logger.forContext('OAuthMcp').filter((e) => e.level === 'warn').map((e) => e.message);
 
     it('the defaults agree: with neither MCP_URL nor MCP_HOST set, MCP_URL is the listen address and nothing is said about it', async () => {
       const port = await freePort();
       const logger = new CapturingLogger();
       app = await startExampleServer({ env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', JWT_SECRET: SECRET }, logger });
-      expect(logger.startup()[0].message).toContain(`  MCP endpoint:                  http://127.0.0.1:${port}/mcp\n`);
+      expect(logger.forContext('OAuthMcp')[0].message).toContain(`  MCP endpoint:                  http://127.0.0.1:${port}/mcp\n`);
       expect((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())).resource).toBe(`http://127.0.0.1:${port}/mcp`);
       expect(warningsOf(logger).filter((w) => w.startsWith('MCP_URL'))).toEqual([]);
     });

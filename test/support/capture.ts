@@ -13,6 +13,10 @@ export interface LogEntry {
   level: LogLevel;
   /** The message and every optional parameter (context, stack), as text. */
   text: string;
+  /** The message alone. */
+  message: string;
+  /** Nest's logger context (the last string parameter), when given. */
+  context?: string;
 }
 
 /**
@@ -24,7 +28,8 @@ export class CapturingLogger implements LoggerService {
 
   private add(level: LogLevel, message: unknown, params: unknown[]): void {
     const text = [message, ...params].map((p) => (typeof p === 'string' ? p : p instanceof Error ? `${p.name}: ${p.message}\n${p.stack}` : safeJson(p))).join(' | ');
-    this.entries.push({ level, text });
+    const context = params.at(-1);
+    this.entries.push({ level, text, message: String(message), context: typeof context === 'string' ? context : undefined });
   }
   log(message: unknown, ...params: unknown[]) {
     this.add('log', message, params);
@@ -46,6 +51,10 @@ export class CapturingLogger implements LoggerService {
   }
   text(): string {
     return this.entries.map((e) => `[${e.level}] ${e.text}`).join('\n');
+  }
+  /** The entries logged under one Nest context (e.g. `OAuthMcp`: the example's startup block and warnings). */
+  forContext(context: string): LogEntry[] {
+    return this.entries.filter((e) => e.context === context);
   }
 }
 
