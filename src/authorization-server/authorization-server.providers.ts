@@ -1,5 +1,4 @@
 import type { Provider, Type } from '@nestjs/common';
-import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { OAUTH_MCP_SELF_ISSUED } from '../oauth-mcp.internal-constants.js';
 import type { SelfIssuedTokens } from '../resource-server/verification/self-issued-tokens.interface.js';
 import { AuthorizationServerMetadataMiddleware } from './authorization-server-metadata.middleware.js';

@@ -46,6 +46,7 @@ function alphabetSize(chars: readonly number[]): number {
   if (/[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(text)) size += 33;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) size += 32;
+  // eslint-disable-next-line no-control-regex -- the range is the point: everything above C1 controls
   if (/[^\u0000-\u009f]/u.test(text)) size += 100;
   return Math.max(size, 2);
 }

@@ -157,7 +157,6 @@ export async function completeFlow(f: ProxyFixture, url: string, username = 'ali
   let cookies = startCookies;
   let res = await fetch(url, { redirect: 'manual', headers: { cookie: cookies } });
   cookies = cookieHeader(res, cookies);
-  let next: string;
   if (res.status === 200) {
     const form = consentFields(await res.text());
     res = await fetch(`${f.base}/oauth/consent`, {
@@ -169,7 +168,7 @@ export async function completeFlow(f: ProxyFixture, url: string, username = 'ali
     cookies = cookieHeader(res, cookies);
   }
   if (res.status !== 302 && res.status !== 303) throw new Error(`authorize/consent answered ${res.status}`);
-  next = res.headers.get('location')!;
+  const next = res.headers.get('location')!;
   // The upstream leg with its own cookie jar (another origin), then our callback with ours.
   const back = await upstreamLogin(f, new URL(next), username);
   const cb = await fetch(back, { redirect: 'manual', headers: { cookie: cookies } });
