@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { Server } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -201,6 +201,23 @@ describe('watchTlsCertificate on the Fastify adapter, reloaded by calling reload
       kept.close();
     } finally {
       await app.close();
+    }
+  });
+
+  it('the pair in use expires while running: one error line, however many polls', async () => {
+    const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+    const soon = generateCertificate(dir, 'soon', { notBefore: stamp(Date.now() - 60_000), notAfter: stamp(Date.now() + 2000) });
+    const server = createServer({ cert: soon.cert, key: soon.key });
+    const logger = new CapturingLogger();
+    const reloader = watchTlsCertificate(server, { ...soon, intervalMs: 300, logger });
+    try {
+      await eventually(() => logger.entries.some((e) => e.level === 'error'), 10_000, 'the expiry line');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(logger.entries.filter((e) => e.level === 'error').map((e) => e.text.split(' | ')[0])).toEqual([
+        expect.stringMatching(new RegExp(`^The TLS certificate in use expired on \\S+: clients refuse new connections until a valid pair is in ${soon.certFile} and ${soon.keyFile}$`)),
+      ]);
+    } finally {
+      reloader.close();
     }
   });
 
