@@ -173,7 +173,10 @@ function checkCertificate(config: ResolvedOAuthMcpConfig, env: Record<string, st
   }
   const summary = `${certFile}: ${names}, valid until ${pair.validTo.toISOString()} (${days} day(s) left)`;
   if (days < RENEW_DAYS) {
-    report.warn('certificate', `${summary}: renew it now; a server that watches the files (watchTlsCertificate, as the example does) picks the new pair up without a restart`);
+    report.warn(
+      'certificate',
+      `${summary}: renew it now; a server that watches the files (watchTlsCertificate, as the example does) picks the new pair up without a restart`,
+    );
   } else {
     report.ok('certificate', `${summary}; the key belongs to it and the names cover ${config.resourceUrl.hostname}`);
   }

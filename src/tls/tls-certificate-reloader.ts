@@ -166,7 +166,9 @@ export class TlsCertificateReloader {
 
   private report(result: TlsReloadResult, asked: boolean): void {
     if (result.outcome === 'reloaded') {
-      this.logger.log(`TLS certificate reloaded from ${this.options.certFile}: ${describeTlsCertificate(result.certificate)} (new connections; open ones keep theirs)`);
+      this.logger.log(
+        `TLS certificate reloaded from ${this.options.certFile}: ${describeTlsCertificate(result.certificate)} (new connections; open ones keep theirs)`,
+      );
     } else if (result.outcome === 'refused') {
       this.logger.error(`TLS certificate reload refused: ${result.problems.join('; ')}. Still serving ${describeTlsCertificate(result.certificate)}`);
     } else if (asked) {

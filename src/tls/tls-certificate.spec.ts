@@ -30,7 +30,9 @@ describe('readTlsCertificate: a readable PEM certificate and the key that belong
   });
 
   it('a key of another certificate: refused naming both files', () => {
-    expect(refusal({ certFile: a.certFile, keyFile: b.keyFile })).toEqual([`the private key in ${b.keyFile} does not belong to the certificate in ${a.certFile}`]);
+    expect(refusal({ certFile: a.certFile, keyFile: b.keyFile })).toEqual([
+      `the private key in ${b.keyFile} does not belong to the certificate in ${a.certFile}`,
+    ]);
   });
 
   it('missing, a directory, not PEM, a key in place of the certificate, a certificate in place of the key', () => {
@@ -41,7 +43,9 @@ describe('readTlsCertificate: a readable PEM certificate and the key that belong
     writeFileSync(junk, 'not a certificate');
     expect(refusal({ certFile: junk, keyFile: a.keyFile })).toEqual([`the certificate file ${junk} holds no PEM certificate`]);
     expect(refusal({ certFile: a.keyFile, keyFile: a.keyFile })).toEqual([`the certificate file ${a.keyFile} holds no PEM certificate`]);
-    expect(refusal({ certFile: a.certFile, keyFile: a.certFile })).toEqual([`the key file ${a.certFile} holds no usable private key (an unencrypted PEM key is needed)`]);
+    expect(refusal({ certFile: a.certFile, keyFile: a.certFile })).toEqual([
+      `the key file ${a.certFile} holds no usable private key (an unencrypted PEM key is needed)`,
+    ]);
   });
 
   it('a truncated certificate and an unreadable key: both named at once, no key bytes in the message', () => {

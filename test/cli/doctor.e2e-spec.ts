@@ -240,7 +240,9 @@ describe('CLI: doctor shows the TLS certificate (HTTPS_CERT_FILE, HTTPS_KEY_FILE
     const b = generateCertificate(dir, 'b', { names: ['DNS:mcp.example.com'] });
     const mismatched = await cli(['doctor'], tls({ certFile: a.certFile, keyFile: b.keyFile }));
     expect(mismatched.code).toBe(1);
-    expect(lines(mismatched.stdout, '✘')).toEqual([`✘ certificate: the private key in ${b.keyFile} does not belong to the certificate in ${a.certFile}: the server would not start`]);
+    expect(lines(mismatched.stdout, '✘')).toEqual([
+      `✘ certificate: the private key in ${b.keyFile} does not belong to the certificate in ${a.certFile}: the server would not start`,
+    ]);
     const missing = await cli(['doctor'], tls({ certFile: a.certFile, keyFile: join(dir, 'none.pem') }));
     expect(lines(missing.stdout, '✘')).toEqual([`✘ certificate: cannot read the key file ${join(dir, 'none.pem')} (ENOENT): the server would not start`]);
     expect(mismatched.stdout + missing.stdout).not.toContain(b.key.toString().split('\n')[1]);

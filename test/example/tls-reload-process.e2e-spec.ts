@@ -43,7 +43,9 @@ describe('the example process and its TLS certificate', () => {
       // A broken pair on SIGHUP: refused with one line, the process keeps serving b.
       installCertificate(served, { certFile: a.certFile, keyFile: b.keyFile });
       example.signal('SIGHUP');
-      await example.waitFor(/TLS certificate reload refused: the private key in \S+ does not belong to the certificate in \S+\. Still serving serial [0-9A-F]+/);
+      await example.waitFor(
+        /TLS certificate reload refused: the private key in \S+ does not belong to the certificate in \S+\. Still serving serial [0-9A-F]+/,
+      );
       expect(await servedSerial(port, ca)).toBe(b.serial);
       // SIGHUP did not run Nest's shutdown: the process is up and answers.
       expect(example.running).toBe(true);

@@ -46,7 +46,10 @@ describe('TLS certificate reload in the example server (real TLS, files replaced
   beforeAll(async () => {
     installCertificate(served, a);
     port = await freePort();
-    app = await startExampleServer({ env: { ...HMAC, MCP_PORT: String(port), HTTPS_CERT_FILE: served.certFile, HTTPS_KEY_FILE: served.keyFile, HTTPS_RELOAD_INTERVAL_SECONDS: '1' }, logger });
+    app = await startExampleServer({
+      env: { ...HMAC, MCP_PORT: String(port), HTTPS_CERT_FILE: served.certFile, HTTPS_KEY_FILE: served.keyFile, HTTPS_RELOAD_INTERVAL_SECONDS: '1' },
+      logger,
+    });
     // Node closes idle keep-alive connections after 5 s; the reloads below take longer than that.
     (app.getHttpServer() as Server).keepAliveTimeout = 120_000;
     kept = new KeptAliveConnection(port, ca);
@@ -63,7 +66,9 @@ describe('TLS certificate reload in the example server (real TLS, files replaced
     expect(first).toEqual({ status: 200, reused: false, serial: a.serial });
     expect(tlsLines()[0]).toMatchObject({ level: 'log' });
     expect(tlsLines()[0].text).toMatch(
-      new RegExp(`^TLS certificate from ${served.certFile}: serial ${a.serial}, DNS:localhost, IP Address:127.0.0.1, valid until \\S+Z; the files are checked for changes every 1 s, and reloaded on SIGHUP`),
+      new RegExp(
+        `^TLS certificate from ${served.certFile}: serial ${a.serial}, DNS:localhost, IP Address:127.0.0.1, valid until \\S+Z; the files are checked for changes every 1 s, and reloaded on SIGHUP`,
+      ),
     );
   });
 
@@ -90,7 +95,11 @@ describe('TLS certificate reload in the example server (real TLS, files replaced
 
   it.each<[string, () => void, RegExp]>([
     ['an expired certificate', () => installCertificate(served, expired), /: the certificate expired on 2020-01-02T00:00:00.000Z\. Still serving serial /],
-    ['names that do not cover MCP_URL’s host', () => installCertificate(served, otherHost), /do not cover 127\.0\.0\.1, the host clients connect to\. Still serving /],
+    [
+      'names that do not cover MCP_URL’s host',
+      () => installCertificate(served, otherHost),
+      /do not cover 127\.0\.0\.1, the host clients connect to\. Still serving /,
+    ],
     ['an unreadable key file', () => rmSync(served.keyFile), /cannot read the key file \S+served-key\.pem \(ENOENT\)\. Still serving /],
   ])('%s: refused and logged, new connections still get the previous certificate', async (_case, install, message) => {
     const before = refusalCount();
@@ -117,7 +126,10 @@ describe('certificate checks at start (development: a warning; production refusa
     const expired = generateCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20200102000000Z' });
     const logger = new CapturingLogger();
     const port = await freePort();
-    const app = await startExampleServer({ env: { ...HMAC, MCP_PORT: String(port), MCP_URL: `https://localhost:${port}`, HTTPS_CERT_FILE: expired.certFile, HTTPS_KEY_FILE: expired.keyFile }, logger });
+    const app = await startExampleServer({
+      env: { ...HMAC, MCP_PORT: String(port), MCP_URL: `https://localhost:${port}`, HTTPS_CERT_FILE: expired.certFile, HTTPS_KEY_FILE: expired.keyFile },
+      logger,
+    });
     try {
       const warnings = logger.entries.filter((e) => e.level === 'warn' && e.text.startsWith('TLS certificate'));
       expect(warnings.map((e) => e.text.split(' | ')[0])).toEqual([
@@ -128,9 +140,14 @@ describe('certificate checks at start (development: a warning; production refusa
     }
     const other = generateCertificate(dir, 'other', { names: ['DNS:other.example.com'] });
     const logger2 = new CapturingLogger();
-    const app2 = await startExampleServer({ env: { ...HMAC, MCP_PORT: String(port), HTTPS_CERT_FILE: other.certFile, HTTPS_KEY_FILE: other.keyFile }, logger: logger2 });
+    const app2 = await startExampleServer({
+      env: { ...HMAC, MCP_PORT: String(port), HTTPS_CERT_FILE: other.certFile, HTTPS_KEY_FILE: other.keyFile },
+      logger: logger2,
+    });
     try {
-      expect(logger2.text()).toContain(`TLS certificate ${other.certFile}: the certificate's names (DNS:other.example.com) do not cover 127.0.0.1, the host clients connect to.`);
+      expect(logger2.text()).toContain(
+        `TLS certificate ${other.certFile}: the certificate's names (DNS:other.example.com) do not cover 127.0.0.1, the host clients connect to.`,
+      );
     } finally {
       await app2.close();
     }
@@ -139,9 +156,9 @@ describe('certificate checks at start (development: a warning; production refusa
   it('a key of another certificate never reaches OpenSSL: the start is refused naming both files', async () => {
     const x = generateCertificate(dir, 'x');
     const y = generateCertificate(dir, 'y');
-    await expect(startExampleServer({ env: { ...HMAC, MCP_PORT: String(await freePort()), HTTPS_CERT_FILE: x.certFile, HTTPS_KEY_FILE: y.keyFile }, logger: false })).rejects.toThrow(
-      new TlsCertificateError([`the private key in ${y.keyFile} does not belong to the certificate in ${x.certFile}`]),
-    );
+    await expect(
+      startExampleServer({ env: { ...HMAC, MCP_PORT: String(await freePort()), HTTPS_CERT_FILE: x.certFile, HTTPS_KEY_FILE: y.keyFile }, logger: false }),
+    ).rejects.toThrow(new TlsCertificateError([`the private key in ${y.keyFile} does not belong to the certificate in ${x.certFile}`]));
   });
 
   it('HTTPS_RELOAD_INTERVAL_SECONDS that is not a whole number refuses the start', async () => {
@@ -190,7 +207,10 @@ describe('watchTlsCertificate on the Fastify adapter, reloaded by calling reload
       expect(await servedSerial(port, ca)).toBe(b.serial);
       expect(await kept.get('/ping')).toEqual({ status: 200, reused: true, serial: a.serial });
       installCertificate(files, { certFile: a.certFile, keyFile: b.keyFile });
-      expect(reloader.reload()).toMatchObject({ outcome: 'refused', problems: [`the private key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`] });
+      expect(reloader.reload()).toMatchObject({
+        outcome: 'refused',
+        problems: [`the private key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`],
+      });
       expect(await servedSerial(port, ca)).toBe(b.serial);
       expect(logger.entries.map((e) => [e.level, e.text.slice(0, 40)])).toEqual([
         ['log', `TLS certificate from ${files.certFile}`.slice(0, 40)],
@@ -214,7 +234,11 @@ describe('watchTlsCertificate on the Fastify adapter, reloaded by calling reload
       await eventually(() => logger.entries.some((e) => e.level === 'error'), 10_000, 'the expiry line');
       await new Promise((r) => setTimeout(r, 1000));
       expect(logger.entries.filter((e) => e.level === 'error').map((e) => e.text.split(' | ')[0])).toEqual([
-        expect.stringMatching(new RegExp(`^The TLS certificate in use expired on \\S+: clients refuse new connections until a valid pair is in ${soon.certFile} and ${soon.keyFile}$`)),
+        expect.stringMatching(
+          new RegExp(
+            `^The TLS certificate in use expired on \\S+: clients refuse new connections until a valid pair is in ${soon.certFile} and ${soon.keyFile}$`,
+          ),
+        ),
       ]);
     } finally {
       reloader.close();

@@ -16,7 +16,11 @@ export class ExampleProcess {
 
   constructor(env: Record<string, string>) {
     const cwd = mkdtempSync(join(tmpdir(), 'oauth-mcp-'));
-    this.child = spawn(SYSTEM_NODE, [join(EXAMPLES_BUILD, 'basic/main.js')], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(SYSTEM_NODE, [join(EXAMPLES_BUILD, 'basic/main.js')], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const collect = (chunk: Buffer) => (this.output += chunk.toString());
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);

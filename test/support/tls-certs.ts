@@ -40,18 +40,80 @@ export function generateCertificate(dir: string, name: string, options: TestCert
   const subject = `/CN=${name}`;
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: out, stdio: ['ignore', 'ignore', 'pipe'] });
   if (!options.notBefore && !options.notAfter) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', subject, '-addext', san, '-keyout', keyFile, '-out', certFile]);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      subject,
+      '-addext',
+      san,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ]);
   } else {
     writeFileSync(join(out, 'index.txt'), '');
     writeFileSync(join(out, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
     writeFileSync(
       join(out, 'ca.cnf'),
-      ['[ca]', 'default_ca = d', '[d]', 'database = index.txt', 'new_certs_dir = .', 'serial = serial', 'default_md = sha256', 'policy = p', 'copy_extensions = copy', 'unique_subject = no', '[p]', 'commonName = supplied', ''].join('\n'),
+      [
+        '[ca]',
+        'default_ca = d',
+        '[d]',
+        'database = index.txt',
+        'new_certs_dir = .',
+        'serial = serial',
+        'default_md = sha256',
+        'policy = p',
+        'copy_extensions = copy',
+        'unique_subject = no',
+        '[p]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
     );
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject, '-addext', san, '-keyout', keyFile, '-out', 'req.csr']);
     openssl([
-      'ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', keyFile, '-in', 'req.csr', '-notext', '-out', certFile,
-      '-startdate', options.notBefore ?? '20200101000000Z', '-enddate', options.notAfter ?? '20200102000000Z',
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      subject,
+      '-addext',
+      san,
+      '-keyout',
+      keyFile,
+      '-out',
+      'req.csr',
+    ]);
+    openssl([
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-selfsign',
+      '-keyfile',
+      keyFile,
+      '-in',
+      'req.csr',
+      '-notext',
+      '-out',
+      certFile,
+      '-startdate',
+      options.notBefore ?? '20200101000000Z',
+      '-enddate',
+      options.notAfter ?? '20200102000000Z',
     ]);
   }
   const cert = readFileSync(certFile);
@@ -60,7 +122,10 @@ export function generateCertificate(dir: string, name: string, options: TestCert
 
 /** Puts `cert` and `key` at the served paths the way renewal tools do: written aside, then renamed over. */
 export function installCertificate(target: { certFile: string; keyFile: string }, source: { certFile: string; keyFile: string }): void {
-  for (const [from, to] of [[source.certFile, target.certFile], [source.keyFile, target.keyFile]] as const) {
+  for (const [from, to] of [
+    [source.certFile, target.certFile],
+    [source.keyFile, target.keyFile],
+  ] as const) {
     copyFileSync(from, `${to}.new`);
     renameSync(`${to}.new`, to);
   }
