@@ -18,3 +18,12 @@ export * from './config/oauth-mcp-options.interface.js';
 export * from './resource-server/oauth-mcp-user.interface.js';
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/audit-event.interface.js';
 export { AuditService, LoggerAuditSink } from './audit/audit.service.js';
+export { readTlsCertificate, describeTlsCertificate, type TlsCertificate, type TlsCertificateFiles } from './tls/tls-certificate.js';
+export { certificateProblems, type CertificateExpectations } from './tls/certificate-rules.js';
+export {
+  watchTlsCertificate,
+  TlsCertificateReloader,
+  type TlsContextServer,
+  type TlsReloadResult,
+  type WatchTlsCertificateOptions,
+} from './tls/tls-certificate-reloader.js';

@@ -1,11 +1,18 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { type DynamicModule, type INestApplication, Logger, type LoggerService } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger, type LoggerService, ShutdownSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import type { ExampleServerExtension } from './example-tools.js';
 import { DEV_IDP } from './dev-idp.module.js';
-import { MemoryStore, OAuthMcpConfigService, getOAuthMcpStoreToken } from 'nestjs-oauth-mcp';
+import {
+  MemoryStore,
+  OAuthMcpConfigService,
+  getOAuthMcpStoreToken,
+  readTlsCertificate,
+  type TlsCertificate,
+  type TlsCertificateFiles,
+  watchTlsCertificate,
+} from 'nestjs-oauth-mcp';
 import { type DevIdp } from 'nestjs-oauth-mcp/testing';
 
 export interface ExampleServerOptions {
@@ -30,7 +37,8 @@ export interface ExampleServerSpec {
 
 /**
  * Creates and starts the example server on `MCP_HOST`:`MCP_PORT` (default 127.0.0.1:8080), over TLS when
- * `HTTPS_CERT_FILE` and `HTTPS_KEY_FILE` are both set.
+ * `HTTPS_CERT_FILE` and `HTTPS_KEY_FILE` are both set; the certificate is then reloaded without a restart
+ * (see `serveCertificate`).
  */
 export function startExampleServer(options: ExampleServerOptions = {}): Promise<INestApplication> {
   return startServer({ module: AppModule.register(options.env, options.extend), health: true, title: 'nestjs-oauth-mcp example' }, options);
@@ -39,15 +47,18 @@ export function startExampleServer(options: ExampleServerOptions = {}): Promise<
 /** Creates, starts and announces an example app (the plain-SDK example and the @rekog/mcp-nest one). @internal */
 export async function startServer(spec: ExampleServerSpec, options: ExampleServerOptions): Promise<INestApplication> {
   const env = options.env ?? process.env;
-  const cert = env.HTTPS_CERT_FILE;
-  const key = env.HTTPS_KEY_FILE;
+  const tls = exampleTlsSettings(env);
+  // Read and paired before Nest creates the server: a bad pair is refused naming the file, not by OpenSSL.
+  const initial = tls && readTlsCertificate(tls.files);
   const app = await NestFactory.create(spec.module, {
     abortOnError: false,
     logger: options.logger,
-    httpsOptions: cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined,
+    httpsOptions: initial ? { cert: initial.cert, key: initial.key } : undefined,
   });
   try {
-    app.enableShutdownHooks();
+    if (tls && initial) serveCertificate(app, tls, initial);
+    // Nest's default list includes SIGHUP, which here reloads the certificate instead of stopping the app.
+    app.enableShutdownHooks(tls ? Object.values(ShutdownSignal).filter((s) => s !== ShutdownSignal.SIGHUP) : undefined);
     await spec.beforeListen?.(app);
     await app.listen(Number(env.MCP_PORT ?? 8080), env.MCP_HOST ?? '127.0.0.1');
   } catch (err) {
@@ -56,6 +67,39 @@ export async function startServer(spec: ExampleServerSpec, options: ExampleServe
   }
   if (options.logger !== false) logEndpoints(app, spec);
   return app;
+}
+
+interface ExampleTlsSettings {
+  files: TlsCertificateFiles;
+  intervalSeconds: number;
+}
+
+/** `HTTPS_CERT_FILE` + `HTTPS_KEY_FILE` (both, or plain http), and `HTTPS_RELOAD_INTERVAL_SECONDS` (default 60, 0 = SIGHUP only). */
+export function exampleTlsSettings(env: Record<string, string | undefined>): ExampleTlsSettings | undefined {
+  const certFile = env.HTTPS_CERT_FILE;
+  const keyFile = env.HTTPS_KEY_FILE;
+  if (!certFile || !keyFile) return undefined;
+  const raw = env.HTTPS_RELOAD_INTERVAL_SECONDS?.trim() || '60';
+  if (!/^\d{1,7}$/.test(raw)) throw new Error('HTTPS_RELOAD_INTERVAL_SECONDS must be a whole number of seconds (0 = reload only on SIGHUP)');
+  return { files: { certFile, keyFile }, intervalSeconds: Number(raw) };
+}
+
+/**
+ * Keeps the certificate current without a restart: the files are re-read every interval and on
+ * SIGHUP, and a changed pair is swapped for new connections once it passes the checks. At start, an
+ * expired certificate or one whose names do not cover MCP_URL's host stops a production server and is
+ * a warning otherwise.
+ */
+function serveCertificate(app: INestApplication, tls: ExampleTlsSettings, initial: TlsCertificate): void {
+  const { resourceUrl, production } = app.get(OAuthMcpConfigService).config;
+  watchTlsCertificate(app.getHttpServer(), {
+    ...tls.files,
+    initial,
+    hostname: resourceUrl.hostname,
+    production,
+    intervalMs: tls.intervalSeconds * 1000,
+    signal: 'SIGHUP',
+  });
 }
 
 /**

@@ -9,6 +9,9 @@ import { configWarnings } from '../config/config-warnings.js';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
 import { countUsableKeys } from '../health/idp-keys.js';
 import { fetchJsonObject } from '../resource-server/verification/safe-fetch.js';
+import { TlsCertificateError } from '../errors/tls.errors.js';
+import { certificateProblems } from '../tls/certificate-rules.js';
+import { readTlsCertificate, type TlsCertificate } from '../tls/tls-certificate.js';
 import { loadEnv, type ResolvedCliContext } from './cli-context.js';
 
 export const DOCTOR_USAGE = `Usage: nestjs-oauth-mcp doctor
@@ -17,7 +20,8 @@ Reads the same configuration as the application (the environment, then .env in t
 directory) and checks it, one line per check:
   ✔ fine   ⚠ works, but look at it   ✘ will fail: the exit code is 1 when any line is ✘
 
-Checks: configuration (the startup rules), https, audience vs. the MCP resource, redirect URIs,
+Checks: configuration (the startup rules), https, the TLS certificate (HTTPS_CERT_FILE/HTTPS_KEY_FILE:
+the key belongs to it, its names cover MCP_URL's host, its expiry), audience vs. the MCP resource, redirect URIs,
 issuer discovery (reachable, "issuer" byte-identical), JWKS (reachable, usable keys), clock skew
 against the IdP's Date header. Proxy mode: the callback URL (MCP_URL + /oauth/callback), the
 signing keys (OAUTH_SIGNING_JWKS), static clients, the upstream IdP's discovery (issuer, endpoints,
@@ -78,6 +82,7 @@ export async function doctorCommand(args: string[], context: ResolvedCliContext)
   }
 
   checkHttps(config, env, report);
+  checkCertificate(config, env, report);
   if (config.mode === 'proxy') {
     await checkProxy(config, env, report);
     return summary(report, context);
@@ -135,6 +140,46 @@ function checkHttps(config: ResolvedOAuthMcpConfig, env: Record<string, string |
   }
   // O3: the startup warnings, on their own lines.
   for (const warning of warnings) report.warn(warning.check, warning.text);
+}
+
+const RENEW_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+/**
+ * The pair the server would serve: ✘ when it cannot start with it (unreadable, key of another certificate;
+ * in production also expired or not covering MCP_URL's host, which only warn in development), ⚠ when it
+ * expires within 14 days, otherwise its names and expiry.
+ */
+function checkCertificate(config: ResolvedOAuthMcpConfig, env: Record<string, string | undefined>, report: DoctorReport): void {
+  const certFile = env.HTTPS_CERT_FILE;
+  const keyFile = env.HTTPS_KEY_FILE;
+  if (!certFile || !keyFile) return;
+  let pair: TlsCertificate;
+  try {
+    pair = readTlsCertificate({ certFile, keyFile });
+  } catch (err) {
+    const problems = err instanceof TlsCertificateError ? err.problems : [(err as Error).message];
+    for (const problem of problems) report.fail('certificate', `${problem}: the server would not start`);
+    return;
+  }
+  const names = pair.certificate.subjectAltName ?? 'no subjectAltName';
+  const days = Math.floor((pair.validTo.getTime() - Date.now()) / DAY_MS);
+  const problems = certificateProblems(pair.certificate, { hostname: config.resourceUrl.hostname });
+  if (problems.length > 0) {
+    const text = `${certFile}: ${problems.join('; ')}: clients refuse it`;
+    if (config.production) report.fail('certificate', `${text}, and NODE_ENV=production does not start with it`);
+    else report.warn('certificate', `${text} (a warning in development; NODE_ENV=production does not start with it)`);
+    return;
+  }
+  const summary = `${certFile}: ${names}, valid until ${pair.validTo.toISOString()} (${days} day(s) left)`;
+  if (days < RENEW_DAYS) {
+    report.warn(
+      'certificate',
+      `${summary}: renew it now; a server that watches the files (watchTlsCertificate, as the example does) picks the new pair up without a restart`,
+    );
+  } else {
+    report.ok('certificate', `${summary}; the key belongs to it and the names cover ${config.resourceUrl.hostname}`);
+  }
 }
 
 /** The same URL up to case, default port and trailing slashes, but not byte-identical. */

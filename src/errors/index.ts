@@ -1,2 +1,3 @@
 export * from './oauth.errors.js';
 export * from './config.errors.js';
+export * from './tls.errors.js';

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { generateTestKey, JwksServer } from '../support/jwks-server.js';
+import { certificateDir, generateCertificate } from '../support/tls-certs.js';
 import { cli, emptyDir } from './cli-io.js';
 
 const MCP_URL = 'http://localhost:8080';
@@ -194,6 +195,57 @@ describe('CLI: doctor with a bad configuration', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ https: HTTPS_CERT_FILE and HTTPS_KEY_FILE are set \(the server speaks TLS\) but MCP_URL is http:\/\//m);
+  });
+});
+
+describe('CLI: doctor shows the TLS certificate (HTTPS_CERT_FILE, HTTPS_KEY_FILE)', () => {
+  const dir = certificateDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const hmac = { OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' };
+  const tls = (pair: { certFile: string; keyFile: string }) => ({ ...hmac, HTTPS_CERT_FILE: pair.certFile, HTTPS_KEY_FILE: pair.keyFile });
+  const certificateLines = (out: string) => out.split('\n').filter((l) => / certificate: /.test(l));
+
+  it('a good pair: ✔ with its names, expiry date and days left; one expiring within 14 days: ⚠ renew', async () => {
+    const good = generateCertificate(dir, 'good', { names: ['DNS:mcp.example.com'], notBefore: '20250101000000Z', notAfter: '20991231000000Z' });
+    const run = await cli(['doctor'], tls(good));
+    expect(run.code).toBe(0);
+    expect(certificateLines(run.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^✔ certificate: ${good.certFile}: DNS:mcp\\.example\\.com, valid until 2099-12-31T00:00:00\\.000Z \\(\\d+ day\\(s\\) left\\); the key belongs to it and the names cover mcp\\.example\\.com$`),
+      ),
+    ]);
+    const soon = generateCertificate(dir, 'soon', { names: ['DNS:mcp.example.com'] }); // one day
+    const due = await cli(['doctor'], tls(soon));
+    expect(due.code).toBe(0);
+    expect(certificateLines(due.stdout)).toEqual([expect.stringMatching(/^⚠ certificate: .*valid until \S+ \(0 day\(s\) left\): renew it now/)]);
+  });
+
+  it('expired or not naming MCP_URL’s host: ⚠ in development, ✘ with NODE_ENV=production', async () => {
+    const expired = generateCertificate(dir, 'expired', { names: ['DNS:mcp.example.com'], notBefore: '20200101000000Z', notAfter: '20200102000000Z' });
+    const dev = await cli(['doctor'], tls(expired));
+    expect(dev.code).toBe(0);
+    expect(certificateLines(dev.stdout)).toEqual([
+      `⚠ certificate: ${expired.certFile}: the certificate expired on 2020-01-02T00:00:00.000Z: clients refuse it (a warning in development; NODE_ENV=production does not start with it)`,
+    ]);
+    const local = generateCertificate(dir, 'local');
+    const prod = await cli(['doctor'], { ...tls(local), NODE_ENV: 'production' });
+    expect(prod.code).toBe(1);
+    expect(lines(prod.stdout, '✘')).toEqual([
+      `✘ certificate: ${local.certFile}: the certificate's names (DNS:localhost, IP Address:127.0.0.1) do not cover mcp.example.com, the host clients connect to: clients refuse it, and NODE_ENV=production does not start with it`,
+    ]);
+  });
+
+  it('a key of another certificate, or a missing file: ✘ (the server would not start)', async () => {
+    const a = generateCertificate(dir, 'a', { names: ['DNS:mcp.example.com'] });
+    const b = generateCertificate(dir, 'b', { names: ['DNS:mcp.example.com'] });
+    const mismatched = await cli(['doctor'], tls({ certFile: a.certFile, keyFile: b.keyFile }));
+    expect(mismatched.code).toBe(1);
+    expect(lines(mismatched.stdout, '✘')).toEqual([
+      `✘ certificate: the private key in ${b.keyFile} does not belong to the certificate in ${a.certFile}: the server would not start`,
+    ]);
+    const missing = await cli(['doctor'], tls({ certFile: a.certFile, keyFile: join(dir, 'none.pem') }));
+    expect(lines(missing.stdout, '✘')).toEqual([`✘ certificate: cannot read the key file ${join(dir, 'none.pem')} (ENOENT): the server would not start`]);
+    expect(mismatched.stdout + missing.stdout).not.toContain(b.key.toString().split('\n')[1]);
   });
 });
 
