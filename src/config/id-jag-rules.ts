@@ -37,7 +37,8 @@ function issuerProblem(entry: unknown, production: boolean, serverUrl: unknown):
 /** Trusted ID-JAG issuers, each explicit: its issuer (byte for byte), its keys' location, its algorithms. */
 export function idJagIssuersProblem(value: unknown, o: IdJagRulesContext): string | undefined {
   if (o.mode !== 'proxy') return 'is only used in proxy mode (this server issues the access tokens an ID-JAG is redeemed for)';
-  if (!Array.isArray(value) || value.length === 0) return 'must list at least one trusted issuer';
+  if (!Array.isArray(value)) return 'must be comma-separated issuer URLs, or a JSON array of { issuer, jwksUri?, algorithms? }';
+  if (value.length === 0) return 'must list at least one trusted issuer';
   if (value.length > MAX_ISSUERS) return `must list at most ${MAX_ISSUERS} issuers`;
   for (const [i, entry] of value.entries()) {
     const problem = issuerProblem(entry, o.production === true, o.serverUrl);

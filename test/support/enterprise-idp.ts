@@ -52,6 +52,8 @@ export class EnterpriseIdp {
   readonly users = new Map<string, EnterpriseUser>();
   readonly apps = new Map<string, EnterpriseApp>();
   exchanges = 0;
+  /** Who is signed in at the IdP's own session when a sign-in request names no `login_hint` (a browser's session). */
+  sessionUser?: string;
   /** Seconds an ID-JAG lives. */
   idJagLifetimeSeconds = 300;
   private server?: Server;
@@ -133,11 +135,14 @@ export class EnterpriseIdp {
     }
   }
 
-  /** Signs in the user named by `login_hint` at once (a stand-in: the password step is the IdP's business). */
+  /**
+   * Signs in the user named by `login_hint`, else the session's user, at once (a stand-in: the password
+   * step is the IdP's business).
+   */
   private authorize(url: URL, res: ServerResponse): void {
     const app = this.apps.get(url.searchParams.get('client_id') ?? '');
     const redirectUri = url.searchParams.get('redirect_uri');
-    const user = this.users.get(url.searchParams.get('login_hint') ?? '');
+    const user = this.users.get(url.searchParams.get('login_hint') ?? this.sessionUser ?? '');
     if (!app || redirectUri !== app.redirectUri || !user || url.searchParams.get('code_challenge_method') !== 'S256') return this.json(res, 400, { error: 'invalid_request' });
     const code = randomBytes(24).toString('base64url');
     this.codes.set(code, {
