@@ -35,7 +35,12 @@ export class AuthorizationServerMetadataMiddleware extends MetadataDocumentsMidd
     const issuer = c.issuer!;
     const privateKeyJwt = offersPrivateKeyJwt(c);
     const authMethods = ['none', 'client_secret_post', 'client_secret_basic', ...(privateKeyJwt ? ['private_key_jwt'] : [])];
-    const signingAlgs = privateKeyJwt ? { token_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS], revocation_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS] } : {};
+    const signingAlgs = privateKeyJwt
+      ? {
+          token_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS],
+          revocation_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS],
+        }
+      : {};
     const metadata = {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,

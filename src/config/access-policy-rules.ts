@@ -24,7 +24,8 @@ export function emailDomainsProblem(value: unknown, o: AccessPolicyRulesContext)
 }
 
 export function groupsProblem(value: unknown, o: AccessPolicyRulesContext, forbidden = false): string | undefined {
-  if (!Array.isArray(value) || !value.every((g) => typeof g === 'string' && GROUP.test(g))) return 'must list group names or ids (1-256 characters, no control characters)';
+  if (!Array.isArray(value) || !value.every((g) => typeof g === 'string' && GROUP.test(g)))
+    return 'must list group names or ids (1-256 characters, no control characters)';
   if (forbidden && Array.isArray(o.requiredGroups) && value.some((g) => (o.requiredGroups as unknown[]).includes(g))) {
     return 'names a group that requiredGroups (OAUTH_POLICY_REQUIRED_GROUPS) requires: nobody could be granted anything';
   }

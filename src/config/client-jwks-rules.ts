@@ -21,9 +21,11 @@ export function clientJwkProblem(jwk: unknown): string | undefined {
   if (k.use !== undefined && k.use !== 'sig') return 'must be a signing key (use "sig")';
   if (k.key_ops !== undefined && !(Array.isArray(k.key_ops) && k.key_ops.includes('verify'))) return 'must allow "verify" in key_ops';
   if (k.kid !== undefined && (typeof k.kid !== 'string' || k.kid.length === 0 || k.kid.length > 256)) return 'must have a non-empty string kid';
-  if (k.alg !== undefined && !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(k.alg as string)) return `must name an alg of ${ASYMMETRIC_ALGORITHMS.join(', ')}`;
+  if (k.alg !== undefined && !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(k.alg as string))
+    return `must name an alg of ${ASYMMETRIC_ALGORITHMS.join(', ')}`;
   if (k.kty === 'EC' && (typeof k.crv !== 'string' || !(k.crv in EC_CURVES))) return 'must be on P-256, P-384 or P-521';
-  if (k.alg !== undefined && (k.kty === 'EC' ? EC_CURVES[k.crv as string] !== k.alg : !/^(RS|PS)/.test(k.alg as string))) return 'must have an alg that fits its key type';
+  if (k.alg !== undefined && (k.kty === 'EC' ? EC_CURVES[k.crv as string] !== k.alg : !/^(RS|PS)/.test(k.alg as string)))
+    return 'must have an alg that fits its key type';
   let bits: number | undefined;
   try {
     bits = createPublicKey({ key: k as never, format: 'jwk' }).asymmetricKeyDetails?.modulusLength;

@@ -27,11 +27,20 @@ import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectAllowlistProblem } from './redirect-uri.policy.js';
 import { staticClientsProblem } from './static-client-rules.js';
 import { idJagIssuersProblem } from './id-jag-rules.js';
-import { accessPolicyHookProblem, CLIENT_ID, emailDomainsProblem, GROUP_NAME, groupsProblem, proxyOnlyProblem, scopeMapProblem } from './access-policy-rules.js';
+import {
+  accessPolicyHookProblem,
+  CLIENT_ID,
+  emailDomainsProblem,
+  GROUP_NAME,
+  groupsProblem,
+  proxyOnlyProblem,
+  scopeMapProblem,
+} from './access-policy-rules.js';
 import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
-
+import type { AccessRules } from './access-policy.interface.js';
 import { SCOPE_TOKEN } from './scope-rules.js';
 
+/** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
 export { SCOPE_TOKEN };
 const GOOGLE_BARE_ISSUER = 'accounts.google.com';
 
@@ -100,7 +109,6 @@ function IsAlgorithmList(): PropertyDecorator {
     },
   });
 }
-
 
 function IsRedirectAllowlist(): PropertyDecorator {
   return simpleRule('isRedirectAllowlist', (value, o) => redirectAllowlistProblem(value, o.allowedRedirectSchemes));
@@ -460,7 +468,7 @@ export class OAuthMcpOptionsSchema {
   static from(options: OAuthMcpModuleOptions): OAuthMcpOptionsSchema {
     const { cache, jwks, logger: _logger, store: _store, auditSink: _audit, clientIdMetadataDocuments: _cimd, ...flat } = options;
     const idJag = options.idJag as Partial<NonNullable<OAuthMcpModuleOptions['idJag']>> | undefined;
-    const rules = (typeof options.accessRules === 'object' && options.accessRules !== null ? options.accessRules : {}) as NonNullable<OAuthMcpModuleOptions['accessRules']>;
+    const rules: AccessRules = typeof options.accessRules === 'object' && options.accessRules !== null ? options.accessRules : {};
     return Object.assign(new OAuthMcpOptionsSchema(), flat, {
       idJagIssuers: typeof idJag === 'object' && idJag !== null ? idJag.issuers : undefined,
       idJagMaxLifetimeSeconds: typeof idJag === 'object' && idJag !== null ? idJag.maxLifetimeSeconds : undefined,

@@ -19,7 +19,6 @@ function list(value: string | undefined, separator: string | RegExp): string[] |
   return value === undefined ? undefined : value.split(separator).map((v) => v.trim());
 }
 
-
 /** `off`, or `token=50/900,register=20/3600`; anything unparseable is passed on for the schema to refuse. */
 function rateLimits(value: string | undefined): OAuthMcpModuleOptions['rateLimits'] {
   if (value === undefined) return undefined;

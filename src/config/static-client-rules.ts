@@ -52,10 +52,12 @@ function jwksUriProblem(raw: unknown, o: StaticClientRulesContext): string | und
 function grantTypesProblem(c: StaticClientOptions, o: StaticClientRulesContext): string | undefined {
   if (c.grant_types === undefined) return undefined;
   const list = c.grant_types as unknown;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((g) => GRANT_TYPES.includes(g))) return `grant_types must list some of ${GRANT_TYPES.join(', ')}`;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((g) => GRANT_TYPES.includes(g)))
+    return `grant_types must list some of ${GRANT_TYPES.join(', ')}`;
   if (new Set(list).size !== list.length) return 'grant_types must not repeat a grant';
   if (list.includes('refresh_token') && !list.includes('authorization_code')) return 'grant_types lists refresh_token without authorization_code';
-  if (list.includes(JWT_BEARER_GRANT) && o.idJag === undefined) return 'grant_types lists the jwt-bearer grant, but no ID-JAG issuer is trusted (OAUTH_ID_JAG_ISSUERS)';
+  if (list.includes(JWT_BEARER_GRANT) && o.idJag === undefined)
+    return 'grant_types lists the jwt-bearer grant, but no ID-JAG issuer is trusted (OAUTH_ID_JAG_ISSUERS)';
   return undefined;
 }
 
@@ -94,7 +96,8 @@ function redirectUrisProblem(c: StaticClientOptions, o: StaticClientRulesContext
   if (c.redirect_uris === undefined) return usesCode ? 'needs redirect_uris (it uses the authorization code grant)' : undefined;
   if (!Array.isArray(c.redirect_uris) || (usesCode && c.redirect_uris.length === 0)) return 'needs redirect_uris';
   // O2: the allowlist limits pre-registered clients too (an invalid allowlist is reported on its own).
-  const allowlist = Array.isArray(o.redirectUris) && redirectAllowlistProblem(o.redirectUris, o.allowedRedirectSchemes) === undefined ? (o.redirectUris as string[]) : [];
+  const allowlist =
+    Array.isArray(o.redirectUris) && redirectAllowlistProblem(o.redirectUris, o.allowedRedirectSchemes) === undefined ? (o.redirectUris as string[]) : [];
   const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist };
   const bad = c.redirect_uris.map((u) => redirectUriProblem(u, rules)).find(Boolean);
   return bad ? `has a redirect URI that ${bad}` : undefined;

@@ -138,7 +138,12 @@ describe('the example server with enterprise settings: the SDK providers complet
 
     expect(contexts).toEqual([{ authorizationServerUrl: base, resourceUrl: `${base}/mcp`, scope: 'mcp:read mcp:write mcp:admin' }]);
     expect(idp.exchanges).toBe(1);
-    expect(JSON.parse(results.whoami.content[0].text)).toEqual({ sub: 'ent-0001', username: 'alice@corp.example', email: 'alice@corp.example', scopes: ['mcp:read', 'mcp:admin'] });
+    expect(JSON.parse(results.whoami.content[0].text)).toEqual({
+      sub: 'ent-0001',
+      username: 'alice@corp.example',
+      email: 'alice@corp.example',
+      scopes: ['mcp:read', 'mcp:admin'],
+    });
     expect(results.admin_ping.content[0].text).toBe('pong');
     const tokens = provider.tokens()!;
     expect(tokens.refresh_token).toBeUndefined();
@@ -162,7 +167,13 @@ describe('the example server with enterprise settings: the SDK providers complet
     expect(JSON.parse(results.whoami.content[0].text)).toEqual({ sub: 'ci-basic', username: 'ci-basic', email: null, scopes: ['mcp:read'] });
     const tokens = provider.tokens()!;
     expect(tokens.refresh_token).toBeUndefined();
-    expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: 'ci-basic', client_id: 'ci-basic', gty: 'client_credentials', scope: 'mcp:read', aud: `${base}/mcp` });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({
+      sub: 'ci-basic',
+      client_id: 'ci-basic',
+      gty: 'client_credentials',
+      scope: 'mcp:read',
+      aud: `${base}/mcp`,
+    });
   });
 
   it('PrivateKeyJwtProvider (RS256 key registered inline): signed client assertion, then tool calls including the admin one', async () => {

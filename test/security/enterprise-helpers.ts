@@ -71,7 +71,17 @@ export async function startEnterpriseFixture(
 /** A valid ID-JAG for `agent` at this server, with one change (`undefined` removes a claim). */
 export function idJag(e: EnterpriseFixture, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, key?: CryptoKey): Promise<string> {
   return e.idp.mintIdJag(
-    { sub: 'ent-alice', aud: e.f.base, client_id: 'agent', resource: e.f.resource, scope: 'mcp:read mcp:write', email: 'alice@corp.example', email_verified: true, groups: ['engineering'], ...claims },
+    {
+      sub: 'ent-alice',
+      aud: e.f.base,
+      client_id: 'agent',
+      resource: e.f.resource,
+      scope: 'mcp:read mcp:write',
+      email: 'alice@corp.example',
+      email_verified: true,
+      groups: ['engineering'],
+      ...claims,
+    },
     header,
     key,
   );
@@ -80,7 +90,12 @@ export function idJag(e: EnterpriseFixture, claims: Record<string, unknown> = {}
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** The jwt-bearer grant from `agent` (client_secret_basic). */
-export function jwtBearer(f: ProxyFixture, assertion: string, params: Record<string, string> = {}, client: [string, string] = ['agent', AGENT_SECRET]): Promise<Response> {
+export function jwtBearer(
+  f: ProxyFixture,
+  assertion: string,
+  params: Record<string, string> = {},
+  client: [string, string] = ['agent', AGENT_SECRET],
+): Promise<Response> {
   return tokenRequest(f, { grant_type: JWT_BEARER, assertion, ...params }, { authorization: basic(...client) });
 }
 
@@ -145,10 +160,13 @@ export async function expectRefused(f: ProxyFixture, send: () => Promise<Respons
 }
 
 /** A 200 token response, read. */
-export async function expectToken(res: Response): Promise<{ access_token: string; token_type: string; expires_in: number; scope?: string; refresh_token?: string }> {
+export async function expectToken(
+  res: Response,
+): Promise<{ access_token: string; token_type: string; expires_in: number; scope?: string; refresh_token?: string }> {
   const reply = await read(res);
   expect({ status: reply.status, body: reply.text.slice(0, 300) }).toEqual({ status: 200, body: reply.text.slice(0, 300) });
   return reply.json as never;
 }
 
-export const mcpStatus = (f: ProxyFixture, token: string) => fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+export const mcpStatus = (f: ProxyFixture, token: string) =>
+  fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);

@@ -94,7 +94,10 @@ describe('P. The access policy at sign-in, for ID-JAGs and for machine clients',
     idp.sessionUser = user;
     const clientId = await registerClient(f, [REDIRECT]);
     const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, scope, state: 'st-1' }));
+    const { callback } = await completeFlow(
+      f,
+      authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, scope, state: 'st-1' }),
+    );
     return { callback, clientId, verifier };
   }
 
@@ -104,20 +107,43 @@ describe('P. The access policy at sign-in, for ID-JAGs and for machine clients',
     const clientId = await registerClient(f, [REDIRECT]);
     const before = storeKeys(f);
     const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, scope: scope ?? 'mcp:read', state: 'st-1' }));
+    const { callback } = await completeFlow(
+      f,
+      authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, scope: scope ?? 'mcp:read', state: 'st-1' }),
+    );
     void verifier;
-    expect(Object.fromEntries(callback.searchParams)).toEqual({ error: 'access_denied', error_description: 'The access policy does not allow this sign-in', state: 'st-1', iss: f.base });
+    expect(Object.fromEntries(callback.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'The access policy does not allow this sign-in',
+      state: 'st-1',
+      iss: f.base,
+    });
     expect(storeKeys(f)).toEqual(before);
     expect(audit.at(-1)).toMatchObject({ type: 'access_policy_denied', clientId, subject: `ent-${user}`, reason: rule });
   }
 
   async function redeem(s: { callback: URL; clientId: string; verifier: string }) {
-    return expectToken(await tokenRequest(f, { grant_type: 'authorization_code', code: s.callback.searchParams.get('code')!, code_verifier: s.verifier, redirect_uri: REDIRECT, client_id: s.clientId }));
+    return expectToken(
+      await tokenRequest(f, {
+        grant_type: 'authorization_code',
+        code: s.callback.searchParams.get('code')!,
+        code_verifier: s.verifier,
+        redirect_uri: REDIRECT,
+        client_id: s.clientId,
+      }),
+    );
   }
 
   const userJag = (name: string, claims: Record<string, unknown> = {}) => {
     const u = idp.users.get(name)!;
-    return idJag(e, { sub: u.sub, email: u.email, email_verified: u.email_verified ?? true, groups: u.groups, scope: 'mcp:read mcp:write mcp:admin', ...claims });
+    return idJag(e, {
+      sub: u.sub,
+      email: u.email,
+      email_verified: u.email_verified ?? true,
+      groups: u.groups,
+      scope: 'mcp:read mcp:write mcp:admin',
+      ...claims,
+    });
   };
 
   async function expectDeniedJag(assertion: string, rule: string): Promise<void> {
@@ -171,11 +197,19 @@ describe('P. The access policy at sign-in, for ID-JAGs and for machine clients',
     hook = (ctx) => (Array.isArray(ctx.user?.claims.amr) && ctx.user.claims.amr.includes('mfa') ? true : { allow: false, reason: 'mfa_required' });
     await expectDeniedJag(await userJag('alice', { amr: ['pwd'] }), 'accessPolicy:mfa_required');
     await expectToken(await jwtBearer(f, await userJag('alice', { amr: ['pwd', 'mfa'] })));
-    expect(seen.at(-1)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', clientId: 'agent', scopes: ['mcp:read'], user: { sub: 'ent-alice', issuer: idp.issuer, email: 'alice@corp.example', emailVerified: true } });
+    expect(seen.at(-1)).toMatchObject({
+      grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      clientId: 'agent',
+      scopes: ['mcp:read'],
+      user: { sub: 'ent-alice', issuer: idp.issuer, email: 'alice@corp.example', emailVerified: true },
+    });
 
     hook = (ctx) => ctx.user?.sub !== 'ent-alice';
     await expectDeniedSignIn('alice', 'accessPolicy');
-    expect(seen.at(-1)).toMatchObject({ grantType: 'authorization_code', user: { sub: 'ent-alice', issuer: idp.issuer, groups: ['mcp-users', 'engineering'] } });
+    expect(seen.at(-1)).toMatchObject({
+      grantType: 'authorization_code',
+      user: { sub: 'ent-alice', issuer: idp.issuer, groups: ['mcp-users', 'engineering'] },
+    });
     expect((seen.at(-1)!.user!.claims as { amr?: unknown }).amr).toEqual(['pwd', 'mfa']);
 
     hook = (ctx) => ({ allow: true, scopes: ctx.scopes.filter((s) => s !== 'mcp:write') });

@@ -51,29 +51,64 @@ describe('P. Identity Assertion JWT Authorization Grant (ID-JAG)', () => {
     const tokens = await expectToken(await jwtBearer(f, assertion));
     expect(Object.keys(tokens).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
     expect(tokens.scope).toBe('mcp:read mcp:write');
-    expect(decodeJwt(tokens.access_token)).toMatchObject({ iss: f.base, aud: f.resource, sub: 'ent-alice', client_id: 'agent', gty: JWT_BEARER, id_jag_iss: e.idp.issuer, email: 'alice@corp.example' });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({
+      iss: f.base,
+      aud: f.resource,
+      sub: 'ent-alice',
+      client_id: 'agent',
+      gty: JWT_BEARER,
+      id_jag_iss: e.idp.issuer,
+      email: 'alice@corp.example',
+    });
     expect(await mcpStatus(f, tokens.access_token)).toBe(201);
-    expect(e.audit.filter((ev) => ev.type === 'token_issued').at(-1)).toMatchObject({ clientId: 'agent', subject: 'ent-alice', reason: JWT_BEARER, scopes: ['mcp:read', 'mcp:write'] });
+    expect(e.audit.filter((ev) => ev.type === 'token_issued').at(-1)).toMatchObject({
+      clientId: 'agent',
+      subject: 'ent-alice',
+      reason: JWT_BEARER,
+      scopes: ['mcp:read', 'mcp:write'],
+    });
     expect(JSON.stringify(e.audit)).not.toContain(assertion);
   });
 
   it('P1 the grant needs an authenticated confidential client allowed it: public, registered, other static and unauthenticated clients are refused', async () => {
     const assertion = (clientId: string) => idJag(e, { client_id: clientId });
     const dcr = await registerClient(f, ['http://127.0.0.1:51000/callback']);
-    await expectRefused(f, async () => tokenRequest(f, { grant_type: JWT_BEARER, assertion: await assertion('native-app'), client_id: 'native-app' }), 400, 'unauthorized_client');
-    await expectRefused(f, async () => tokenRequest(f, { grant_type: JWT_BEARER, assertion: await assertion(dcr), client_id: dcr }), 400, 'unauthorized_client');
+    await expectRefused(
+      f,
+      async () => tokenRequest(f, { grant_type: JWT_BEARER, assertion: await assertion('native-app'), client_id: 'native-app' }),
+      400,
+      'unauthorized_client',
+    );
+    await expectRefused(
+      f,
+      async () => tokenRequest(f, { grant_type: JWT_BEARER, assertion: await assertion(dcr), client_id: dcr }),
+      400,
+      'unauthorized_client',
+    );
     await expectRefused(f, async () => jwtBearer(f, await assertion('web-app'), {}, ['web-app', WEB_SECRET]), 400, 'unauthorized_client');
     await expectRefused(f, async () => tokenRequest(f, { grant_type: JWT_BEARER, assertion: await assertion('agent') }), [400, 401], 'invalid_client');
     await expectRefused(f, async () => jwtBearer(f, await assertion('agent'), {}, ['agent', 'Wrong8Secret8Wrong8Secret8Wrong8!']), 401, 'invalid_client');
     // The same grant for a private_key_jwt client.
     const viaKey = await clientAssertion(f, 'agent-jwt', e.key.privateKey);
-    await expectToken(await tokenRequest(f, { grant_type: JWT_BEARER, assertion: await assertion('agent-jwt'), client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: viaKey }));
+    await expectToken(
+      await tokenRequest(f, {
+        grant_type: JWT_BEARER,
+        assertion: await assertion('agent-jwt'),
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: viaKey,
+      }),
+    );
   });
 
   it('P2 an issuer that is not configured (another IdP, the upstream sign-in IdP, the trusted one with a trailing slash) → invalid_grant', async () => {
     const other = await new EnterpriseIdp().start();
     try {
-      await expectRefused(f, async () => jwtBearer(f, await other.mintIdJag({ sub: 'ent-alice', aud: f.base, client_id: 'agent', resource: f.resource })), 400, 'invalid_grant');
+      await expectRefused(
+        f,
+        async () => jwtBearer(f, await other.mintIdJag({ sub: 'ent-alice', aud: f.base, client_id: 'agent', resource: f.resource })),
+        400,
+        'invalid_grant',
+      );
     } finally {
       await other.stop();
     }
@@ -93,7 +128,12 @@ describe('P. Identity Assertion JWT Authorization Grant (ID-JAG)', () => {
       .sign(new TextEncoder().encode(JSON.stringify(e.idp.publicJwk)));
     await expectRefused(f, () => jwtBearer(f, hs), 400, 'invalid_grant');
     // es256Only's key is RS256 and published: only its issuer's allowlist (ES256) refuses it.
-    await expectRefused(f, async () => jwtBearer(f, await es256Only.mintIdJag({ sub: 'ent-alice', aud: f.base, client_id: 'agent', resource: f.resource })), 400, 'invalid_grant');
+    await expectRefused(
+      f,
+      async () => jwtBearer(f, await es256Only.mintIdJag({ sub: 'ent-alice', aud: f.base, client_id: 'agent', resource: f.resource })),
+      400,
+      'invalid_grant',
+    );
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -176,7 +216,7 @@ describe('P. Identity Assertion JWT Authorization Grant (ID-JAG)', () => {
     await expectRefused(f, async () => jwtBearer(f, await idJag(e, { sub })), 400, 'invalid_grant');
   });
 
-  it('P11 scopes only narrow: a wider request gets the assertion\'s scopes at most; a request outside it is invalid_scope; an assertion scope this server lacks is invalid_grant', async () => {
+  it("P11 scopes only narrow: a wider request gets the assertion's scopes at most; a request outside it is invalid_scope; an assertion scope this server lacks is invalid_grant", async () => {
     const narrow = await expectToken(await jwtBearer(f, await idJag(e, { scope: 'mcp:read' }), { scope: 'mcp:read mcp:admin' }));
     expect(narrow.scope).toBe('mcp:read');
     expect(decodeJwt(narrow.access_token).scope).toBe('mcp:read');
@@ -191,11 +231,15 @@ describe('P. Identity Assertion JWT Authorization Grant (ID-JAG)', () => {
 
   it.each<[string, () => Promise<Response>]>([
     ['no assertion', () => tokenRequest(f, { grant_type: JWT_BEARER }, { authorization: `Basic ${Buffer.from(`agent:${AGENT_SECRET}`).toString('base64')}` })],
-    ['the assertion twice', () => fetch(`${f.base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`agent:${AGENT_SECRET}`).toString('base64')}` },
-      body: `grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=a.b.c&assertion=d.e.f`,
-    })],
+    [
+      'the assertion twice',
+      () =>
+        fetch(`${f.base}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`agent:${AGENT_SECRET}`).toString('base64')}` },
+          body: `grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=a.b.c&assertion=d.e.f`,
+        }),
+    ],
     ['an assertion over 16 KB', () => jwtBearer(f, `${'a'.repeat(9000)}.${'b'.repeat(9000)}.c`)],
   ])('P12 %s → 400 invalid_request', async (_label, send) => {
     await expectRefused(f, send, 400, 'invalid_request');

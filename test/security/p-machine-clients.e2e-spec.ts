@@ -41,7 +41,14 @@ describe('P. Machine clients: client credentials with client_secret_basic and pr
     f = e.f;
     cimd = createHttpServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ client_id: cimdUrl, client_name: 'Metadata client', redirect_uris: ['http://127.0.0.1:51000/callback'], grant_types: ['client_credentials'] }));
+      res.end(
+        JSON.stringify({
+          client_id: cimdUrl,
+          client_name: 'Metadata client',
+          redirect_uris: ['http://127.0.0.1:51000/callback'],
+          grant_types: ['client_credentials'],
+        }),
+      );
     });
     await new Promise<void>((resolve) => cimd.listen(0, '127.0.0.1', resolve));
     cimdUrl = `http://127.0.0.1:${(cimd.address() as AddressInfo).port}/client.json`;
@@ -78,7 +85,17 @@ describe('P. Machine clients: client credentials with client_secret_basic and pr
     await expectRefused(f, () => withAssertion(f, assertion, CC), [400, 401], 'invalid_client');
     expect(e.audit.at(-1)).toMatchObject({ type: 'assertion_replay', clientId: 'ci-jwt', reason: 'client_assertion' });
     expect(JSON.stringify(e.audit)).not.toContain(assertion);
-    await expectRefused(f, () => fetch(`${f.base}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'x', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }) }), [400, 401], 'invalid_client');
+    await expectRefused(
+      f,
+      () =>
+        fetch(`${f.base}/oauth/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: 'x', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
+        }),
+      [400, 401],
+      'invalid_client',
+    );
     const racing = await clientAssertion(f, 'ci-jwt', e.key.privateKey);
     const statuses = await Promise.all(Array.from({ length: 5 }, () => withAssertion(f, racing, CC).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -92,7 +109,12 @@ describe('P. Machine clients: client credentials with client_secret_basic and pr
     ['an array holding the issuer', (base) => [base]],
     ['no aud', () => undefined],
   ])('P15 client assertion aud = %s → invalid_client', async (_label, aud) => {
-    await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, { aud: aud(f.base, f.resource) }), CC), [400, 401], 'invalid_client');
+    await expectRefused(
+      f,
+      async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, { aud: aud(f.base, f.resource) }), CC),
+      [400, 401],
+      'invalid_client',
+    );
   });
 
   it('P15 aud = the issuer or the token endpoint: accepted', async () => {
@@ -114,22 +136,59 @@ describe('P. Machine clients: client credentials with client_secret_basic and pr
     const claims = decodeJwt(await clientAssertion(f, 'ci-jwt', e.key.privateKey));
     await expectRefused(f, () => withAssertion(f, `${header}.${b64({ ...claims, jti: 'swapped' })}.${signature}`, CC), [400, 401], 'invalid_client');
     await expectRefused(f, () => withAssertion(f, `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, jti: 'none' })}.`, CC), [400, 401], 'invalid_client');
-    const hs = await new SignJWT({ ...claims, jti: 'hs' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(JSON.stringify(e.key.publicJwk)));
+    const hs = await new SignJWT({ ...claims, jti: 'hs' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(JSON.stringify(e.key.publicJwk)));
     await expectRefused(f, () => withAssertion(f, hs, CC), [400, 401], 'invalid_client');
-    await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, { iss: 'agent-jwt' }), CC), [400, 401], 'invalid_client');
-    await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey), { ...CC, client_id: 'agent-jwt' }), [400, 401], 'invalid_client');
-    await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, { jti: undefined }), CC), [400, 401], 'invalid_client');
-    await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, {}, { typ: 'at+jwt' }), CC), [400, 401], 'invalid_client');
+    await expectRefused(
+      f,
+      async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, { iss: 'agent-jwt' }), CC),
+      [400, 401],
+      'invalid_client',
+    );
+    await expectRefused(
+      f,
+      async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey), { ...CC, client_id: 'agent-jwt' }),
+      [400, 401],
+      'invalid_client',
+    );
+    await expectRefused(
+      f,
+      async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, { jti: undefined }), CC),
+      [400, 401],
+      'invalid_client',
+    );
+    await expectRefused(
+      f,
+      async () => withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey, {}, { typ: 'at+jwt' }), CC),
+      [400, 401],
+      'invalid_client',
+    );
   });
 
   it('P18 one method per client: a secret for a private_key_jwt client, an assertion for a secret client, an assertion with Basic, a lone assertion or type, another assertion type', async () => {
     await expectRefused(f, () => clientCredentials(f, 'ci-jwt', CI_SECRET), 401, 'invalid_client');
     await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'ci', e.key.privateKey), CC), [400, 401], 'invalid_client');
     const assertion = await clientAssertion(f, 'ci-jwt', e.key.privateKey);
-    await expectRefused(f, () => tokenRequest(f, { ...CC, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, { authorization: `Basic ${Buffer.from(`ci:${CI_SECRET}`).toString('base64')}` }), 400, 'invalid_request');
+    await expectRefused(
+      f,
+      () =>
+        tokenRequest(
+          f,
+          { ...CC, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion },
+          { authorization: `Basic ${Buffer.from(`ci:${CI_SECRET}`).toString('base64')}` },
+        ),
+      400,
+      'invalid_request',
+    );
     await expectRefused(f, () => tokenRequest(f, { ...CC, client_assertion: assertion }), 400, 'invalid_request');
     await expectRefused(f, () => tokenRequest(f, { ...CC, client_assertion_type: CLIENT_ASSERTION_TYPE }), 400, 'invalid_request');
-    await expectRefused(f, () => tokenRequest(f, { ...CC, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: assertion }), [400, 401], 'invalid_client');
+    await expectRefused(
+      f,
+      () => tokenRequest(f, { ...CC, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: assertion }),
+      [400, 401],
+      'invalid_client',
+    );
   });
 
   it('P20 scopes stay within the registration: a wider request is narrowed, one outside it is invalid_scope; resource must be this server', async () => {
@@ -139,7 +198,9 @@ describe('P. Machine clients: client credentials with client_secret_basic and pr
     await expectRefused(f, () => clientCredentials(f, 'ci', CI_SECRET, { scope: 'mcp:admin' }), 400, 'invalid_scope');
     await expectRefused(f, () => clientCredentials(f, 'ci', CI_SECRET, { scope: 'mcp:read "bad"' }), 400, 'invalid_scope');
     await expectRefused(f, () => clientCredentials(f, 'ci', CI_SECRET, { resource: 'https://other-mcp.example.com/mcp' }), 400, 'invalid_target');
-    const jwtScoped = await expectToken(await withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey), { ...CC, scope: 'mcp:read mcp:write mcp:admin' }));
+    const jwtScoped = await expectToken(
+      await withAssertion(f, await clientAssertion(f, 'ci-jwt', e.key.privateKey), { ...CC, scope: 'mcp:read mcp:write mcp:admin' }),
+    );
     expect(jwtScoped.scope).toBe('mcp:read');
   });
 
@@ -203,7 +264,9 @@ describe('P19 a client jwks_uri is fetched only through the SSRF guard', () => {
   it('P19 a jwks_uri answering with a redirect (to a JWKS that holds the key) is not followed: invalid_client', async () => {
     const key = await clientKey('k1');
     jwksHost.keys = [key.publicJwk];
-    const f = await startProxyFixture({ staticClients: [{ client_id: 'redirected', jwks_uri: `http://127.0.0.1:${redirectPort}/jwks.json`, grant_types: ['client_credentials'] }] });
+    const f = await startProxyFixture({
+      staticClients: [{ client_id: 'redirected', jwks_uri: `http://127.0.0.1:${redirectPort}/jwks.json`, grant_types: ['client_credentials'] }],
+    });
     try {
       await expectRefused(f, async () => withAssertion(f, await clientAssertion(f, 'redirected', key.privateKey), CC), [400, 401], 'invalid_client');
       expect(jwksHost.jwksRequests).toBe(0);

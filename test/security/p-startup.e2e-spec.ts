@@ -23,7 +23,13 @@ const PROXY_ENV: Env = {
   MCP_URL: SERVER_URL,
   OAUTH_SCOPES: 'mcp:read mcp:write mcp:admin',
 };
-const NATIVE_ENV: Env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: 'https://idp.example.com', OIDC_JWKS_URI: 'https://idp.example.com/jwks', OIDC_AUDIENCE: `${SERVER_URL}/mcp`, MCP_URL: SERVER_URL };
+const NATIVE_ENV: Env = {
+  OAUTH_PROVIDER: 'oidc',
+  OIDC_ISSUER: 'https://idp.example.com',
+  OIDC_JWKS_URI: 'https://idp.example.com/jwks',
+  OIDC_AUDIENCE: `${SERVER_URL}/mcp`,
+  MCP_URL: SERVER_URL,
+};
 
 const jwk = (type: 'rsa' | 'ec', opts: object, extra: object = {}): Record<string, unknown> => ({
   ...(generateKeyPairSync as (t: string, o: object) => { privateKey: KeyObject })(type, opts).privateKey.export({ format: 'jwk' }),
@@ -62,10 +68,18 @@ describe('P25 enterprise settings are checked at bootstrap', () => {
       OAUTH_STATIC_CLIENTS: clients(
         { client_id: 'ci', client_secret: CI_SECRET, grant_types: ['client_credentials'], scope: 'mcp:read' },
         { client_id: 'ci-jwt', jwks: { keys: [publicOf(RSA), publicOf(EC)] }, grant_types: ['client_credentials'] },
-        { client_id: 'ci-uri', jwks_uri: 'https://ci.example.com/jwks.json', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials', JWT_BEARER] },
+        {
+          client_id: 'ci-uri',
+          jwks_uri: 'https://ci.example.com/jwks.json',
+          token_endpoint_auth_method: 'private_key_jwt',
+          grant_types: ['client_credentials', JWT_BEARER],
+        },
         { client_id: 'agent', client_secret: CI_SECRET.replace('C', 'D'), token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER] },
       ),
-      OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://acme.okta.com', jwksUri: 'https://acme.okta.com/oauth2/v1/keys' }, { issuer: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0', algorithms: ['RS256'] }]),
+      OAUTH_ID_JAG_ISSUERS: JSON.stringify([
+        { issuer: 'https://acme.okta.com', jwksUri: 'https://acme.okta.com/oauth2/v1/keys' },
+        { issuer: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0', algorithms: ['RS256'] },
+      ]),
       OAUTH_ID_JAG_MAX_LIFETIME_SECONDS: '600',
       OAUTH_POLICY_EMAIL_DOMAINS: 'corp.example,eu.corp.example',
       OAUTH_POLICY_REQUIRED_GROUPS: 'mcp-users',
@@ -79,37 +93,119 @@ describe('P25 enterprise settings are checked at bootstrap', () => {
 
   it.each<[string, object, string]>([
     ['a public client with client_credentials', { client_id: 'pub', grant_types: ['client_credentials'] }, 'is a public client: client_credentials'],
-    ['a public client with the jwt-bearer grant', { client_id: 'pub', redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code', JWT_BEARER] }, 'is a public client: urn:ietf:params:oauth:grant-type:jwt-bearer'],
-    ['private_key_jwt without keys', { client_id: 'k', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'] }, 'give exactly one of jwks and jwks_uri'],
-    ['both jwks and jwks_uri', { client_id: 'k', jwks: { keys: [publicOf(RSA)] }, jwks_uri: 'https://ci.example.com/jwks.json', grant_types: ['client_credentials'] }, 'give exactly one of jwks and jwks_uri'],
-    ['private_key_jwt with a client_secret', { client_id: 'k', client_secret: CI_SECRET, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicOf(RSA)] }, grant_types: ['client_credentials'] }, 'must not have a client_secret'],
-    ['jwks on a client_secret_basic client', { client_id: 'k', client_secret: CI_SECRET, jwks: { keys: [publicOf(RSA)] }, grant_types: ['client_credentials'] }, 'which only private_key_jwt uses'],
-    ['client_secret_post without a secret', { client_id: 'k', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] }, 'needs a client_secret'],
-    ['an unknown auth method', { client_id: 'k', token_endpoint_auth_method: 'client_secret_jwt', client_secret: CI_SECRET, grant_types: ['client_credentials'] }, 'token_endpoint_auth_method must be one of'],
+    [
+      'a public client with the jwt-bearer grant',
+      { client_id: 'pub', redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code', JWT_BEARER] },
+      'is a public client: urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ],
+    [
+      'private_key_jwt without keys',
+      { client_id: 'k', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'] },
+      'give exactly one of jwks and jwks_uri',
+    ],
+    [
+      'both jwks and jwks_uri',
+      { client_id: 'k', jwks: { keys: [publicOf(RSA)] }, jwks_uri: 'https://ci.example.com/jwks.json', grant_types: ['client_credentials'] },
+      'give exactly one of jwks and jwks_uri',
+    ],
+    [
+      'private_key_jwt with a client_secret',
+      {
+        client_id: 'k',
+        client_secret: CI_SECRET,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [publicOf(RSA)] },
+        grant_types: ['client_credentials'],
+      },
+      'must not have a client_secret',
+    ],
+    [
+      'jwks on a client_secret_basic client',
+      { client_id: 'k', client_secret: CI_SECRET, jwks: { keys: [publicOf(RSA)] }, grant_types: ['client_credentials'] },
+      'which only private_key_jwt uses',
+    ],
+    [
+      'client_secret_post without a secret',
+      { client_id: 'k', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] },
+      'needs a client_secret',
+    ],
+    [
+      'an unknown auth method',
+      { client_id: 'k', token_endpoint_auth_method: 'client_secret_jwt', client_secret: CI_SECRET, grant_types: ['client_credentials'] },
+      'token_endpoint_auth_method must be one of',
+    ],
     ['a private key in jwks', { client_id: 'k', jwks: { keys: [RSA] }, grant_types: ['client_credentials'] }, 'must be a public key'],
-    ['an RSA key under 2048 bits', { client_id: 'k', jwks: { keys: [publicOf(jwk('rsa', { modulusLength: 1024 }, { kid: 'weak' }))] }, grant_types: ['client_credentials'] }, 'at least 2048 bits'],
-    ['a symmetric key', { client_id: 'k', jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', kid: 'hs' }] }, grant_types: ['client_credentials'] }, 'must be an RSA or EC key'],
-    ['a secp256k1 key', { client_id: 'k', jwks: { keys: [publicOf(jwk('ec', { namedCurve: 'secp256k1' }, { kid: 'k1' }))] }, grant_types: ['client_credentials'] }, 'P-256, P-384 or P-521'],
-    ['a key whose alg does not fit it', { client_id: 'k', jwks: { keys: [{ ...publicOf(EC), alg: 'RS256' }] }, grant_types: ['client_credentials'] }, 'alg that fits its key type'],
-    ['a duplicate kid', { client_id: 'k', jwks: { keys: [publicOf(RSA), { ...publicOf(EC), kid: 'ci-1' }] }, grant_types: ['client_credentials'] }, 'must not repeat a kid'],
+    [
+      'an RSA key under 2048 bits',
+      { client_id: 'k', jwks: { keys: [publicOf(jwk('rsa', { modulusLength: 1024 }, { kid: 'weak' }))] }, grant_types: ['client_credentials'] },
+      'at least 2048 bits',
+    ],
+    [
+      'a symmetric key',
+      { client_id: 'k', jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', kid: 'hs' }] }, grant_types: ['client_credentials'] },
+      'must be an RSA or EC key',
+    ],
+    [
+      'a secp256k1 key',
+      { client_id: 'k', jwks: { keys: [publicOf(jwk('ec', { namedCurve: 'secp256k1' }, { kid: 'k1' }))] }, grant_types: ['client_credentials'] },
+      'P-256, P-384 or P-521',
+    ],
+    [
+      'a key whose alg does not fit it',
+      { client_id: 'k', jwks: { keys: [{ ...publicOf(EC), alg: 'RS256' }] }, grant_types: ['client_credentials'] },
+      'alg that fits its key type',
+    ],
+    [
+      'a duplicate kid',
+      { client_id: 'k', jwks: { keys: [publicOf(RSA), { ...publicOf(EC), kid: 'ci-1' }] }, grant_types: ['client_credentials'] },
+      'must not repeat a kid',
+    ],
     ['an empty key set', { client_id: 'k', jwks: { keys: [] }, grant_types: ['client_credentials'] }, 'with at least one key'],
-    ['an http jwks_uri off loopback', { client_id: 'k', jwks_uri: 'http://ci.example.com/jwks.json', grant_types: ['client_credentials'] }, 'jwks_uri that must use https'],
-    ['an http loopback jwks_uri on a server that does not fetch from private networks', { client_id: 'k', jwks_uri: 'http://127.0.0.1:9999/jwks.json', grant_types: ['client_credentials'] }, 'jwks_uri that must use https'],
-    ['a jwks_uri with credentials', { client_id: 'k', jwks_uri: 'https://user:pw@ci.example.com/jwks.json', grant_types: ['client_credentials'] }, 'must not contain credentials'],
-    ['a scope this server does not support', { client_id: 'k', client_secret: CI_SECRET, grant_types: ['client_credentials'], scope: 'mcp:read mcp:root' }, 'scope this server does not support'],
+    [
+      'an http jwks_uri off loopback',
+      { client_id: 'k', jwks_uri: 'http://ci.example.com/jwks.json', grant_types: ['client_credentials'] },
+      'jwks_uri that must use https',
+    ],
+    [
+      'an http loopback jwks_uri on a server that does not fetch from private networks',
+      { client_id: 'k', jwks_uri: 'http://127.0.0.1:9999/jwks.json', grant_types: ['client_credentials'] },
+      'jwks_uri that must use https',
+    ],
+    [
+      'a jwks_uri with credentials',
+      { client_id: 'k', jwks_uri: 'https://user:pw@ci.example.com/jwks.json', grant_types: ['client_credentials'] },
+      'must not contain credentials',
+    ],
+    [
+      'a scope this server does not support',
+      { client_id: 'k', client_secret: CI_SECRET, grant_types: ['client_credentials'], scope: 'mcp:read mcp:root' },
+      'scope this server does not support',
+    ],
     ['an unknown grant', { client_id: 'k', client_secret: CI_SECRET, grant_types: ['password'] }, 'grant_types must list some of'],
-    ['refresh_token without authorization_code', { client_id: 'k', client_secret: CI_SECRET, grant_types: ['client_credentials', 'refresh_token'] }, 'refresh_token without authorization_code'],
+    [
+      'refresh_token without authorization_code',
+      { client_id: 'k', client_secret: CI_SECRET, grant_types: ['client_credentials', 'refresh_token'] },
+      'refresh_token without authorization_code',
+    ],
     ['authorization_code without redirect_uris', { client_id: 'k', client_secret: CI_SECRET, grant_types: ['authorization_code'] }, 'needs redirect_uris'],
   ])('P25 OAUTH_STATIC_CLIENTS with %s: refused for that reason, never echoing keys or secrets', async (_label, client, reason) => {
     const json = JSON.stringify(client);
     const keyMaterial = [...json.matchAll(/"(?:d|p|q|k|n)":"([^"]{20,})"/g)].map((m) => m[1]);
     // ID-JAG issuers are trusted, so each refusal is the client's own problem.
-    const message = await expectRefused({ ...PROXY_ENV, OAUTH_ID_JAG_ISSUERS: 'https://idp.corp.example', OAUTH_STATIC_CLIENTS: clients(client) }, 'OAUTH_STATIC_CLIENTS', [CI_SECRET, ...keyMaterial]);
+    const message = await expectRefused(
+      { ...PROXY_ENV, OAUTH_ID_JAG_ISSUERS: 'https://idp.corp.example', OAUTH_STATIC_CLIENTS: clients(client) },
+      'OAUTH_STATIC_CLIENTS',
+      [CI_SECRET, ...keyMaterial],
+    );
     expect(message).toContain(reason);
   });
 
   it('P25 the jwt-bearer grant for a client while no ID-JAG issuer is trusted: refused', async () => {
-    const message = await expectRefused({ ...PROXY_ENV, OAUTH_STATIC_CLIENTS: clients({ client_id: 'agent', client_secret: CI_SECRET, grant_types: [JWT_BEARER] }) }, 'OAUTH_STATIC_CLIENTS', [CI_SECRET]);
+    const message = await expectRefused(
+      { ...PROXY_ENV, OAUTH_STATIC_CLIENTS: clients({ client_id: 'agent', client_secret: CI_SECRET, grant_types: [JWT_BEARER] }) },
+      'OAUTH_STATIC_CLIENTS',
+      [CI_SECRET],
+    );
     expect(message).toContain('OAUTH_ID_JAG_ISSUERS');
   });
 
@@ -120,8 +216,16 @@ describe('P25 enterprise settings are checked at bootstrap', () => {
     ['this server as an issuer', { OAUTH_ID_JAG_ISSUERS: SERVER_URL }, 'names this server'],
     ['alg none', { OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://idp.corp.example', algorithms: ['none'] }]) }, 'never none or HS*'],
     ['HS256', { OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://idp.corp.example', algorithms: ['HS256'] }]) }, 'never none or HS*'],
-    ['an http jwksUri off loopback', { OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://idp.corp.example', jwksUri: 'http://idp.corp.example/keys' }]) }, 'jwksUri that must use https'],
-    ['an unknown member', { OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://idp.corp.example', audience: 'x' }]) }, 'may only have issuer, jwksUri and algorithms'],
+    [
+      'an http jwksUri off loopback',
+      { OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://idp.corp.example', jwksUri: 'http://idp.corp.example/keys' }]) },
+      'jwksUri that must use https',
+    ],
+    [
+      'an unknown member',
+      { OAUTH_ID_JAG_ISSUERS: JSON.stringify([{ issuer: 'https://idp.corp.example', audience: 'x' }]) },
+      'may only have issuer, jwksUri and algorithms',
+    ],
     ['JSON that does not parse', { OAUTH_ID_JAG_ISSUERS: '[{"issuer":' }, 'or a JSON array'],
     ['an empty list', { OAUTH_ID_JAG_ISSUERS: '[]' }, 'at least one trusted issuer'],
   ])('P25 OAUTH_ID_JAG_ISSUERS with %s: refused for that reason', async (_label, env, reason) => {
@@ -133,7 +237,10 @@ describe('P25 enterprise settings are checked at bootstrap', () => {
     ['under 30 s', '5'],
     ['not a number', 'five minutes'],
   ])('P25 OAUTH_ID_JAG_MAX_LIFETIME_SECONDS %s: refused', async (_label, value) => {
-    await expectRefused({ ...PROXY_ENV, OAUTH_ID_JAG_ISSUERS: 'https://idp.corp.example', OAUTH_ID_JAG_MAX_LIFETIME_SECONDS: value }, 'OAUTH_ID_JAG_MAX_LIFETIME_SECONDS');
+    await expectRefused(
+      { ...PROXY_ENV, OAUTH_ID_JAG_ISSUERS: 'https://idp.corp.example', OAUTH_ID_JAG_MAX_LIFETIME_SECONDS: value },
+      'OAUTH_ID_JAG_MAX_LIFETIME_SECONDS',
+    );
   });
 
   it.each<[string, Env, string]>([
@@ -141,7 +248,11 @@ describe('P25 enterprise settings are checked at bootstrap', () => {
     ['a wildcard domain', { OAUTH_POLICY_EMAIL_DOMAINS: '*.corp.example' }, 'OAUTH_POLICY_EMAIL_DOMAINS'],
     ['an upper-case domain', { OAUTH_POLICY_EMAIL_DOMAINS: 'Corp.Example' }, 'OAUTH_POLICY_EMAIL_DOMAINS'],
     ['an empty entry', { OAUTH_POLICY_EMAIL_DOMAINS: 'corp.example,' }, 'OAUTH_POLICY_EMAIL_DOMAINS'],
-    ['a group both required and forbidden', { OAUTH_POLICY_REQUIRED_GROUPS: 'mcp-users', OAUTH_POLICY_FORBIDDEN_GROUPS: 'mcp-users' }, 'OAUTH_POLICY_FORBIDDEN_GROUPS'],
+    [
+      'a group both required and forbidden',
+      { OAUTH_POLICY_REQUIRED_GROUPS: 'mcp-users', OAUTH_POLICY_FORBIDDEN_GROUPS: 'mcp-users' },
+      'OAUTH_POLICY_FORBIDDEN_GROUPS',
+    ],
     ['a group with a control character', { OAUTH_POLICY_REQUIRED_GROUPS: 'mcp\u0007users' }, 'OAUTH_POLICY_REQUIRED_GROUPS'],
     ['group scopes that are not JSON', { OAUTH_POLICY_GROUP_SCOPES: 'engineering=mcp:read' }, 'OAUTH_POLICY_GROUP_SCOPES'],
     ['group scopes naming an unsupported scope', { OAUTH_POLICY_GROUP_SCOPES: '{"engineering":["mcp:root"]}' }, 'OAUTH_POLICY_GROUP_SCOPES'],

@@ -93,7 +93,9 @@ export class EnterpriseIdp {
     const now = Math.floor(Date.now() / 1000);
     const payload: Record<string, unknown> = { iss: this.issuer, jti: randomUUID(), iat: now, exp: now + this.idJagLifetimeSeconds, ...claims };
     for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-    return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg: 'RS256', kid: 'enterprise-rs256', typ: 'oauth-id-jag+jwt', ...header } as never).sign(key);
+    return new SignJWT(payload as JWTPayload)
+      .setProtectedHeader({ alg: 'RS256', kid: 'enterprise-rs256', typ: 'oauth-id-jag+jwt', ...header } as never)
+      .sign(key);
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -143,7 +145,8 @@ export class EnterpriseIdp {
     const app = this.apps.get(url.searchParams.get('client_id') ?? '');
     const redirectUri = url.searchParams.get('redirect_uri');
     const user = this.users.get(url.searchParams.get('login_hint') ?? this.sessionUser ?? '');
-    if (!app || redirectUri !== app.redirectUri || !user || url.searchParams.get('code_challenge_method') !== 'S256') return this.json(res, 400, { error: 'invalid_request' });
+    if (!app || redirectUri !== app.redirectUri || !user || url.searchParams.get('code_challenge_method') !== 'S256')
+      return this.json(res, 400, { error: 'invalid_request' });
     const code = randomBytes(24).toString('base64url');
     this.codes.set(code, {
       app,
@@ -189,13 +192,23 @@ export class EnterpriseIdp {
     const code = form.get('code') ?? '';
     const pending = this.codes.get(code);
     this.codes.delete(code);
-    const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+    const challenge = createHash('sha256')
+      .update(form.get('code_verifier') ?? '')
+      .digest('base64url');
     if (!pending || pending.app !== app || pending.redirectUri !== form.get('redirect_uri') || pending.codeChallenge !== challenge) {
       return this.json(res, 400, { error: 'invalid_grant' });
     }
     const now = Math.floor(Date.now() / 1000);
     const { user } = pending;
-    const idToken = await new SignJWT({ nonce: pending.nonce, email: user.email, email_verified: user.email_verified ?? true, name: user.name, groups: user.groups, auth_time: now, amr: ['pwd', 'mfa'] })
+    const idToken = await new SignJWT({
+      nonce: pending.nonce,
+      email: user.email,
+      email_verified: user.email_verified ?? true,
+      name: user.name,
+      groups: user.groups,
+      auth_time: now,
+      amr: ['pwd', 'mfa'],
+    })
       .setProtectedHeader({ alg: 'RS256', kid: 'enterprise-rs256', typ: 'JWT' })
       .setIssuer(this.issuer)
       .setAudience(app.clientId)
@@ -203,13 +216,20 @@ export class EnterpriseIdp {
       .setIssuedAt(now)
       .setExpirationTime(now + 600)
       .sign(this.key!);
-    return this.json(res, 200, { access_token: randomBytes(24).toString('base64url'), id_token: idToken, token_type: 'Bearer', expires_in: 600, scope: pending.scope });
+    return this.json(res, 200, {
+      access_token: randomBytes(24).toString('base64url'),
+      id_token: idToken,
+      token_type: 'Bearer',
+      expires_in: 600,
+      scope: pending.scope,
+    });
   }
 
   /** RFC 8693 token exchange: an ID token of this app's user → an ID-JAG for one resource authorization server. */
   private async exchange(app: EnterpriseApp, form: URLSearchParams, res: ServerResponse): Promise<void> {
     this.exchanges++;
-    if (form.get('requested_token_type') !== ID_JAG_TOKEN_TYPE || form.get('subject_token_type') !== ID_TOKEN_TYPE) return this.json(res, 400, { error: 'invalid_request' });
+    if (form.get('requested_token_type') !== ID_JAG_TOKEN_TYPE || form.get('subject_token_type') !== ID_TOKEN_TYPE)
+      return this.json(res, 400, { error: 'invalid_request' });
     let subject: JWTPayload;
     try {
       ({ payload: subject } = await jwtVerify(form.get('subject_token') ?? '', this.publicKey!, { issuer: this.issuer, audience: app.clientId }));
@@ -239,6 +259,12 @@ export class EnterpriseIdp {
       auth_time: subject.auth_time,
       amr: subject.amr,
     });
-    return this.json(res, 200, { issued_token_type: ID_JAG_TOKEN_TYPE, access_token: idJag, token_type: 'N_A', scope: scopes.join(' '), expires_in: this.idJagLifetimeSeconds });
+    return this.json(res, 200, {
+      issued_token_type: ID_JAG_TOKEN_TYPE,
+      access_token: idJag,
+      token_type: 'N_A',
+      scope: scopes.join(' '),
+      expires_in: this.idJagLifetimeSeconds,
+    });
   }
 }

@@ -22,6 +22,11 @@ export async function signInAtEnterpriseIdp(idp: EnterpriseIdp, app: EnterpriseA
   });
   const res = await fetch(url, { redirect: 'manual' });
   if (res.status !== 302) throw new Error(`the enterprise IdP answered ${res.status} to the sign-in`);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(res.headers.get('location')!), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(res.headers.get('location')!), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   return tokens.id_token!;
 }

@@ -1,5 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  jwtVerify,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+} from 'jose';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { clientJwkProblem, MAX_CLIENT_KEYS } from '../../config/client-jwks-rules.js';
 import type { ClientRecord } from './client.interface.js';

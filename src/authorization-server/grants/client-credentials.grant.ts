@@ -42,7 +42,14 @@ export class ClientCredentialsGrant {
       { clientId: client.client_id, user: { sub: client.client_id, groups: [] }, scopes: outcome.scopes, resource: c.resource },
       { gty: CLIENT_CREDENTIALS_GRANT },
     );
-    this.audit.emit({ type: 'token_issued', clientId: client.client_id, subject: client.client_id, grantId: fid, scopes: outcome.scopes, reason: CLIENT_CREDENTIALS_GRANT });
+    this.audit.emit({
+      type: 'token_issued',
+      clientId: client.client_id,
+      subject: client.client_id,
+      grantId: fid,
+      scopes: outcome.scopes,
+      reason: CLIENT_CREDENTIALS_GRANT,
+    });
     return response;
   }
 }

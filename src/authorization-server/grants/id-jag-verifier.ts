@@ -48,7 +48,8 @@ export class IdJagVerifier {
     if (!ID_JAG_TYPS.includes(header.typ ?? '')) throw new InvalidGrantError('The assertion is not an ID-JAG (typ must be oauth-id-jag+jwt)');
     const trusted = this.keys.trusted(unverified.iss);
     if (!trusted) throw new InvalidGrantError('The assertion comes from an issuer this server does not trust');
-    if (typeof header.alg !== 'string' || !trusted.algorithms.includes(header.alg)) throw new InvalidGrantError('The assertion is signed with an algorithm its issuer may not use here');
+    if (typeof header.alg !== 'string' || !trusted.algorithms.includes(header.alg))
+      throw new InvalidGrantError('The assertion is signed with an algorithm its issuer may not use here');
     const key = await this.keys.key(trusted.issuer, header.kid, header.alg);
     let claims: JWTPayload;
     try {
@@ -60,7 +61,8 @@ export class IdJagVerifier {
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new InvalidGrantError('The assertion has expired');
-      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new InvalidGrantError(`The assertion lacks a required claim or has an invalid one (${err.claim})`);
+      if (err instanceof joseErrors.JWTClaimValidationFailed)
+        throw new InvalidGrantError(`The assertion lacks a required claim or has an invalid one (${err.claim})`);
       throw new InvalidGrantError('The assertion signature is invalid');
     }
     this.checkBinding(claims, clientId);
@@ -70,7 +72,14 @@ export class IdJagVerifier {
     if (exp - iat > c.idJag!.maxLifetimeSeconds) throw new InvalidGrantError('The assertion lives longer than this server accepts');
     if (!bounded(claims.jti, 256)) throw new InvalidGrantError('The assertion needs a jti');
     if (!bounded(claims.sub, 512)) throw new InvalidGrantError('The assertion needs a sub');
-    return { issuer: trusted.issuer, user: toGrantedUser(claims), scopes: this.scopes(claims.scope), jti: claims.jti, exp, claims: Object.freeze({ ...claims }) };
+    return {
+      issuer: trusted.issuer,
+      user: toGrantedUser(claims),
+      scopes: this.scopes(claims.scope),
+      jti: claims.jti,
+      exp,
+      claims: Object.freeze({ ...claims }),
+    };
   }
 
   /** `aud` = this authorization server, `client_id` = the caller, `resource` = this MCP server: a bound triple. */
@@ -91,7 +100,8 @@ export class IdJagVerifier {
     if (scope === undefined) return [];
     const list = typeof scope === 'string' ? scope.split(' ') : [];
     if (list.length === 0 || !list.every((s) => SCOPE_TOKEN.test(s))) throw new InvalidGrantError('The assertion scope is malformed');
-    if (!list.every((s) => this.configService.config.scopes.includes(s))) throw new InvalidGrantError('The assertion carries a scope this server does not have');
+    if (!list.every((s) => this.configService.config.scopes.includes(s)))
+      throw new InvalidGrantError('The assertion carries a scope this server does not have');
     return [...new Set(list)];
   }
 }

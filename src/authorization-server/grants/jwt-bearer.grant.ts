@@ -54,7 +54,12 @@ export class JwtBearerGrant {
     const carried = requested === undefined ? jag.scopes : requested.filter((s) => jag.scopes.includes(s));
     if (requested !== undefined && carried.length === 0) throw new InvalidScopeError('None of the requested scopes is in the assertion');
     const scopes = withinClientRegistration(client, carried);
-    const outcome = await this.policy.evaluate({ grantType: JWT_BEARER_GRANT, clientId: client.client_id, user: policyUser(jag.user, jag.issuer, jag.claims), scopes });
+    const outcome = await this.policy.evaluate({
+      grantType: JWT_BEARER_GRANT,
+      clientId: client.client_id,
+      user: policyUser(jag.user, jag.issuer, jag.claims),
+      scopes,
+    });
     if (!outcome.allowed) throw new InvalidGrantError('The access policy does not allow this grant');
     await this.authenticator.claimAssertion(authenticated);
     if (!(await this.singleUse.claim(mark))) this.replayed(client.client_id, jag.user.sub, tokenHash);
@@ -62,7 +67,15 @@ export class JwtBearerGrant {
       { clientId: client.client_id, user: jag.user, scopes: outcome.scopes, resource: c.resource },
       { gty: JWT_BEARER_GRANT, id_jag_iss: jag.issuer },
     );
-    this.audit.emit({ type: 'token_issued', clientId: client.client_id, subject: jag.user.sub, grantId: fid, scopes: outcome.scopes, reason: JWT_BEARER_GRANT, tokenHash });
+    this.audit.emit({
+      type: 'token_issued',
+      clientId: client.client_id,
+      subject: jag.user.sub,
+      grantId: fid,
+      scopes: outcome.scopes,
+      reason: JWT_BEARER_GRANT,
+      tokenHash,
+    });
     return response;
   }
 

@@ -78,7 +78,12 @@ export class TokenIssuerService {
     const accessToken = await this.sign({ ...grant, fid }, grant.scopes, claims);
     return {
       fid,
-      response: { access_token: accessToken, token_type: 'Bearer', expires_in: c.accessTokenTtlSeconds, ...(grant.scopes.length > 0 ? { scope: grant.scopes.join(' ') } : {}) },
+      response: {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: c.accessTokenTtlSeconds,
+        ...(grant.scopes.length > 0 ? { scope: grant.scopes.join(' ') } : {}),
+      },
     };
   }
 

@@ -27,7 +27,10 @@ describe('applyAccessRules: declarative rules only refuse or narrow', () => {
 
   it('the user rules are checked in order and named', () => {
     const rules: ResolvedAccessRules = { ...NONE, forbiddenGroups: ['ext'], requiredGroups: ['eng'], allowedEmailDomains: ['corp.example'] };
-    expect(applyAccessRules(rules, input({ user: user({ groups: ['eng', 'ext'], email: 'x@other.example' }) }))).toEqual({ allowed: false, rule: 'forbiddenGroups' });
+    expect(applyAccessRules(rules, input({ user: user({ groups: ['eng', 'ext'], email: 'x@other.example' }) }))).toEqual({
+      allowed: false,
+      rule: 'forbiddenGroups',
+    });
     expect(applyAccessRules(rules, input({ user: user({ groups: [] }) }))).toEqual({ allowed: false, rule: 'requiredGroups' });
     for (const email of ['ann@other.example', 'ann@sub.corp.example', 'a@b@corp.example', '@corp.example', 'corp.example']) {
       expect(applyAccessRules(rules, input({ user: user({ email }) }))).toEqual({ allowed: false, rule: 'allowedEmailDomains' });
@@ -47,7 +50,13 @@ describe('applyAccessRules: declarative rules only refuse or narrow', () => {
   });
 
   it('a machine client (no user) meets only the client limit', () => {
-    const rules: ResolvedAccessRules = { ...NONE, requiredGroups: ['eng'], allowedEmailDomains: ['corp.example'], groupScopes: {}, clientScopes: { c1: ['read'] } };
+    const rules: ResolvedAccessRules = {
+      ...NONE,
+      requiredGroups: ['eng'],
+      allowedEmailDomains: ['corp.example'],
+      groupScopes: {},
+      clientScopes: { c1: ['read'] },
+    };
     expect(applyAccessRules(rules, input({ grantType: 'client_credentials', user: undefined }))).toEqual({ allowed: true, scopes: ['read'] });
   });
 });

@@ -13,8 +13,7 @@ export interface PolicyInput {
 /** Granted (possibly with fewer scopes), or refused by a named rule. */
 export type PolicyOutcome = { allowed: true; scopes: string[] } | { allowed: false; rule: string; reason?: string };
 
-const own = (map: Readonly<Record<string, readonly string[]>>, key: string): readonly string[] | undefined =>
-  Object.hasOwn(map, key) ? map[key] : undefined;
+const own = (map: Readonly<Record<string, readonly string[]>>, key: string): readonly string[] | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 
 /** The address has one `@`, a local part, a verified flag, and a domain in the list (compared in lowercase). */
 function emailAllowed(user: AccessPolicyUser, domains: readonly string[]): boolean {

@@ -59,7 +59,8 @@ export class ClientAssertionVerifier {
     }
     if (claimedClientId !== undefined && claimedClientId !== clientId) throw new InvalidClientError('client_id differs from the client assertion');
     const client = await this.clients.find(clientId);
-    if (!client || client.token_endpoint_auth_method !== 'private_key_jwt') throw new InvalidClientError('Unknown client, or one that does not authenticate with private_key_jwt');
+    if (!client || client.token_endpoint_auth_method !== 'private_key_jwt')
+      throw new InvalidClientError('Unknown client, or one that does not authenticate with private_key_jwt');
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await this.keys.verify(assertion, client, {
@@ -79,10 +80,14 @@ export class ClientAssertionVerifier {
       throw new InvalidClientError("The client assertion's aud must be this server's issuer or token endpoint");
     }
     const now = Date.now() / 1000;
-    if (claims.exp! > now + MAX_CLIENT_ASSERTION_LIFETIME_SECONDS + c.clockSkewSeconds) throw new InvalidClientError('The client assertion expires too far in the future');
+    if (claims.exp! > now + MAX_CLIENT_ASSERTION_LIFETIME_SECONDS + c.clockSkewSeconds)
+      throw new InvalidClientError('The client assertion expires too far in the future');
     if (claims.iat !== undefined && claims.iat > now + c.clockSkewSeconds) throw new InvalidClientError('The client assertion was issued in the future');
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) throw new InvalidClientError('The client assertion needs a jti');
-    const pending = { mark: this.singleUse.mark('client-assertion', clientId, claims.jti, claims.exp!, c.clockSkewSeconds), tokenHash: sha256(assertion).slice(0, 12) };
+    const pending = {
+      mark: this.singleUse.mark('client-assertion', clientId, claims.jti, claims.exp!, c.clockSkewSeconds),
+      tokenHash: sha256(assertion).slice(0, 12),
+    };
     if (await this.singleUse.used(pending.mark)) this.replayed(clientId, pending);
     return { client, assertion: pending };
   }

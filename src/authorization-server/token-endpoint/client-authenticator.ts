@@ -54,7 +54,7 @@ export class ClientAuthenticator {
     if (ids.length === 0 || !ids[0]) throw new InvalidClientError('client_id is required', basic);
     const client = await this.findFirst(ids);
     if (!client) throw new InvalidClientError('Unknown client', basic);
-    if (client.token_endpoint_auth_method === 'private_key_jwt') throw new InvalidClientError('This client authenticates with a signed client assertion (private_key_jwt)', basic);
+    if (client.token_endpoint_auth_method === 'private_key_jwt') throw new InvalidClientError('This client authenticates with a client assertion', basic);
     if (client.token_endpoint_auth_method === 'none') {
       if (secrets.length > 0) throw new InvalidClientError('This client is public and has no secret', basic);
       return { client, usedBasicAuth: basic };
