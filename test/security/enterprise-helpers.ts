@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import type { AuditEvent, IdJagIssuerOptions, OAuthMcpModuleOptions, StaticClientOptions } from '../../src/index.js';
 import { EnterpriseIdp } from '../support/enterprise-idp.js';
 import { startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import type { AdapterName } from '../support/adapters.js';
 
 /*
  * Shared by the group P specs (issue 14): a proxy fixture that trusts a stand-in enterprise IdP for
@@ -55,16 +56,21 @@ export async function startEnterpriseFixture(
   overrides: Partial<OAuthMcpModuleOptions> = {},
   extraClients: StaticClientOptions[] = [],
   moreIssuers: IdJagIssuerOptions[] = [],
+  adapter: AdapterName = 'express',
 ): Promise<EnterpriseFixture> {
   const idp = await new EnterpriseIdp().start();
   const key = await clientKey('client-key-1');
   const audit: AuditEvent[] = [];
-  const f = await startProxyFixture({
-    idJag: { issuers: [{ issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` }, ...moreIssuers] },
-    staticClients: enterpriseClients(key, extraClients),
-    auditSink: { emit: (e) => void audit.push(e) },
-    ...overrides,
-  });
+  const f = await startProxyFixture(
+    {
+      idJag: { issuers: [{ issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` }, ...moreIssuers] },
+      staticClients: enterpriseClients(key, extraClients),
+      auditSink: { emit: (e) => void audit.push(e) },
+      ...overrides,
+    },
+    undefined,
+    adapter,
+  );
   return { f, idp, key, audit, close: async () => (await f.close(), await idp.stop()) };
 }
 
