@@ -112,6 +112,8 @@ export class TokenIssuerService {
     const iat = now();
     const { user } = grant;
     return new SignJWT({
+      // First, so no extra claim can stand in for one of the claims below.
+      ...extra,
       // No scope granted: no claim (RFC 6749 §3.3 has no empty scope).
       ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
       client_id: grant.clientId,
@@ -120,7 +122,6 @@ export class TokenIssuerService {
       ...(user.email ? { email: user.email } : {}),
       ...(user.name ? { name: user.name } : {}),
       ...(user.groups.length > 0 ? { groups: user.groups } : {}),
-      ...extra,
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(c.issuer!)
