@@ -15,6 +15,7 @@ export { MemoryStore } from './store/memory.store.js';
 export * from './resource-server/decorators/index.js';
 export * from './errors/index.js';
 export * from './config/oauth-mcp-options.interface.js';
+export type * from './config/access-policy.interface.js';
 export * from './resource-server/oauth-mcp-user.interface.js';
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/audit-event.interface.js';
 export { AuditService, LoggerAuditSink } from './audit/audit.service.js';

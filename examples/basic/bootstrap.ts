@@ -131,6 +131,9 @@ export function startupLines(app: INestApplication, spec: Pick<ExampleServerSpec
       ['Upstream callback', c.callbackUrl],
       ['JWKS', `${base}/.well-known/jwks.json`],
     );
+    if (c.idJag) rows.push(['ID-JAG issuers', c.idJag.issuers.map((i) => i.issuer).join(', ')]);
+    const machines = c.staticClients.filter((client) => client.grant_types?.includes('client_credentials')).map((client) => client.client_id);
+    if (machines.length > 0) rows.push(['Machine clients', machines.join(', ')]);
   }
   if (spec.health) rows.push(['Health', `${base}/health/live, ${base}/health/ready`]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;

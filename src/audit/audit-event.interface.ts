@@ -10,7 +10,11 @@ export type AuditEventType =
   | 'code_replay'
   | 'client_registered'
   | 'authorization_denied'
-  | 'rate_limited';
+  | 'rate_limited'
+  /** A grant refused by `accessRules` or the `accessPolicy` hook; `reason` names the rule. */
+  | 'access_policy_denied'
+  /** A single-use assertion (client assertion or ID-JAG) presented again; `reason` says which. */
+  | 'assertion_replay';
 
 /**
  * One structured audit event. Never carries a secret: tokens, codes and states appear, if at all,

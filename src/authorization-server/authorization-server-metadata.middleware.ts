@@ -4,6 +4,11 @@ import { MetadataDocumentsMiddleware } from '../http/metadata-documents.middlewa
 import { OAuthErrorResponder } from '../http/oauth-error.responder.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { SigningKeyService } from './keys/signing-keys.service.js';
+import { offeredGrantTypes, offersPrivateKeyJwt } from './grants/offered-grants.js';
+import { ASYMMETRIC_ALGORITHMS } from '../config/algorithm-rules.js';
+
+/** The profile an authorization server that redeems ID-JAGs advertises. */
+const ID_JAG_GRANT_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag';
 
 /** RFC 8414 metadata (root and under the MCP path), OIDC discovery, and the JWKS. */
 export function authorizationServerMetadataPaths(c: ResolvedOAuthMcpConfig): [oauth: string, oauthUnderMcp: string, openid: string, jwks: string] {
@@ -28,7 +33,14 @@ export class AuthorizationServerMetadataMiddleware extends MetadataDocumentsMidd
   protected build(): Map<string, () => string> {
     const c = this.configService.config;
     const issuer = c.issuer!;
-    const authMethods = ['none', 'client_secret_post', 'client_secret_basic'];
+    const privateKeyJwt = offersPrivateKeyJwt(c);
+    const authMethods = ['none', 'client_secret_post', 'client_secret_basic', ...(privateKeyJwt ? ['private_key_jwt'] : [])];
+    const signingAlgs = privateKeyJwt
+      ? {
+          token_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS],
+          revocation_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS],
+        }
+      : {};
     const metadata = {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -39,10 +51,13 @@ export class AuthorizationServerMetadataMiddleware extends MetadataDocumentsMidd
       scopes_supported: c.scopes,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code', 'refresh_token'],
+      grant_types_supported: offeredGrantTypes(c),
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: authMethods,
       revocation_endpoint_auth_methods_supported: authMethods,
+      ...signingAlgs,
+      // Enterprise-Managed Authorization §6 (draft-ietf-oauth-identity-assertion-authz-grant §7.2).
+      ...(c.idJag ? { authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] } : {}),
       client_id_metadata_document_supported: c.clientIdMetadataDocuments,
       authorization_response_iss_parameter_supported: true,
     };

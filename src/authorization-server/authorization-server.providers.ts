@@ -14,6 +14,14 @@ import { ClientAuthenticator } from './token-endpoint/client-authenticator.js';
 import { TokenEndpointService } from './token-endpoint/token-endpoint.service.js';
 import { UpstreamClientService } from './upstream/upstream-client.service.js';
 import { UpstreamTokenService } from './upstream/upstream-token.service.js';
+import { ClientKeysService } from './clients/client-keys.service.js';
+import { ClientAssertionVerifier } from './token-endpoint/client-assertion.js';
+import { SingleUseRegistry } from './grants/single-use.js';
+import { AccessPolicyService } from './policy/access-policy.service.js';
+import { IdJagIssuerKeys } from './grants/id-jag-issuer-keys.js';
+import { IdJagVerifier } from './grants/id-jag-verifier.js';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { JwtBearerGrant } from './grants/jwt-bearer.grant.js';
 
 /** What the module mounts in front of the upstream IdP in proxy mode, and only then. */
 export function authorizationServerControllers(rootAliases: boolean): Type<unknown>[] {
@@ -27,6 +35,14 @@ export const authorizationServerProviders: Provider[] = [
   TokenIssuerService,
   ClientRegistryService,
   ClientAuthenticator,
+  ClientKeysService,
+  ClientAssertionVerifier,
+  SingleUseRegistry,
+  AccessPolicyService,
+  IdJagIssuerKeys,
+  IdJagVerifier,
+  ClientCredentialsGrant,
+  JwtBearerGrant,
   UpstreamClientService,
   AuthorizationFlowService,
   TokenEndpointService,

@@ -4,6 +4,7 @@ import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import { oauthMcpOptionsFromEnv } from '../config/options-from-env.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { parseSigningKeys } from '../config/signing-key-rules.js';
+import { staticClientAuthMethod } from '../config/static-client-rules.js';
 import { checkServerUrl, parseUrlStrict } from '../config/url-rules.js';
 import { configWarnings } from '../config/config-warnings.js';
 import { OAuthMcpConfigError } from '../errors/config.errors.js';
@@ -354,7 +355,12 @@ function checkStaticClients(config: ResolvedOAuthMcpConfig, report: DoctorReport
     report.ok('clients', `MCP clients use ${registration}; no static clients (OAUTH_STATIC_CLIENTS)`);
     return;
   }
-  const describe = (c: (typeof statics)[number]) => `${q(c.client_id)} (${c.client_secret ? 'confidential' : 'public'}, ${c.redirect_uris.length} redirect URI(s))`;
+  const describe = (c: (typeof statics)[number]) => {
+    const method = staticClientAuthMethod(c);
+    const kind = method === 'none' ? 'public' : method === 'private_key_jwt' ? 'confidential, private_key_jwt' : 'confidential';
+    const grants = c.grant_types ? `, grants ${c.grant_types.join(' ')}` : '';
+    return `${q(c.client_id)} (${kind}${grants}, ${c.redirect_uris?.length ?? 0} redirect URI(s))`;
+  };
   report.ok('clients', `${statics.length} valid static client(s): ${statics.map(describe).join(', ')}; other MCP clients use ${registration}`);
 }
 

@@ -22,6 +22,7 @@ import { parseSigningKeys } from './signing-key-rules.js';
 import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
 import { isLoopbackHostname } from './url-rules.js';
 import { configWarnings } from './config-warnings.js';
+import { DEFAULT_ID_JAG_ALGORITHMS, DEFAULT_ID_JAG_MAX_LIFETIME_SECONDS } from './id-jag-rules.js';
 
 /**
  * Validates the module options once, at bootstrap, and exposes them resolved. Construction throws
@@ -72,6 +73,13 @@ const OPTION_PATHS: Record<string, string> = {
   jwksMaxAgeMs: 'jwks.maxAgeMs',
   jwksTimeoutMs: 'jwks.timeoutMs',
   jwksMaxBytes: 'jwks.maxBytes',
+  idJagIssuers: 'idJag.issuers',
+  idJagMaxLifetimeSeconds: 'idJag.maxLifetimeSeconds',
+  allowedEmailDomains: 'accessRules.allowedEmailDomains',
+  requiredGroups: 'accessRules.requiredGroups',
+  forbiddenGroups: 'accessRules.forbiddenGroups',
+  groupScopes: 'accessRules.groupScopes',
+  clientScopes: 'accessRules.clientScopes',
 };
 
 function describe(error: ValidationError, prefix = ''): string[] {
@@ -160,6 +168,27 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     auditSink: o.auditSink,
     maxRegisteredClients: o.maxRegisteredClients ?? 10_000,
     callbackUrl: `${serverUrl}/oauth/callback`,
+    idJag: o.idJag && proxy ? resolveIdJag(o.idJag) : undefined,
+    accessRules: {
+      allowedEmailDomains: o.accessRules?.allowedEmailDomains ?? [],
+      requiredGroups: o.accessRules?.requiredGroups ?? [],
+      forbiddenGroups: o.accessRules?.forbiddenGroups ?? [],
+      groupScopes: o.accessRules?.groupScopes,
+      clientScopes: o.accessRules?.clientScopes ?? {},
+    },
+    accessPolicy: o.accessPolicy,
+  };
+}
+
+function resolveIdJag(idJag: NonNullable<OAuthMcpModuleOptions['idJag']>): ResolvedOAuthMcpConfig['idJag'] {
+  return {
+    issuers: idJag.issuers.map((i) => ({
+      issuer: i.issuer,
+      jwksUri: i.jwksUri,
+      discoveryUrl: i.jwksUri ? undefined : `${trimTrailingSlash(i.issuer)}/.well-known/openid-configuration`,
+      algorithms: i.algorithms ?? DEFAULT_ID_JAG_ALGORITHMS,
+    })),
+    maxLifetimeSeconds: idJag.maxLifetimeSeconds ?? DEFAULT_ID_JAG_MAX_LIFETIME_SECONDS,
   };
 }
 

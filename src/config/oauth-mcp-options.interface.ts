@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
 import type { AuditSink } from '../audit/audit-event.interface.js';
+import type { AccessPolicyHook, AccessRules } from './access-policy.interface.js';
 
 /** The upstream identity provider whose tokens are accepted. @publicApi */
 export type OAuthProviderName = 'hmac' | 'okta' | 'google' | 'azure' | 'oidc';
@@ -188,15 +189,76 @@ export interface OAuthMcpModuleOptions {
   maxRegisteredClients?: number;
   /** Where audit events go. @default one JSON line per event through Nest's Logger */
   auditSink?: AuditSink;
+  /**
+   * Enterprise-Managed Authorization: the enterprise IdPs whose Identity Assertion JWT Authorization
+   * Grants (ID-JAG, `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) this server redeems for
+   * its own access tokens. Without it the grant is not offered.
+   */
+  idJag?: IdJagOptions;
+  /** Declarative rules checked whenever a grant is made (see `AccessRules`). */
+  accessRules?: AccessRules;
+  /**
+   * Code checked after `accessRules` whenever a grant is made; it may refuse or narrow the scopes.
+   * A refusal is `access_denied` (browser sign-in) or `invalid_grant` (token endpoint), audited.
+   */
+  accessPolicy?: AccessPolicyHook;
 }
 
-/** A client registered through configuration rather than DCR. @publicApi */
+/** An enterprise IdP trusted to issue ID-JAGs for this server. @publicApi */
+export interface IdJagIssuerOptions {
+  /** Its issuer identifier, compared byte for byte with the ID-JAG's `iss`. */
+  issuer: string;
+  /**
+   * Its JWKS. Without it, the keys are found through the issuer's OIDC discovery document, whose
+   * `issuer` must equal this one exactly.
+   */
+  jwksUri?: string;
+  /** Accepted signature algorithms (asymmetric only). @default ['RS256', 'ES256'] */
+  algorithms?: string[];
+}
+
+/** Identity Assertion JWT Authorization Grants (draft-ietf-oauth-identity-assertion-authz-grant). @publicApi */
+export interface IdJagOptions {
+  /** Env: `OAUTH_ID_JAG_ISSUERS` (comma-separated issuers, or a JSON array of these objects). */
+  issuers: IdJagIssuerOptions[];
+  /**
+   * Longest lifetime accepted (`exp` − `iat`), seconds (30–3600): an ID-JAG is a short-lived, single-use
+   * grant, re-requested from the IdP for every token. Env: `OAUTH_ID_JAG_MAX_LIFETIME_SECONDS`. @default 300
+   */
+  maxLifetimeSeconds?: number;
+}
+
+/** Grants a pre-registered client may be allowed (RFC 7591 `grant_types`). @publicApi */
+export type StaticClientGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * A client registered through configuration rather than DCR, in RFC 7591 client metadata names.
+ * Only these clients can be machine clients (client credentials) or redeem ID-JAGs, and only when
+ * confidential. @publicApi
+ */
 export interface StaticClientOptions {
   client_id: string;
-  /** Omit for a public client (`token_endpoint_auth_method: none`). */
+  /** Omit for a public client (`token_endpoint_auth_method: none`) and for `private_key_jwt`. */
   client_secret?: string;
-  redirect_uris: string[];
+  /** Required when the client uses the authorization code grant. */
+  redirect_uris?: string[];
   client_name?: string;
+  /**
+   * `refresh_token` needs `authorization_code`; `client_credentials` and the jwt-bearer grant need a
+   * confidential client (a secret or `private_key_jwt`). @default ['authorization_code', 'refresh_token']
+   */
+  grant_types?: StaticClientGrantType[];
+  /**
+   * `client_secret_basic` and `client_secret_post` both accept the secret either way.
+   * @default `client_secret_basic` with a secret, `private_key_jwt` with `jwks`/`jwks_uri`, else `none`
+   */
+  token_endpoint_auth_method?: 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  /** `private_key_jwt`: the client's public keys (RSA ≥ 2048 or EC P-256/384/521). */
+  jwks?: { keys: Record<string, unknown>[] };
+  /** `private_key_jwt`: where the client publishes its public keys, fetched through the SSRF guard. */
+  jwks_uri?: string;
+  /** Space-separated scopes this client may be granted, whatever the grant. @default every scope */
+  scope?: string;
 }
 
 /**

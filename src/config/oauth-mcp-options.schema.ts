@@ -24,12 +24,24 @@ import { CANONICAL_SERVER_URL_TEXT, checkServerUrl, isCanonicalServerUrl, parseU
 import { checkAlgorithms } from './algorithm-rules.js';
 import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
 import { signingKeysProblem } from './signing-key-rules.js';
-import { redirectUriProblem } from './redirect-uri.policy.js';
-import { clientNameProblem } from './client-name-rules.js';
+import { redirectAllowlistProblem } from './redirect-uri.policy.js';
+import { staticClientsProblem } from './static-client-rules.js';
+import { idJagIssuersProblem } from './id-jag-rules.js';
+import {
+  accessPolicyHookProblem,
+  CLIENT_ID,
+  emailDomainsProblem,
+  GROUP_NAME,
+  groupsProblem,
+  proxyOnlyProblem,
+  scopeMapProblem,
+} from './access-policy-rules.js';
 import type { StaticClientOptions } from './oauth-mcp-options.interface.js';
+import type { AccessRules } from './access-policy.interface.js';
+import { SCOPE_TOKEN } from './scope-rules.js';
 
 /** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
-export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
+export { SCOPE_TOKEN };
 const GOOGLE_BARE_ISSUER = 'accounts.google.com';
 
 function isProduction(args: ValidationArguments): boolean {
@@ -96,13 +108,6 @@ function IsAlgorithmList(): PropertyDecorator {
       defaultMessage: (args) => checkAlgorithms(args!.value, (args!.object as OAuthMcpOptionsSchema).provider)!,
     },
   });
-}
-
-/** Redirect allowlist entries obey the same policy as registered redirect URIs (one rule set, not two). */
-export function redirectAllowlistProblem(value: unknown, allowedSchemes: readonly string[] = []): string | undefined {
-  if (!Array.isArray(value) || value.length === 0) return 'must be a list of absolute redirect URIs';
-  const problem = value.map((entry) => redirectUriProblem(entry, { allowedSchemes, allowlist: [] })).find(Boolean);
-  return problem ? `contains an entry that ${problem}` : undefined;
 }
 
 function IsRedirectAllowlist(): PropertyDecorator {
@@ -178,29 +183,6 @@ function reusedSecretProblem(secret: unknown, o: OAuthMcpOptionsSchema): string 
   if (secret === o.clientSecret) return 'must differ from OIDC_CLIENT_SECRET (the IdP knows that one)';
   if (secret === o.jwtSecretPrevious) return 'must differ from JWT_SECRET_PREVIOUS';
   if ((o.staticClients ?? []).some((c) => c?.client_secret === secret)) return 'must differ from every OAUTH_STATIC_CLIENTS client_secret';
-  return undefined;
-}
-
-function staticClientsProblem(value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
-  if (!Array.isArray(value)) return 'must be a JSON array of clients';
-  const ids = new Set<string>();
-  for (const c of value as StaticClientOptions[]) {
-    if (typeof c !== 'object' || c === null || typeof c.client_id !== 'string' || !/^[\x21-\x7E]{1,255}$/.test(c.client_id)) {
-      return 'must give every client a client_id of printable ASCII';
-    }
-    if (ids.has(c.client_id)) return 'must not repeat a client_id';
-    ids.add(c.client_id);
-    if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) return `client ${c.client_id} needs redirect_uris`;
-    // O2: the allowlist limits pre-registered clients too (an invalid allowlist is reported on its own).
-    const allowlist = Array.isArray(o.redirectUris) && redirectAllowlistProblem(o.redirectUris, o.allowedRedirectSchemes) === undefined ? o.redirectUris : [];
-    const rules = { allowedSchemes: o.allowedRedirectSchemes ?? [], allowlist };
-    const bad = c.redirect_uris.map((u) => redirectUriProblem(u, rules)).find(Boolean);
-    if (bad) return `client ${c.client_id} has a redirect URI that ${bad}`;
-    if (c.client_secret !== undefined && checkSecret(c.client_secret)) return `client ${c.client_id} has a client_secret that ${SECRET_PROBLEM_TEXT[checkSecret(c.client_secret)!]}`;
-    if (c.client_name !== undefined && (typeof c.client_name !== 'string' || c.client_name.length > 200 || clientNameProblem(c.client_name))) {
-      return `client ${c.client_id} has a client_name that ${typeof c.client_name === 'string' && c.client_name.length <= 200 ? clientNameProblem(c.client_name) : 'must be a string of at most 200 characters'}`;
-    }
-  }
   return undefined;
 }
 
@@ -353,7 +335,7 @@ export class OAuthMcpOptionsSchema {
   refreshTokenTtlSeconds?: number;
 
   @IsOptional()
-  @simpleRule('staticClients', staticClientsProblem)
+  @simpleRule('staticClients', (v, o) => staticClientsProblem(v, o))
   staticClients?: StaticClientOptions[];
 
   @IsOptional()
@@ -441,9 +423,60 @@ export class OAuthMcpOptionsSchema {
   @Min(1, { message: 'must be at least 1' })
   maxRegisteredClients?: number;
 
+  @IsOptional()
+  @simpleRule('idJag', (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && 'issuers' in v ? undefined : 'must be an object with issuers'))
+  idJag?: unknown;
+
+  @ValidateIf((o: OAuthMcpOptionsSchema) => o.idJag !== undefined)
+  @simpleRule('idJagIssuers', (v, o) => idJagIssuersProblem(v, o))
+  idJagIssuers?: unknown;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(30, { message: 'must be at least 30 seconds' })
+  @Max(3600, { message: 'must be at most 3600 seconds (an ID-JAG is short-lived)' })
+  idJagMaxLifetimeSeconds?: number;
+
+  @IsOptional()
+  @simpleRule('accessRules', (v, o) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? proxyOnlyProblem(o) : 'must be an object'))
+  accessRules?: unknown;
+
+  @IsOptional()
+  @simpleRule('allowedEmailDomains', (v, o) => emailDomainsProblem(v, o))
+  allowedEmailDomains?: unknown;
+
+  @IsOptional()
+  @simpleRule('requiredGroups', (v, o) => groupsProblem(v, o))
+  requiredGroups?: unknown;
+
+  @IsOptional()
+  @simpleRule('forbiddenGroups', (v, o) => groupsProblem(v, o, true))
+  forbiddenGroups?: unknown;
+
+  @IsOptional()
+  @simpleRule('groupScopes', (v, o) => scopeMapProblem(v, o, GROUP_NAME, 'groups'))
+  groupScopes?: unknown;
+
+  @IsOptional()
+  @simpleRule('clientScopes', (v, o) => scopeMapProblem(v, o, CLIENT_ID, 'client ids'))
+  clientScopes?: unknown;
+
+  @IsOptional()
+  @simpleRule('accessPolicy', (v, o) => accessPolicyHookProblem(v, o))
+  accessPolicy?: unknown;
+
   static from(options: OAuthMcpModuleOptions): OAuthMcpOptionsSchema {
     const { cache, jwks, logger: _logger, store: _store, auditSink: _audit, clientIdMetadataDocuments: _cimd, ...flat } = options;
+    const idJag = options.idJag as Partial<NonNullable<OAuthMcpModuleOptions['idJag']>> | undefined;
+    const rules: AccessRules = typeof options.accessRules === 'object' && options.accessRules !== null ? options.accessRules : {};
     return Object.assign(new OAuthMcpOptionsSchema(), flat, {
+      idJagIssuers: typeof idJag === 'object' && idJag !== null ? idJag.issuers : undefined,
+      idJagMaxLifetimeSeconds: typeof idJag === 'object' && idJag !== null ? idJag.maxLifetimeSeconds : undefined,
+      allowedEmailDomains: rules.allowedEmailDomains,
+      requiredGroups: rules.requiredGroups,
+      forbiddenGroups: rules.forbiddenGroups,
+      groupScopes: rules.groupScopes,
+      clientScopes: rules.clientScopes,
       cacheMaxEntries: cache?.maxEntries,
       cacheMaxTtlSeconds: cache?.maxTtlSeconds,
       jwksCooldownMs: jwks?.cooldownMs,

@@ -1,4 +1,5 @@
-import type { OAuthMcpModuleOptions, OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
+import type { IdJagIssuerOptions, OAuthMcpModuleOptions, OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
+import type { AccessRules } from './access-policy.interface.js';
 
 /** A plain env record (`process.env`) or anything with `get(key)`, such as `@nestjs/config`'s ConfigService. */
 export type EnvSource = Readonly<Record<string, string | undefined>> | { get(key: string): unknown };
@@ -38,6 +39,29 @@ function json(value: string | undefined): unknown {
   } catch {
     return value;
   }
+}
+
+/**
+ * `OAUTH_ID_JAG_ISSUERS`: comma-separated issuer URLs (keys found through each one's discovery), or a
+ * JSON array of `{ issuer, jwksUri?, algorithms? }`; anything else is passed on for the schema to refuse.
+ */
+function idJag(issuers: string | undefined, maxLifetimeSeconds: number | undefined): OAuthMcpModuleOptions['idJag'] {
+  if (issuers === undefined && maxLifetimeSeconds === undefined) return undefined;
+  const entries = issuers?.trimStart().startsWith('[') ? json(issuers) : list(issuers, ',')?.map((issuer) => ({ issuer }));
+  return { issuers: entries as IdJagIssuerOptions[], maxLifetimeSeconds };
+}
+
+/** `OAUTH_POLICY_*`: the access rules the environment sets, or undefined when it sets none. */
+function accessRules(read: (key: string) => string | undefined): AccessRules | undefined {
+  const rules: AccessRules = {
+    allowedEmailDomains: list(read('OAUTH_POLICY_EMAIL_DOMAINS'), ','),
+    requiredGroups: list(read('OAUTH_POLICY_REQUIRED_GROUPS'), ','),
+    forbiddenGroups: list(read('OAUTH_POLICY_FORBIDDEN_GROUPS'), ','),
+    groupScopes: json(read('OAUTH_POLICY_GROUP_SCOPES')) as AccessRules['groupScopes'],
+    clientScopes: json(read('OAUTH_POLICY_CLIENT_SCOPES')) as AccessRules['clientScopes'],
+  };
+  const set = Object.entries(rules).filter(([, v]) => v !== undefined);
+  return set.length === 0 ? undefined : (Object.fromEntries(set) as AccessRules);
 }
 
 /** MCP_URL from the listen address, written the canonical way (`https://localhost:443` is `https://localhost`). */
@@ -111,5 +135,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     storeUnavailable: read('OAUTH_STORE_UNAVAILABLE') as OAuthMcpModuleOptions['storeUnavailable'],
     allowedOrigins: list(read('OAUTH_ALLOWED_ORIGINS'), ','),
     maxRegisteredClients: int(read('OAUTH_MAX_CLIENTS')),
+    idJag: idJag(read('OAUTH_ID_JAG_ISSUERS'), int(read('OAUTH_ID_JAG_MAX_LIFETIME_SECONDS'))),
+    accessRules: accessRules(read),
   };
 }

@@ -70,4 +70,11 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   allowedOrigins: 'OAUTH_ALLOWED_ORIGINS',
   maxRegisteredClients: 'OAUTH_MAX_CLIENTS',
   allowPrivateNetworkFetch: 'OAUTH_ALLOW_PRIVATE_NETWORK_FETCH',
+  idJagIssuers: 'OAUTH_ID_JAG_ISSUERS',
+  idJagMaxLifetimeSeconds: 'OAUTH_ID_JAG_MAX_LIFETIME_SECONDS',
+  allowedEmailDomains: 'OAUTH_POLICY_EMAIL_DOMAINS',
+  requiredGroups: 'OAUTH_POLICY_REQUIRED_GROUPS',
+  forbiddenGroups: 'OAUTH_POLICY_FORBIDDEN_GROUPS',
+  groupScopes: 'OAUTH_POLICY_GROUP_SCOPES',
+  clientScopes: 'OAUTH_POLICY_CLIENT_SCOPES',
 };

@@ -54,6 +54,13 @@ export function redirectUriProblem(raw: unknown, rules: RedirectUriRules): strin
   return undefined;
 }
 
+/** Redirect allowlist entries obey the same policy as registered redirect URIs (one rule set, not two). */
+export function redirectAllowlistProblem(value: unknown, allowedSchemes: readonly string[] = []): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return 'must be a list of absolute redirect URIs';
+  const problem = value.map((entry) => redirectUriProblem(entry, { allowedSchemes, allowlist: [] })).find(Boolean);
+  return problem ? `contains an entry that ${problem}` : undefined;
+}
+
 /** O2: the server allowlist (`OAUTH_REDIRECT_URIS`) limits every client, whatever its source; empty = no limit. */
 export function allowedByServer(uri: string, allowlist: readonly string[]): boolean {
   return allowlist.length === 0 || allowlist.some((entry) => redirectUriMatches(uri, entry));

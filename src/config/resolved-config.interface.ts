@@ -3,6 +3,26 @@ import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
 import type { OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
 import type { ConfiguredSigningKey } from './signing-key-rules.js';
 import type { AuditSink } from '../audit/audit-event.interface.js';
+import type { AccessPolicyHook } from './access-policy.interface.js';
+
+/** An enterprise IdP trusted for ID-JAGs, its keys' location resolved. @internal */
+export interface ResolvedIdJagIssuer {
+  readonly issuer: string;
+  /** Configured JWKS URI, or undefined when discovery (`discoveryUrl`) names it. */
+  readonly jwksUri?: string;
+  readonly discoveryUrl?: string;
+  readonly algorithms: readonly string[];
+}
+
+/** `accessRules` with its defaults: an empty list or map is no rule. @internal */
+export interface ResolvedAccessRules {
+  readonly allowedEmailDomains: readonly string[];
+  readonly requiredGroups: readonly string[];
+  readonly forbiddenGroups: readonly string[];
+  /** Undefined: groups do not limit scopes. */
+  readonly groupScopes?: Readonly<Record<string, readonly string[]>>;
+  readonly clientScopes: Readonly<Record<string, readonly string[]>>;
+}
 
 /** The upstream IdP this server signs users in with (proxy mode). @internal */
 export interface ResolvedUpstream {
@@ -84,4 +104,8 @@ export interface ResolvedOAuthMcpConfig {
   readonly maxRegisteredClients: number;
   /** Where the upstream IdP sends the browser back: `${serverUrl}/oauth/callback`. */
   readonly callbackUrl: string;
+  /** Proxy mode, when configured: the ID-JAG issuers trusted, and the longest ID-JAG lifetime accepted. */
+  readonly idJag?: { readonly issuers: readonly ResolvedIdJagIssuer[]; readonly maxLifetimeSeconds: number };
+  readonly accessRules: ResolvedAccessRules;
+  readonly accessPolicy?: AccessPolicyHook;
 }

@@ -9,6 +9,7 @@ import {
   InvalidTargetError,
   type OAuthError,
   TemporarilyUnavailableError,
+  UnauthorizedClientError,
   UnsupportedResponseTypeError,
   UpstreamError,
 } from '../../errors/oauth.errors.js';
@@ -33,6 +34,9 @@ import type {
 import { renderConsentPage } from './consent-page.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { errorPage, pageCsp } from './html.js';
+import { AccessPolicyService } from '../policy/access-policy.service.js';
+import { policyUser } from '../policy/access-rules.js';
+import { withinClientRegistration } from '../grants/granted-scopes.js';
 
 /** What the controller sends: a page, or a redirect (302 after GET, 303 after the consent POST; never 307). */
 export type FlowResponse =
@@ -80,6 +84,7 @@ export class AuthorizationFlowService {
     private readonly upstreamTokens: UpstreamTokenService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
+    private readonly policy: AccessPolicyService,
   ) {
     this.config = configService.config;
     this.secure = this.config.https;
@@ -185,13 +190,20 @@ export class AuthorizationFlowService {
       const denied = new AccessDeniedError('A different user signed in than the one who approved this application');
       return { ...this.redirectWithError(request.redirectUri, denied, request.state, 302), cookies: clear };
     }
+    // The access policy decides now that the user is known; a refusal stores nothing (no code, no tokens).
+    const user = policyUser(result.user, this.config.upstream!.issuer, result.claims);
+    const outcome = await this.policy.evaluate({ grantType: 'authorization_code', clientId: request.clientId, user, scopes: request.scopes });
+    if (!outcome.allowed) {
+      const denied = new AccessDeniedError('The access policy does not allow this sign-in');
+      return { ...this.redirectWithError(request.redirectUri, denied, request.state, 302), cookies: clear };
+    }
     const fid = randomToken(16);
     await this.upstreamTokens.save(fid, result.tokens);
     const ourCode = randomToken(32);
-    const codeRecord: AuthorizationCodeRecord = { ...request, user: result.user, fid };
+    const codeRecord: AuthorizationCodeRecord = { ...request, scopes: outcome.scopes, user: result.user, fid };
     await this.store.set(`code:${sha256(ourCode)}`, codeRecord, CODE_TTL_SECONDS);
     const remembered = await this.remember(request, userKey);
-    this.audit.emit({ type: 'sign_in', clientId: request.clientId, subject: result.user.sub, grantId: fid, scopes: request.scopes });
+    this.audit.emit({ type: 'sign_in', clientId: request.clientId, subject: result.user.sub, grantId: fid, scopes: outcome.scopes });
     return {
       kind: 'redirect',
       status: 302,
@@ -214,6 +226,8 @@ export class AuthorizationFlowService {
     if (!clientId) throw direct(new InvalidRequestError('client_id is required'));
     const client = await this.clients.find(clientId);
     if (!client) throw direct(new InvalidClientError('Unknown client'));
+    // A machine client (client credentials, ID-JAG only) never signs a user in through the browser.
+    if (!client.grant_types.includes('authorization_code')) throw direct(new UnauthorizedClientError('This client may not use the authorization code flow'));
     let redirectUri = param('redirect_uri', 2048);
     const redirectUriProvided = redirectUri !== undefined;
     if (redirectUri === undefined) {
@@ -252,7 +266,7 @@ export class AuthorizationFlowService {
     if (p('code_challenge_method', 16) !== 'S256') throw fail(new InvalidRequestError('code_challenge_method must be S256'));
     const resource = p('resource', 2048);
     if (resource !== undefined && !isThisResource(this.config, resource)) throw fail(new InvalidTargetError());
-    const scopes = this.grantableScopes(p('scope', 4096));
+    const scopes = withinClientRegistration(client, this.grantableScopes(p('scope', 4096)));
     return {
       client,
       request: {

@@ -12,8 +12,10 @@ import { AuditService } from '../../audit/audit.service.js';
 import { redirectUriProblem, type RedirectUriRules } from '../../config/redirect-uri.policy.js';
 import { dayOf, hourOf, LiveClientCount, UNUSED_CLIENT_TTL_SECONDS } from './live-client-count.js';
 import { clientNameProblem } from '../../config/client-name-rules.js';
+import { staticClientAuthMethod, staticClientGrantTypes } from '../../config/static-client-rules.js';
 
 const MAX_REDIRECT_URIS = 20;
+/** What a client may choose at registration; `private_key_jwt` is for pre-registered clients only. */
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
 const CIMD_MAX_BYTES = 16_384;
 
@@ -56,11 +58,14 @@ export class ClientRegistryService {
         {
           client_id: c.client_id,
           client_secret_hash: c.client_secret ? sha256(c.client_secret) : undefined,
-          redirect_uris: c.redirect_uris,
+          redirect_uris: c.redirect_uris ?? [],
           client_name: c.client_name,
-          token_endpoint_auth_method: c.client_secret ? 'client_secret_basic' : 'none',
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
+          token_endpoint_auth_method: staticClientAuthMethod(c),
+          grant_types: staticClientGrantTypes(c),
+          response_types: staticClientGrantTypes(c).includes('authorization_code') ? ['code'] : [],
+          scope: c.scope,
+          jwks: c.jwks,
+          jwks_uri: c.jwks_uri,
           client_id_issued_at: 0,
           source: 'static',
         },

@@ -1,4 +1,4 @@
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 /** A client as the authorization server knows it (secrets only as SHA-256). */
 export interface ClientRecord {
@@ -11,7 +11,11 @@ export interface ClientRecord {
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   grant_types: string[];
   response_types: string[];
+  /** Scopes the client may be granted (space-separated); absent = any. Enforced for pre-registered clients. */
   scope?: string;
+  /** `private_key_jwt` (pre-registered clients only): the client's public keys, or where it publishes them. */
+  jwks?: { keys: Record<string, unknown>[] };
+  jwks_uri?: string;
   application_type?: 'web' | 'native';
   client_id_issued_at: number;
   source: 'dcr' | 'static' | 'cimd';

@@ -3,6 +3,8 @@ export interface GrantedUser {
   sub: string;
   username?: string;
   email?: string;
+  /** The IdP asserted `email_verified: true` (the access policy's email-domain rule requires it). */
+  emailVerified?: boolean;
   name?: string;
   groups: string[];
 }
@@ -30,7 +32,8 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
-  refresh_token: string;
+  /** Absent for grants that get none (client credentials, ID-JAG: the client asks again). */
+  refresh_token?: string;
   /** Absent when no scope was granted. */
   scope?: string;
 }

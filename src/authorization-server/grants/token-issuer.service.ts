@@ -67,6 +67,26 @@ export class TokenIssuerService {
     return this.respond(rotated, scopes, next);
   }
 
+  /**
+   * An access token alone, for grants that get no refresh token (client credentials; an ID-JAG, which the
+   * client exchanges again for the next token). It has a grant id of its own, so it can be revoked.
+   * `claims` are added to the token (`gty`, the ID-JAG's issuer).
+   */
+  async issueAccessToken(grant: Grant, claims: Record<string, string>): Promise<{ response: TokenResponse; fid: string }> {
+    const fid = randomToken(16);
+    const c = this.configService.config;
+    const accessToken = await this.sign({ ...grant, fid }, grant.scopes, claims);
+    return {
+      fid,
+      response: {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: c.accessTokenTtlSeconds,
+        ...(grant.scopes.length > 0 ? { scope: grant.scopes.join(' ') } : {}),
+      },
+    };
+  }
+
   /** Resolves a refresh token to its family (RFC 7009 revocation). */
   async familyOfRefreshToken(refreshToken: string): Promise<RefreshFamily | undefined> {
     const pointer = await this.store.get<{ fid: string }>(`rt:${sha256(refreshToken)}`);
@@ -75,27 +95,7 @@ export class TokenIssuerService {
 
   private async respond(family: RefreshFamily, scopes: string[], refreshToken: string): Promise<TokenResponse> {
     const c = this.configService.config;
-    const key = this.keys.current();
-    const iat = now();
-    const { user } = family;
-    const accessToken = await new SignJWT({
-      // No scope granted: no claim (RFC 6749 §3.3 has no empty scope).
-      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
-      client_id: family.clientId,
-      fid: family.fid,
-      ...(user.username ? { preferred_username: user.username } : {}),
-      ...(user.email ? { email: user.email } : {}),
-      ...(user.name ? { name: user.name } : {}),
-      ...(user.groups.length > 0 ? { groups: user.groups } : {}),
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(c.issuer!)
-      .setAudience(family.resource)
-      .setSubject(user.sub)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + c.accessTokenTtlSeconds)
-      .setJti(randomToken(16))
-      .sign(key.privateKey);
+    const accessToken = await this.sign(family, scopes);
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -103,5 +103,33 @@ export class TokenIssuerService {
       refresh_token: refreshToken,
       ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
     };
+  }
+
+  /** The access token of a grant (see docs/enterprise.md for the claims of each grant type). */
+  private sign(grant: Grant & { fid: string }, scopes: string[], extra: Record<string, string> = {}): Promise<string> {
+    const c = this.configService.config;
+    const key = this.keys.current();
+    const iat = now();
+    const { user } = grant;
+    return new SignJWT({
+      // First, so no extra claim can stand in for one of the claims below.
+      ...extra,
+      // No scope granted: no claim (RFC 6749 §3.3 has no empty scope).
+      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+      client_id: grant.clientId,
+      fid: grant.fid,
+      ...(user.username ? { preferred_username: user.username } : {}),
+      ...(user.email ? { email: user.email } : {}),
+      ...(user.name ? { name: user.name } : {}),
+      ...(user.groups.length > 0 ? { groups: user.groups } : {}),
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(c.issuer!)
+      .setAudience(grant.resource)
+      .setSubject(user.sub)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + c.accessTokenTtlSeconds)
+      .setJti(randomToken(16))
+      .sign(key.privateKey);
   }
 }

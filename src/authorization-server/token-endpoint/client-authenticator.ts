@@ -4,27 +4,44 @@ import type { ClientRecord } from '../clients/client.interface.js';
 import { ClientRegistryService } from '../clients/client-registry.service.js';
 import { safeEqual, sha256 } from '../crypto/random.js';
 import { single } from '../http/request-params.js';
+import { CLIENT_ASSERTION_TYPE, ClientAssertionVerifier, MAX_CLIENT_ASSERTION_LENGTH, type PendingAssertion } from './client-assertion.js';
 
 /** The client making a token or revocation request, and how it authenticated. */
 export interface AuthenticatedClient {
   client: ClientRecord;
   usedBasicAuth: boolean;
+  /** `private_key_jwt`: the assertion's `jti`, claimed (`claimAssertion`) once the request is about to succeed. */
+  assertion?: PendingAssertion;
 }
 
 /**
  * RFC 6749 §2.3: `none` (client_id in the body), `client_secret_post`, `client_secret_basic` (each part
- * form-urlencoded before base64; clients that skip the encoding are understood too). Exactly one method per request; secrets compared
- * in constant time; unknown clients are `invalid_client` so SDK clients re-register.
+ * form-urlencoded before base64; clients that skip the encoding are understood too), and for
+ * pre-registered clients `private_key_jwt` (RFC 7523 §2.2; `client_id` may then be omitted). Exactly one
+ * method per request; secrets compared in constant time; unknown clients are `invalid_client` so SDK
+ * clients re-register.
  */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(private readonly clients: ClientRegistryService) {}
+  constructor(
+    private readonly clients: ClientRegistryService,
+    private readonly assertions: ClientAssertionVerifier,
+  ) {}
 
   async authenticate(authorization: string | undefined, body: unknown): Promise<AuthenticatedClient> {
     const bodyId = single(body, 'client_id', 2048);
     const bodySecret = single(body, 'client_secret', 1024);
     const basic = authorization !== undefined && /^basic /i.test(authorization);
     if (authorization !== undefined && !basic) throw new InvalidRequestError('Only HTTP Basic client authentication is accepted in the Authorization header');
+    const assertionType = single(body, 'client_assertion_type', 256);
+    const assertion = single(body, 'client_assertion', MAX_CLIENT_ASSERTION_LENGTH);
+    if (assertionType !== undefined || assertion !== undefined) {
+      if (basic || bodySecret !== undefined) throw new InvalidRequestError('Use one client authentication method, not two');
+      if (!assertionType || !assertion) throw new InvalidRequestError('client_assertion and client_assertion_type are sent together');
+      if (assertionType !== CLIENT_ASSERTION_TYPE) throw new InvalidClientError('Only JWT client assertions (RFC 7523) are accepted');
+      const verified = await this.assertions.verify(assertion, bodyId);
+      return { client: verified.client, usedBasicAuth: false, assertion: verified.assertion };
+    }
     let ids: string[] = bodyId === undefined ? [] : [bodyId];
     let secrets: string[] = bodySecret === undefined ? [] : [bodySecret];
     if (basic) {
@@ -37,6 +54,7 @@ export class ClientAuthenticator {
     if (ids.length === 0 || !ids[0]) throw new InvalidClientError('client_id is required', basic);
     const client = await this.findFirst(ids);
     if (!client) throw new InvalidClientError('Unknown client', basic);
+    if (client.token_endpoint_auth_method === 'private_key_jwt') throw new InvalidClientError('This client authenticates with a client assertion', basic);
     if (client.token_endpoint_auth_method === 'none') {
       if (secrets.length > 0) throw new InvalidClientError('This client is public and has no secret', basic);
       return { client, usedBasicAuth: basic };
@@ -46,6 +64,11 @@ export class ClientAuthenticator {
     const matches = secrets.map((secret) => client.client_secret_hash !== undefined && safeEqual(sha256(secret), client.client_secret_hash));
     if (expired || !matches.includes(true)) throw new InvalidClientError('Client authentication failed', basic);
     return { client, usedBasicAuth: basic };
+  }
+
+  /** Marks the request's client assertion as used (nothing for other methods); a replay is `invalid_client`. */
+  async claimAssertion(authenticated: AuthenticatedClient): Promise<void> {
+    if (authenticated.assertion) await this.assertions.claim(authenticated.client.client_id, authenticated.assertion);
   }
 
   private async findFirst(ids: readonly string[]): Promise<ClientRecord | undefined> {

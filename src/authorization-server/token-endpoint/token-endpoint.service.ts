@@ -23,6 +23,9 @@ import { TokenIssuerService } from '../grants/token-issuer.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { isThisResource } from '../grants/resource-indicator.js';
+import { ClientCredentialsGrant } from '../grants/client-credentials.grant.js';
+import { JwtBearerGrant } from '../grants/jwt-bearer.grant.js';
+import { CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, offeredGrantTypes } from '../grants/offered-grants.js';
 
 /** What is kept of a redeemed code, to recognise a valid replay. */
 interface UsedCode {
@@ -36,9 +39,13 @@ interface UsedCode {
 /**
  * `POST /oauth/token` and `POST /oauth/revoke`. Authorization codes are consumed atomically; a replayed
  * code revokes what was issued from it; refresh tokens rotate on every use (see TokenIssuerService).
+ * Client credentials and ID-JAG grants, when offered, have their own classes in grants/.
  */
 @Injectable()
 export class TokenEndpointService {
+  /** Grant types this server offers (configuration decides the machine and ID-JAG grants). */
+  private readonly offered: readonly string[];
+
   constructor(
     private readonly configService: OAuthMcpConfigService,
     private readonly authenticator: ClientAuthenticator,
@@ -48,17 +55,29 @@ export class TokenEndpointService {
     private readonly keys: SigningKeyService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
-  ) {}
+    private readonly clientCredentials: ClientCredentialsGrant,
+    private readonly jwtBearer: JwtBearerGrant,
+  ) {
+    this.offered = offeredGrantTypes(configService.config);
+  }
 
   async token(authorization: string | undefined, body: unknown): Promise<TokenResponse> {
     const grantType = single(body, 'grant_type', 256);
     if (grantType === undefined) throw new InvalidRequestError('grant_type is required');
-    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') throw new UnsupportedGrantTypeError();
-    const { client } = await this.authenticator.authenticate(authorization, body);
+    if (!this.offered.includes(grantType)) throw new UnsupportedGrantTypeError();
+    const authenticated = await this.authenticator.authenticate(authorization, body);
+    const { client } = authenticated;
     if (!client.grant_types.includes(grantType)) throw new UnauthorizedClientError();
     const resource = single(body, 'resource', 2048);
     if (resource !== undefined && !isThisResource(this.configService.config, resource)) throw new InvalidTargetError();
-    const response = grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body) : await this.refresh(client.client_id, body);
+    let response: TokenResponse;
+    if (grantType === CLIENT_CREDENTIALS_GRANT) response = await this.clientCredentials.grant(authenticated, body);
+    else if (grantType === JWT_BEARER_GRANT) response = await this.jwtBearer.grant(authenticated, body);
+    else {
+      // These grants spend their code or refresh token whatever follows: the client assertion goes first.
+      await this.authenticator.claimAssertion(authenticated);
+      response = grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body) : await this.refresh(client.client_id, body);
+    }
     await this.clients.touch(client);
     return response;
   }
@@ -113,10 +132,12 @@ export class TokenEndpointService {
 
   /** RFC 7009: revokes the grant behind an access or refresh token of this client; unknown tokens are fine. */
   async revoke(authorization: string | undefined, body: unknown): Promise<void> {
-    const { client } = await this.authenticator.authenticate(authorization, body);
+    const authenticated = await this.authenticator.authenticate(authorization, body);
+    const { client } = authenticated;
     const token = single(body, 'token', 8192);
     if (!token) throw new InvalidRequestError('token is required');
     single(body, 'token_type_hint', 64);
+    await this.authenticator.claimAssertion(authenticated);
     const fid = (await this.fidOfAccessToken(token, client.client_id)) ?? (await this.fidOfRefreshToken(token, client.client_id));
     if (fid) {
       await this.revocations.revokeFamily(fid);

@@ -123,7 +123,7 @@ export class UpstreamClientService implements OnModuleInit {
   }
 
   /** Exchanges the upstream code (the callback URL is rebuilt from configuration, never from Host). */
-  async exchange(query: URLSearchParams, checks: UpstreamChecks): Promise<{ user: GrantedUser; tokens: UpstreamTokens }> {
+  async exchange(query: URLSearchParams, checks: UpstreamChecks): Promise<{ user: GrantedUser; tokens: UpstreamTokens; claims: Record<string, unknown> }> {
     const oidc = await loadOpenIdClient();
     const config = await this.discover();
     const currentUrl = new URL(this.configService.config.callbackUrl);
@@ -145,6 +145,7 @@ export class UpstreamClientService implements OnModuleInit {
     }
     return {
       user: toGrantedUser(claims),
+      claims,
       tokens: {
         access_token: response.access_token,
         refresh_token: response.refresh_token,
@@ -190,6 +191,7 @@ export function toGrantedUser(claims: Record<string, unknown>): GrantedUser {
     sub,
     username: str(claims.preferred_username) ?? email ?? sub,
     email,
+    ...(email !== undefined && claims.email_verified === true ? { emailVerified: true } : {}),
     name: str(claims.name),
     groups: [...list(claims.groups), ...list(claims.roles)],
   };
