@@ -70,3 +70,12 @@ export function toUser(claims: Record<string, unknown>, provider: string): OAuth
     claims: Object.freeze({ ...claims }),
   };
 }
+
+/**
+ * The `OAuthMcpUser` for claims an application strategy verified (introspection response, its own
+ * JWT), mapped as the built-in strategies map theirs; override fields (e.g. `scopes`) as needed.
+ * @publicApi
+ */
+export function oauthMcpUserFromClaims(claims: Record<string, unknown>, provider: string): OAuthMcpUser {
+  return toUser(claims, provider);
+}
