@@ -1,0 +1,2 @@
+// What a CommonJS dependency (@nestjs/throttler, @rekog/mcp-nest, jwks-rsa) gets from require().
+module.exports = { common: require('@nestjs/common'), core: require('@nestjs/core'), jose: require('jose') };
