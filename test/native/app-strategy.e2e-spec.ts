@@ -284,3 +284,18 @@ describe('an application strategy replacing the built-in ones (builtInStrategies
     ).rejects.toThrow(/strategies has the name "oauth-mcp:hmac"/);
   });
 });
+
+describe('an application strategy that succeeds with something that is not an OAuthMcpUser', () => {
+  it('is refused with 401 and nothing is cached (no sub, scopes or expiresAt to bound the cache and build req.auth)', async () => {
+    const sloppy = new BearerStrategy((_token: string, done: (err: unknown, user?: unknown) => void) => done(null, { id: 42, name: 'anyone' }));
+    const { app, base } = await startApp(OAuthMcpModule.forRootAsync({ useFactory: () => ({ ...nativeOptions, strategies: { sloppy } }) }));
+    try {
+      const res = await post(base, base64urlOpaque());
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      expect(app.get<TokenCache>(OAUTH_MCP_TOKEN_CACHE).size).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
