@@ -52,7 +52,10 @@ export function checkCommonClaims(payload: unknown, rules: ClaimRules): Record<s
   return claims;
 }
 
-/** Maps verified claims to the user; the provider-specific names (`scp`, `cid`, `roles`…) included. */
+/**
+ * Maps verified claims to the user; the provider-specific names (`scp`, `cid`, `roles`…) included.
+ * `claims` becomes the user's (frozen): pass an object of this verification's own.
+ */
 export function toUser(claims: Record<string, unknown>, provider: string): OAuthMcpUser {
   const sub = claims.sub as string;
   const email = str(claims.email);
@@ -67,7 +70,8 @@ export function toUser(claims: Record<string, unknown>, provider: string): OAuth
     issuer: str(claims.iss),
     expiresAt: claims.exp as number,
     provider,
-    claims: Object.freeze({ ...claims }),
+    // The payload object is this verification's own (parsed from the token): frozen, not copied.
+    claims: Object.freeze(claims),
   };
 }
 
@@ -77,5 +81,5 @@ export function toUser(claims: Record<string, unknown>, provider: string): OAuth
  * @publicApi
  */
 export function oauthMcpUserFromClaims(claims: Record<string, unknown>, provider: string): OAuthMcpUser {
-  return toUser(claims, provider);
+  return toUser({ ...claims }, provider);
 }

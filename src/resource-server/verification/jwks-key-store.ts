@@ -27,8 +27,8 @@ export class JwksKeyStore {
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight?: Promise<void>;
   private client: jwksRsa.JwksClient;
-  /** jwks-rsa hands out PEM; parsed once per key, or jsonwebtoken would parse it on every verification. */
-  private readonly parsed = new WeakMap<jwksRsa.SigningKey, KeyObject>();
+  /** The key jwks-rsa gave for each published JWK since the last fetch, parsed. */
+  private readonly parsed = new WeakMap<PublicJwk, KeyObject>();
   private readonly logger: LoggerService;
   /** Number of JWKS documents fetched; exposed for tests and benchmarks. */
   fetchCount = 0;
@@ -42,12 +42,22 @@ export class JwksKeyStore {
     this.client = this.newClient();
   }
 
-  /** The public key that may verify a token with this header, or a 401. */
-  async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
+  /**
+   * The public key that may verify a token with this header, or a 401. Synchronous once the key was
+   * used since the last fetch (no promise, no event-loop hop on the cold verification path).
+   */
+  getKey(kid: string | undefined, alg: string): KeyObject | Promise<KeyObject> {
     const now = Date.now();
     // jwks-rsa expires each kid on its own timer and never sees a key leave the set: the whole set is
     // refreshed at `jwks.maxAgeMs`, at most once per cooldown (an IdP outage is not a fetch per request).
-    if (now - this.fetchedAt > this.config.jwksMaxAgeMs && this.mayFetch(now)) await this.refresh();
+    const stale = now - this.fetchedAt > this.config.jwksMaxAgeMs && this.mayFetch(now);
+    const jwk = stale ? undefined : this.select(kid, alg);
+    const key = jwk && this.parsed.get(jwk);
+    return key ?? this.lookUp(kid, alg, stale);
+  }
+
+  private async lookUp(kid: string | undefined, alg: string, stale: boolean): Promise<KeyObject> {
+    if (stale) await this.refresh();
     let jwk = this.select(kid, alg);
     // jwks-rsa fetches on every cache miss, one GET per unknown kid: here a request that waited for
     // the fetch in flight never starts another (one fetch per herd), and an unknown kid triggers at
@@ -60,7 +70,7 @@ export class JwksKeyStore {
       jwk = this.select(kid, alg);
     }
     if (!jwk) throw new InvalidTokenError(TOKEN_MESSAGES.unknownKey);
-    return this.keyObject(jwk);
+    return this.fromJwksRsa(jwk);
   }
 
   /** Runs discovery and a first fetch; throws only what must stop the application (issuer mismatch). */
@@ -97,15 +107,22 @@ export class JwksKeyStore {
     return addressable ? jwk : undefined;
   }
 
-  private async keyObject(jwk: PublicJwk): Promise<KeyObject> {
+  /**
+   * jwks-rsa's client converts the key, caches it per kid and finds it by kid. Its answer is kept,
+   * parsed, with the published JWK it was selected for: even a cache hit of jwks-rsa answers through
+   * lru-memoizer's setImmediate, about 20 µs of CPU per verification (bench/README.md).
+   */
+  private async fromJwksRsa(jwk: PublicJwk): Promise<KeyObject> {
     let signingKey: jwksRsa.SigningKey;
     try {
       signingKey = await this.client.getSigningKey(jwk.kid as string | undefined);
     } catch {
       throw new InvalidTokenError(TOKEN_MESSAGES.unknownKey);
     }
-    let key = this.parsed.get(signingKey);
-    if (!key) this.parsed.set(signingKey, (key = createPublicKey(signingKey.getPublicKey())));
+    // Parsed once: given PEM, jsonwebtoken would parse it on every verification.
+    const key = createPublicKey(signingKey.getPublicKey());
+    // Still the published set (a refresh may have replaced it meanwhile): then it is kept for this JWK.
+    if (this.published.includes(jwk)) this.parsed.set(jwk, key);
     return key;
   }
 

@@ -74,10 +74,25 @@ export class TokenVerifier implements OnApplicationBootstrap {
   }
 
   async verify(req: RequestLike): Promise<VerifiedCaller> {
+    return this.verifyRequest(req);
+  }
+
+  /**
+   * `verify()` for the guards: the caller synchronously on a cache hit (no promise on the hot path),
+   * a promise when the token must be verified, or (proxy mode) its grant checked against revocations.
+   * Throws (or rejects with) the refusal.
+   */
+  verifyRequest(req: RequestLike): VerifiedCaller | Promise<VerifiedCaller> {
     const token = extractBearerToken(req, this.config.maxTokenBytes, this.syntax);
     const hash = tokenHash(token);
+    const cached = this.cache.get(hash);
+    if (cached && cached.grantId === undefined) return { token, user: cached.user };
+    return this.verifyUncached(req, token, hash, cached);
+  }
+
+  private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined): Promise<VerifiedCaller> {
     try {
-      let verified = this.cache.get(hash);
+      let verified = cached;
       if (!verified) {
         presentBearerToken(req, token);
         verified = await this.authenticate(req);
