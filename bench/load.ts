@@ -44,6 +44,28 @@ export class ServerProcess {
     });
   }
 
+  /** Starts a CPU profile of the server (inspector), for one phase of a case. */
+  profileStart(): Promise<void> {
+    return this.request('profile-start', 'profile-started');
+  }
+
+  /** Stops the profile and writes it to `file` (.cpuprofile). */
+  profileStop(file: string): Promise<void> {
+    return this.request(`profile-stop:${file}`, 'profile-stopped');
+  }
+
+  private request(message: string, answer: string): Promise<void> {
+    return new Promise((resolve) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== answer) return;
+        this.child.off('message', onMessage);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      this.child.send(message);
+    });
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.child.once('exit', () => resolve());
@@ -255,4 +277,12 @@ export async function alternate(
     }
   }
   return { a: combine(runs.a), b: combine(runs.b) };
+}
+
+/** Above this coefficient of variation of its slices, a run says the machine was busy. */
+export const NOISE_LIMIT = 0.1;
+
+/** `met` for a target: held, on a run quiet enough to say so (a noisy run is reported, never met). */
+export function judged(ok: boolean, noise: number): { met: boolean; noisy?: true } {
+  return noise > NOISE_LIMIT ? { met: false, noisy: true } : { met: ok };
 }

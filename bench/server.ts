@@ -7,6 +7,8 @@
  * `GET /guarded[-…]` (guarded), so guarded and unguarded runs share one process layout.
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Controller, Get, Module, UseGuards, type INestApplication } from '@nestjs/common';
@@ -19,11 +21,14 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { JwtAuthGuard } from '../src/resource-server/guards/jwt-auth.guard.js';
 import type { OAuthMcpModuleOptions } from '../src/config/oauth-mcp-options.interface.js';
 import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
+import { type OidcPeerOptions, startOidcPeer } from './oidc-peer.js';
 
 export type ServerSpec =
   | { kind: 'nest'; options: OAuthMcpModuleOptions }
   /** Proxy mode: the module alone (its /oauth/* and metadata routes), listening on `port`. */
   | { kind: 'nest-proxy'; options: OAuthMcpModuleOptions; port: number }
+  /** Proxy-mode peer: node-oidc-provider's own endpoints (oidc-peer.ts), listening on `port`. */
+  | ({ kind: 'oidc-peer' } & OidcPeerOptions)
   | {
       kind: 'sdk-peer';
       audience: string;
@@ -133,13 +138,33 @@ async function startPeer(spec: Extract<ServerSpec, { kind: 'sdk-peer' }>): Promi
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]) as ServerSpec;
   const server =
-    spec.kind === 'nest' ? await startNest(spec.options) : spec.kind === 'nest-proxy' ? await startProxy(spec.options, spec.port) : await startPeer(spec);
+    spec.kind === 'nest'
+      ? await startNest(spec.options)
+      : spec.kind === 'nest-proxy'
+        ? await startProxy(spec.options, spec.port)
+        : spec.kind === 'oidc-peer'
+          ? await startOidcPeer(spec)
+          : await startPeer(spec);
+  let profiler: Session | undefined;
   process.on('message', async (message: string) => {
     if (message === 'cpu') {
       const { user, system } = process.cpuUsage();
       // The main thread alone (Node ≥ 23.9): the request path, without GC and compiler helper threads.
       const main = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage?.();
       process.send!({ type: 'cpu', micros: user + system, mainMicros: main ? main.user + main.system : undefined });
+    } else if (message === 'profile-start') {
+      // A CPU profile of one phase only (BENCH_PHASE_PROF): what the server does while that phase runs.
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.post('Profiler.start');
+      process.send!({ type: 'profile-started' });
+    } else if (typeof message === 'string' && message.startsWith('profile-stop:')) {
+      const { profile } = await profiler!.post('Profiler.stop');
+      writeFileSync(message.slice('profile-stop:'.length), JSON.stringify(profile));
+      profiler!.disconnect();
+      process.send!({ type: 'profile-stopped' });
     } else if (message === 'stop') {
       await server.close();
       process.exit(0);

@@ -103,12 +103,18 @@ export class TokenEndpointService {
       throw new InvalidGrantError('The authorization code is invalid, expired or was already used');
     }
     const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
-    await this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
-    if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
-    if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
-    if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
-    const response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    // Written whatever the checks below decide (the code is spent either way), beside the grant's own writes.
+    const markedUsed = this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
+    let response: TokenResponse;
+    try {
+      if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
+      if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+      if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
+      if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
+      response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    } finally {
+      await markedUsed;
+    }
     this.audit.emit({ type: 'token_issued', clientId, subject: record.user.sub, grantId: record.fid, scopes: record.scopes });
     return response;
   }
