@@ -5,6 +5,8 @@ import type { ServerSpec } from './server.js';
 /** A server under test in its own process. */
 export class ServerProcess {
   port = 0;
+  /** A Nest bench server (it has `/guarded-noop`, `/guarded-bare`). */
+  hasNoopRoute = false;
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(spec: ServerSpec, label: string): Promise<ServerProcess> {
@@ -19,6 +21,7 @@ export class ServerProcess {
       child.once('message', (m: { type: string; port: number }) => resolve(m.port));
     });
     child.removeAllListeners('exit');
+    server.hasNoopRoute = spec.kind === 'nest';
     return server;
   }
 

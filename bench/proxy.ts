@@ -2,10 +2,11 @@
  * Item 7: proxy mode (this server is the authorization server in front of the embedded dev IdP).
  *
  * - Token endpoint throughput: `authorization_code` and `refresh_token` grants per second, with the
- *   MemoryStore and with Redis (a spawned `redis-server`). Codes are prepared by real flows before the
- *   timed window (each is single-use, 60 s TTL); the refresh families are the ones those codes opened,
- *   and each request carries the current refresh token of its own family. A concurrent loop of
- *   `CONNECTIONS` workers (keep-alive) sends the requests; throughput = responses / elapsed time.
+ *   MemoryStore and with Redis (a spawned `redis-server`), beside node-oidc-provider's own token endpoint
+ *   (oidc-peer.ts) in the same run, in A B B A slices. Codes are prepared by real flows before the timed
+ *   window (each is single-use, 60 s TTL); the refresh families are the ones those codes opened, and each
+ *   request carries the current refresh token of its own family. A concurrent loop of `CONNECTIONS`
+ *   workers (keep-alive) sends the requests; throughput = responses / elapsed time.
  * - Round trip authorize → consent → dev IdP login → callback → token, one browser at a time with fresh
  *   cookies: total latency, the dev IdP's own time (the browser's IdP legs timed on the client, plus the
  *   server's back-channel calls timed inside the IdP via the `http.server.*` diagnostics channels), and

@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: what the guard costs, as ratios against an unguarded baseline and against the
- * official MCP SDK's bearer middleware, measured in one run on this machine (see bench/README.md).
+ * `npm run bench`: what the guard costs, in process against bare passport-jwt and end to end as ratios
+ * against an unguarded baseline, the official MCP SDK's bearer middleware and bare passport-jwt behind
+ * AuthGuard; in proxy mode, the token endpoint against node-oidc-provider's. One run, this machine (see
+ * bench/README.md); a target is never reported met from a noisy run.
  *
  * Env: BENCH_DURATION (measured s per side, default 5), BENCH_SLICE (s per alternating slice, default 1),
  * BENCH_WARMUP (s, default 2), BENCH_ONLY (regex over case names), BENCH_CPU_PROF=1 (the servers write
- * .cpuprofile files to bench/.build/prof/).
+ * .cpuprofile files to bench/.build/prof/), BENCH_PHASE_PROF=1 (profiles of the proxy token phases only).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -134,7 +136,15 @@ async function cacheHitCase(name: string, server: ServerProcess, guardedPath: st
   const { a: open, b: guarded } = await alternate(server, { url: server.url('/open'), token }, { url: server.url(guardedPath), token }, DURATION, SLICE);
   expectOnly(open, '200', `${name} unguarded`);
   expectOnly(guarded, '200', `${name} guarded`);
-  return recordRatio(name, guarded, open, target, extra);
+  const entry = recordRatio(name, guarded, open, target, extra);
+  if (server.hasNoopRoute) {
+    // Nest's own price for running a guard (ExecutionContextHost, the guards consumer, its promises),
+    // with a guard that returns true: the part of the extra CPU that is not this module's.
+    const noop = await alternate(server, { url: server.url('/open'), token }, { url: server.url('/guarded-noop'), token }, DURATION, SLICE);
+    const ref = recordRatio(`${name}-noop-guard`, noop.b, noop.a, undefined, { note: 'a Nest guard that returns true: the cost of any guard' });
+    entry.moduleGuardMicrosPerReq = Number(((entry.extraServerMicrosPerReq as number) - (ref.extraServerMicrosPerReq as number)).toFixed(1));
+  }
+  return entry;
 }
 
 /** The cache-hit budget end to end: extra server CPU per request over the unguarded route. */
@@ -193,7 +203,13 @@ async function coldCase(name: string, server: ServerProcess, key: BenchKey, temp
   expectOnly(open, '200', `${name} unguarded`);
   expectOnly(guarded, '200', `${name} guarded`);
   log(`${name}: minted ${minted.count} ${key.alg} tokens in ${minted.seconds.toFixed(1)} s (outside the measured time)`);
-  return recordRatio(name, guarded, open, target, { distinctTokens: guarded.requests });
+  const entry = recordRatio(name, guarded, open, target, { distinctTokens: guarded.requests });
+  // The same verification by bare passport-jwt behind @nestjs/passport's AuthGuard (no cache, none of
+  // this module's rules), same process, same tokens: the floor any passport-jwt guard starts from.
+  const bare = await alternate(server, { url: server.url('/open'), tokens: cycle(warmTokens) }, { url: server.url('/guarded-bare'), tokens: cycle(warmTokens) }, DURATION, SLICE);
+  expectOnly(bare.b, '200', `${name} bare passport-jwt`);
+  recordRatio(`${name}-bare-passport-jwt`, bare.b, bare.a, undefined, { note: 'AuthGuard + passport-jwt alone (no cache, no module rules): the floor for any passport-jwt guard' });
+  return entry;
 }
 
 /** Item 3: invalid tokens only; every answer must be a 401, and the IdP must not be hammered. */
@@ -324,11 +340,14 @@ function memoryCase(): void {
   log(`memory-bound: ${fmt(report.tokens)} tokens, ${fmt(report.entries)} entries, heap ${report.heapBeforeMB} → ${report.heapFullMB} (cache full) → ${report.heapAfterMB} MB; ${report.withinBound ? 'within' : 'OUTSIDE'} the bound`);
 }
 
-function nestSpec(o: { provider: 'hmac' } | { provider: 'oidc'; issuer: string; jwksUri: string; cooldownMs?: number }): ServerSpec {
+function nestSpec(o: { provider: 'hmac' } | { provider: 'oidc'; issuer: string; jwksUri: string; cooldownMs?: number; jwks?: Record<string, unknown>[] }): ServerSpec {
   const common = { audience: AUDIENCE, serverUrl: SERVER_URL, scopes: ['mcp:read', 'mcp:write'], cache: { maxEntries: CACHE_MAX_ENTRIES } };
-  if (o.provider === 'hmac') return { kind: 'nest', options: { ...common, provider: 'hmac', jwtSecret: SECRET, issuer: HMAC_ISSUER } };
+  if (o.provider === 'hmac') {
+    return { kind: 'nest', options: { ...common, provider: 'hmac', jwtSecret: SECRET, issuer: HMAC_ISSUER }, bare: { secret: SECRET, algorithms: ['HS256'], issuer: HMAC_ISSUER, audience: AUDIENCE } };
+  }
   return {
     kind: 'nest',
+    bare: o.jwks ? { jwks: o.jwks, algorithms: ['RS256', 'ES256'], issuer: o.issuer, audience: AUDIENCE } : undefined,
     options: {
       ...common,
       provider: 'oidc',
@@ -430,7 +449,7 @@ async function main(): Promise<void> {
   }
 
   if (['cache-hit-rs256', 'cold-rs256', 'cold-es256', 'flood-garbage', 'flood-random-kid'].some(wanted)) {
-    const server = await ServerProcess.start(nestSpec({ provider: 'oidc', issuer: jwks.url, jwksUri: jwks.jwksUri }), 'nest-oidc');
+    const server = await ServerProcess.start(nestSpec({ provider: 'oidc', issuer: jwks.url, jwksUri: jwks.jwksUri, jwks: jwks.keys }), 'nest-oidc');
     try {
       if (wanted('cache-hit-rs256')) {
         const hit = await cacheHitCase('cache-hit-rs256', server, '/guarded', rsToken, 0.95);
