@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authorizeUrl, completeFlow, pkce, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, signedIn, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /*
  * security-cases.md group H: dynamic client registration at POST /oauth/register (RFC 7591).
@@ -420,6 +420,37 @@ describe('H. Dynamic client registration at /oauth/register', () => {
       const page = await fetch(authorizeUrl(f, { client_id: id, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }), { redirect: 'manual' });
       expect(page.status).toBe(400);
       expect(page.headers.get('location')).toBeNull();
+    });
+
+    it('H93 a client in use stays registered: its 180-day lifetime is renewed by token requests, at most once a day', async () => {
+      const { clientId, tokens } = await signedIn(f);
+      const writes = jest.spyOn(f.store, 'set');
+      const clientWrites = () => writes.mock.calls.filter(([key]) => key === `client:${clientId}`).length;
+      const now = Date.now();
+      const clock = jest.spyOn(Date, 'now');
+      try {
+        let refresh = tokens.refresh_token;
+        const use = async () => {
+          const res = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: refresh, client_id: clientId });
+          expect(res.status).toBe(200);
+          refresh = ((await res.json()) as { refresh_token: string }).refresh_token;
+        };
+        // The same day as the registration: no rewrite of the client record per token request.
+        await use();
+        await use();
+        expect(clientWrites()).toBe(0);
+        // Day 20 (the refresh family lives 30 days): renewed once, then not again that day.
+        clock.mockReturnValue(now + 20 * DAY);
+        await use();
+        await use();
+        expect(clientWrites()).toBe(1);
+        // Day 190: past 180 days from the registration, 170 from the renewal: still registered.
+        clock.mockReturnValue(now + 190 * DAY);
+        expect(await f.store.get(`client:${clientId}`)).toBeDefined();
+      } finally {
+        clock.mockRestore();
+        writes.mockRestore();
+      }
     });
   });
 
