@@ -422,31 +422,39 @@ describe('H. Dynamic client registration at /oauth/register', () => {
       expect(page.headers.get('location')).toBeNull();
     });
 
-    it('H93 a client in use stays registered: its 180-day lifetime is renewed by token requests, at most once a day', async () => {
-      const { clientId, tokens } = await signedIn(f);
-      const writes = jest.spyOn(f.store, 'set');
-      const clientWrites = () => writes.mock.calls.filter(([key]) => key === `client:${clientId}`).length;
-      const now = Date.now();
+    it('O6 a client in use stays registered: each day it is used renews its lifetime, with one store write that day', async () => {
+      // The clock runs from noon UTC, so "the same day" cannot straddle midnight.
+      const realNow = Date.now.bind(Date);
+      const start = realNow();
+      const noon = Math.floor(start / DAY) * DAY + DAY / 2;
       const clock = jest.spyOn(Date, 'now');
+      const at = (days: number) => clock.mockImplementation(() => noon + days * DAY + (realNow() - start));
+      at(0);
+      const writes = jest.spyOn(f.store, 'set');
       try {
+        const { clientId, tokens } = await signedIn(f);
+        const clientWrites = () => writes.mock.calls.filter(([key]) => key === `client:${clientId}`).length;
+        const afterSignIn = clientWrites();
         let refresh = tokens.refresh_token;
         const use = async () => {
           const res = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: refresh, client_id: clientId });
           expect(res.status).toBe(200);
           refresh = ((await res.json()) as { refresh_token: string }).refresh_token;
         };
-        // The same day as the registration: no rewrite of the client record per token request.
+        // The day it was first used: no rewrite of the client record per token request.
         await use();
         await use();
-        expect(clientWrites()).toBe(0);
-        // Day 20 (the refresh family lives 30 days): renewed once, then not again that day.
-        clock.mockReturnValue(now + 20 * DAY);
+        expect(clientWrites()).toBe(afterSignIn);
+        // Day 20 (refresh tokens live 30 days): renewed once, then not again that day.
+        at(20);
         await use();
         await use();
-        expect(clientWrites()).toBe(1);
-        // Day 190: past 180 days from the registration, 170 from the renewal: still registered.
-        clock.mockReturnValue(now + 190 * DAY);
+        expect(clientWrites()).toBe(afterSignIn + 1);
+        // Day 45: past the lifetime the first day gave it (30 days + 1), within the one day 20 gave it.
+        at(45);
         expect(await f.store.get(`client:${clientId}`)).toBeDefined();
+        at(52);
+        expect(await f.store.get(`client:${clientId}`)).toBeUndefined();
       } finally {
         clock.mockRestore();
         writes.mockRestore();
