@@ -193,11 +193,11 @@ describe('an application strategy beside the built-in ones: opaque tokens throug
     expect(app.get<TokenCache>(OAUTH_MCP_TOKEN_CACHE).size).toBeGreaterThan(0);
   });
 
-  it('a tool scope the token lacks is the same 403 step-up challenge', async () => {
+  it('a tool scope the token lacks is the same 403 step-up challenge (naming what the token has and what it needs)', async () => {
     const res = await post(base, activeToken('mcp:read'), 'admin_ping');
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(
-      `Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
     );
   });
 
