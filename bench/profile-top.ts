@@ -26,7 +26,10 @@ for (const s of profile.samples) selfCount.set(s, (selfCount.get(s) ?? 0) + 1);
 const total = profile.samples.length;
 
 const label = (n: Node) => {
-  const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '~/').replace(/.*\/(src|bench)\//, '$1/');
+  const url = n.callFrame.url
+    .replace(/^file:\/\//, '')
+    .replace(/.*node_modules\//, '~/')
+    .replace(/.*\/(src|bench)\//, '$1/');
   return `${n.callFrame.functionName || '(anonymous)'} ${url}${url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
 };
 
@@ -50,5 +53,9 @@ for (const [l, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, rows)) conso
 if (filter) {
   const re = new RegExp(filter);
   console.log(`inclusive (${filter}):`);
-  for (const [l, c] of [...inclusive].filter(([l]) => re.test(l)).sort((a, b) => b[1] - a[1]).slice(0, rows)) console.log(`  ${pct(c)}  ${l}`);
+  for (const [l, c] of [...inclusive]
+    .filter(([l]) => re.test(l))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, rows))
+    console.log(`  ${pct(c)}  ${l}`);
 }

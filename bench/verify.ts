@@ -66,7 +66,11 @@ function barePassportJwt(key: KeyObject, alg: string, issuer: string): (req: Req
   );
   return (req) =>
     new Promise((resolve, reject) => {
-      bare.authenticate('jwt', { session: false }, (err: unknown, user: unknown) => (err || !user ? reject(err ?? new Error('refused')) : resolve(user)))(req, {}, reject);
+      bare.authenticate('jwt', { session: false }, (err: unknown, user: unknown) => (err || !user ? reject(err ?? new Error('refused')) : resolve(user)))(
+        req,
+        {},
+        reject,
+      );
     });
 }
 
@@ -99,7 +103,11 @@ function summarize(samples: number[]): VerifySide {
 }
 
 /** A B B A …: both sides see the same drift. */
-async function compare(a: (req: Req) => Promise<unknown>, b: (req: Req) => Promise<unknown>, tokensFor: (round: number, side: 'a' | 'b') => readonly string[]): Promise<{ a: VerifySide; b: VerifySide }> {
+async function compare(
+  a: (req: Req) => Promise<unknown>,
+  b: (req: Req) => Promise<unknown>,
+  tokensFor: (round: number, side: 'a' | 'b') => readonly string[],
+): Promise<{ a: VerifySide; b: VerifySide }> {
   const samples = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < 2 * ROUNDS; i++) {
     const side: 'a' | 'b' = [0, 3].includes(i % 4) ? 'a' : 'b';
@@ -108,7 +116,13 @@ async function compare(a: (req: Req) => Promise<unknown>, b: (req: Req) => Promi
   return { a: summarize(samples.a), b: summarize(samples.b) };
 }
 
-async function measure(alg: 'HS256' | 'RS256', key: BenchKey, verificationKey: KeyObject, options: OAuthMcpModuleOptions, template: ClaimsTemplate): Promise<VerifyReport> {
+async function measure(
+  alg: 'HS256' | 'RS256',
+  key: BenchKey,
+  verificationKey: KeyObject,
+  options: OAuthMcpModuleOptions,
+  template: ClaimsTemplate,
+): Promise<VerifyReport> {
   const coldBlock = alg === 'HS256' ? 4_000 : 2_000;
   const hitBlock = 20_000;
   const ourSide = await ours(options);
@@ -141,11 +155,17 @@ async function main(): Promise<void> {
   const reports: VerifyReport[] = [];
   if (!process.env.BENCH_VERIFY_ALG || process.env.BENCH_VERIFY_ALG === 'HS256') {
     reports.push(
-      await measure('HS256', { alg: 'HS256', secret }, createSecretKey(Buffer.from(secret, 'utf8')), { ...common, provider: 'hmac', jwtSecret: secret, issuer: hmacIssuer }, {
-        iss: hmacIssuer,
-        aud: AUDIENCE,
-        ttl: 3600,
-      }),
+      await measure(
+        'HS256',
+        { alg: 'HS256', secret },
+        createSecretKey(Buffer.from(secret, 'utf8')),
+        { ...common, provider: 'hmac', jwtSecret: secret, issuer: hmacIssuer },
+        {
+          iss: hmacIssuer,
+          aud: AUDIENCE,
+          ttl: 3600,
+        },
+      ),
     );
   }
   if (!process.env.BENCH_VERIFY_ALG || process.env.BENCH_VERIFY_ALG === 'RS256') {

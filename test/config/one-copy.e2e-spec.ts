@@ -23,5 +23,4 @@ describe('one copy of Nest and jose in the test process', () => {
     const paramTypes = Reflect.getMetadata('design:paramtypes', ThrottlerGuard) as unknown[];
     expect(paramTypes).toContain(core.Reflector);
   });
-
 });

@@ -83,7 +83,11 @@ class IntrospectionStrategy extends PassportStrategy(BearerStrategy, 'introspect
   }
 
   async validate(token: string): Promise<OAuthMcpUser | false> {
-    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }),
+    });
     if (!res.ok) throw new TemporarilyUnavailableError();
     const info = (await res.json()) as Record<string, unknown>;
     if (info.active !== true || info.aud !== RESOURCE) return false;
@@ -112,7 +116,14 @@ class McpController {
     const server = new McpServer({ name: 'app-strategy', version: '0' });
     server.registerTool('whoami', {}, (extra) => {
       const auth = extra.authInfo as McpAuthInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ sub: auth.extra?.user.sub, provider: auth.extra?.user.provider, clientId: auth.clientId, scopes: auth.scopes }) }] };
+      return {
+        content: [
+          {
+            type: 'text',
+            text: JSON.stringify({ sub: auth.extra?.user.sub, provider: auth.extra?.user.provider, clientId: auth.clientId, scopes: auth.scopes }),
+          },
+        ],
+      };
     });
     server.registerTool('admin_ping', {}, () => ({ content: [{ type: 'text', text: 'pong' }] }));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -151,7 +162,13 @@ const post = (base: string, token: string, tool = 'whoami') =>
 
 const base64urlOpaque = () => randomBytes(32).toString('base64url');
 
-const nativeOptions: OAuthMcpModuleOptions = { provider: 'hmac', jwtSecret: SECRET, audience: RESOURCE, serverUrl: SERVER_URL, scopes: ['mcp:read', 'mcp:admin'] };
+const nativeOptions: OAuthMcpModuleOptions = {
+  provider: 'hmac',
+  jwtSecret: SECRET,
+  audience: RESOURCE,
+  serverUrl: SERVER_URL,
+  scopes: ['mcp:read', 'mcp:admin'],
+};
 
 describe('an application strategy beside the built-in ones: opaque tokens through RFC 7662 introspection', () => {
   let introspection: IntrospectionServer;
@@ -160,7 +177,16 @@ describe('an application strategy beside the built-in ones: opaque tokens throug
 
   const activeToken = (scope: string, extra: Record<string, unknown> = {}) => {
     const token = base64urlOpaque();
-    introspection.active.set(token, { active: true, sub: 'alice', client_id: 'partner-app', scope, aud: RESOURCE, iss: 'https://as.partner.example', exp: now() + 600, ...extra });
+    introspection.active.set(token, {
+      active: true,
+      sub: 'alice',
+      client_id: 'partner-app',
+      scope,
+      aud: RESOURCE,
+      iss: 'https://as.partner.example',
+      exp: now() + 600,
+      ...extra,
+    });
     return token;
   };
 
@@ -181,7 +207,12 @@ describe('an application strategy beside the built-in ones: opaque tokens throug
 
   it('the SDK client calls a guarded tool with an opaque token only the introspection strategy accepts; req.auth carries its user', async () => {
     const token = activeToken('mcp:read mcp:admin');
-    expect(JSON.parse(await callTool(base, token, 'whoami'))).toEqual({ sub: 'alice', provider: 'introspection', clientId: 'partner-app', scopes: ['mcp:read', 'mcp:admin'] });
+    expect(JSON.parse(await callTool(base, token, 'whoami'))).toEqual({
+      sub: 'alice',
+      provider: 'introspection',
+      clientId: 'partner-app',
+      scopes: ['mcp:read', 'mcp:admin'],
+    });
     expect(await callTool(base, token, 'admin_ping')).toBe('pong');
   });
 
@@ -248,7 +279,13 @@ describe('an application strategy replacing the built-in ones (builtInStrategies
 
   /** Partner tokens carry `roles` instead of `scope`; the application maps them. */
   const partnerJwt = new JwtStrategy(
-    { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: PARTNER_SECRET, algorithms: ['HS256'], audience: RESOURCE, issuer: 'https://partner.example' },
+    {
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: PARTNER_SECRET,
+      algorithms: ['HS256'],
+      audience: RESOURCE,
+      issuer: 'https://partner.example',
+    },
     (claims: Record<string, unknown>, done: (err: unknown, user?: OAuthMcpUser) => void) => {
       const roles = Array.isArray(claims.roles) ? (claims.roles as string[]) : [];
       done(null, { ...oauthMcpUserFromClaims(claims, 'partner'), scopes: roles.map((r) => `mcp:${r}`) });
@@ -276,9 +313,9 @@ describe('an application strategy replacing the built-in ones (builtInStrategies
   });
 
   it('refuses to start when the options name no strategy that could verify a token', async () => {
-    await expect(
-      startApp(OAuthMcpModule.forRootAsync({ useFactory: () => ({ ...nativeOptions, builtInStrategies: false }) })),
-    ).rejects.toThrow(/builtInStrategies .*is false, so at least one of strategies must verify tokens/);
+    await expect(startApp(OAuthMcpModule.forRootAsync({ useFactory: () => ({ ...nativeOptions, builtInStrategies: false }) }))).rejects.toThrow(
+      /builtInStrategies .*is false, so at least one of strategies must verify tokens/,
+    );
     await expect(
       startApp(OAuthMcpModule.forRootAsync({ useFactory: () => ({ ...nativeOptions, strategies: { 'oauth-mcp:hmac': partnerJwt } }) })),
     ).rejects.toThrow(/strategies has the name "oauth-mcp:hmac"/);

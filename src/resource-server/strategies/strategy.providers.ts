@@ -40,14 +40,19 @@ const BUILT_IN: BuiltIn[] = [
     name: STRATEGY_NAMES.hmacPrevious,
     build: (p, c) => (native(c) && c.provider === 'hmac' && c.hmacSecrets.length > 1 ? new HmacPreviousSecretStrategy(p, c) : null),
   },
-  ...([['okta', OktaStrategy], ['google', GoogleStrategy], ['azure', AzureStrategy], ['oidc', OidcStrategy]] as const).map(
-    ([provider, type]): BuiltIn => ({
-      type,
-      name: STRATEGY_NAMES[provider],
-      inject: OAUTH_MCP_KEY_STORE,
-      build: (p, c, keys: JwksKeyStore) => (native(c) && c.provider === provider ? new type(p, c, keys) : null),
-    }),
-  ),
+  ...(
+    [
+      ['okta', OktaStrategy],
+      ['google', GoogleStrategy],
+      ['azure', AzureStrategy],
+      ['oidc', OidcStrategy],
+    ] as const
+  ).map(([provider, type]): BuiltIn => ({
+    type,
+    name: STRATEGY_NAMES[provider],
+    inject: OAUTH_MCP_KEY_STORE,
+    build: (p, c, keys: JwksKeyStore) => (native(c) && c.provider === provider ? new type(p, c, keys) : null),
+  })),
   {
     type: SelfIssuedStrategy,
     name: STRATEGY_NAMES.self,
@@ -64,13 +69,11 @@ const BUILT_IN: BuiltIn[] = [
 export const strategyProviders: Provider[] = [
   // One Passport per module instance, never the global singleton.
   { provide: OAUTH_MCP_PASSPORT, useFactory: (): ModulePassport => new passport.Passport() },
-  ...BUILT_IN.map(
-    (s): Provider => ({
-      provide: s.type,
-      inject: [OAUTH_MCP_PASSPORT, OAuthMcpConfigService, ...(s.inject ? [s.inject] : [])],
-      useFactory: (p: ModulePassport, { config }: OAuthMcpConfigService, dependency: never) => s.build(p, config, dependency),
-    }),
-  ),
+  ...BUILT_IN.map((s): Provider => ({
+    provide: s.type,
+    inject: [OAUTH_MCP_PASSPORT, OAuthMcpConfigService, ...(s.inject ? [s.inject] : [])],
+    useFactory: (p: ModulePassport, { config }: OAuthMcpConfigService, dependency: never) => s.build(p, config, dependency),
+  })),
   {
     provide: OAUTH_MCP_STRATEGIES,
     inject: [OAUTH_MCP_PASSPORT, OAuthMcpConfigService, ...BUILT_IN.map((s) => s.type)],
