@@ -12,6 +12,12 @@ import { AuditService } from '../../audit/audit.service.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
+/** A refresh token's hash and the family its pointer leads to (if any). */
+export interface RefreshTokenLookup {
+  hash: string;
+  family: RefreshFamily | undefined;
+}
+
 /**
  * Mints this server's tokens: JWT access tokens (`iss` = this server, `aud` = the MCP resource,
  * `typ: at+jwt`) and opaque refresh tokens, one family per authorization. A refresh rotates the token
@@ -38,12 +44,20 @@ export class TokenIssuerService {
     return this.respond(family, grant.scopes, refreshToken);
   }
 
-  /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
-  async refresh(refreshToken: string, clientId: string, requestedScopes: string[] | undefined): Promise<TokenResponse> {
+  /**
+   * The family a refresh token belongs to, read ahead (two dependent reads) while the client is being
+   * authenticated: a read, with no effect whatever the client turns out to be.
+   */
+  async lookUpRefreshToken(refreshToken: string): Promise<RefreshTokenLookup> {
     const hash = sha256(refreshToken);
     const pointer = await this.store.get<{ fid: string }>(`rt:${hash}`);
-    const family = pointer && (await this.store.get<RefreshFamily>(`family:${pointer.fid}`));
-    if (!pointer || !family || family.expiresAt <= now()) throw new InvalidGrantError('The refresh token is invalid or expired');
+    return { hash, family: pointer && (await this.store.get<RefreshFamily>(`family:${pointer.fid}`)) };
+  }
+
+  /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
+  async refresh(refreshToken: string | RefreshTokenLookup, clientId: string, requestedScopes: string[] | undefined): Promise<TokenResponse> {
+    const { hash, family } = typeof refreshToken === 'string' ? await this.lookUpRefreshToken(refreshToken) : refreshToken;
+    if (!family || family.expiresAt <= now()) throw new InvalidGrantError('The refresh token is invalid or expired');
     if (family.clientId !== clientId) throw new InvalidGrantError('The refresh token was issued to another client');
     if (family.rtHash !== hash) {
       await this.revocations.revokeFamily(family.fid);
@@ -94,8 +108,7 @@ export class TokenIssuerService {
 
   /** Resolves a refresh token to its family (RFC 7009 revocation). */
   async familyOfRefreshToken(refreshToken: string): Promise<RefreshFamily | undefined> {
-    const pointer = await this.store.get<{ fid: string }>(`rt:${sha256(refreshToken)}`);
-    return pointer ? this.store.get<RefreshFamily>(`family:${pointer.fid}`) : undefined;
+    return (await this.lookUpRefreshToken(refreshToken)).family;
   }
 
   private respond(family: RefreshFamily, scopes: string[], refreshToken: string): TokenResponse {

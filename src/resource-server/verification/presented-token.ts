@@ -3,12 +3,14 @@
  * per request), read back by passport-jwt's `jwtFromRequest`: the strategies see exactly the credential
  * the verifier checked, hashed and will cache, from the same request object.
  */
-const presented = new WeakMap<object, string>();
+const PRESENTED = Symbol('oauth-mcp:presented-token');
+
+type Presenting = { [PRESENTED]?: string };
 
 export function presentBearerToken(req: object, token: string): void {
-  presented.set(req, token);
+  (req as Presenting)[PRESENTED] = token;
 }
 
 export function presentedBearerToken(req: object): string | undefined {
-  return presented.get(req);
+  return (req as Presenting)[PRESENTED];
 }

@@ -7,7 +7,7 @@ import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
 import type { ModuleStrategies } from '../strategies/strategy.providers.js';
 import type { SelfIssuedInfo } from '../strategies/self-issued.strategy.js';
-import { type BearerTokenSyntax, extractBearerToken } from './bearer-token.extractor.js';
+import { type BearerTokenSyntax, bearerCredential, checkTokenSyntax } from './bearer-token.extractor.js';
 import type { AuthorizationHeaderCarrier } from '../../http/authorization-header.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
@@ -83,10 +83,13 @@ export class TokenVerifier implements OnApplicationBootstrap {
    * Throws (or rejects with) the refusal.
    */
   verifyRequest(req: RequestLike): VerifiedCaller | Promise<VerifiedCaller> {
-    const token = extractBearerToken(req, this.config.maxTokenBytes, this.syntax);
+    const token = bearerCredential(req, this.config.maxTokenBytes);
     const hash = tokenHash(token);
     const cached = this.cache.get(hash);
     if (cached && cached.grantId === undefined) return { token, user: cached.user };
+    // A token not seen before gets its syntax checked before anything reads it (a cached one passed this
+    // when first seen); with only JWT strategies the JOSE header rules check the compact JWS shape.
+    if (!cached && this.syntax === 'b64token') checkTokenSyntax(token, this.syntax);
     return this.verifyUncached(req, token, hash, cached);
   }
 
