@@ -25,6 +25,7 @@ const results = JSON.parse(readFileSync(new URL('../../results.json', import.met
 const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function value(e: Entry): string {
+  if (e.jwksFetches !== undefined && e.targetOf?.startsWith('jwksFetches')) return `${e.jwksFetches} fetch`;
   if (e.ratio !== undefined) return n(e.ratio, 3);
   if (e.valueMicros !== undefined) return `${n(e.valueMicros, 1)} µs`;
   if (e.valueMs !== undefined) return `${n(e.valueMs, 2)} ms`;
