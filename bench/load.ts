@@ -1,10 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import autocannon from 'autocannon';
 import type { ServerSpec } from './server.js';
 
 /** A server under test in its own process. */
 export class ServerProcess {
   port = 0;
+  /** A Nest bench server (it has `/guarded-noop`, `/guarded-bare`). */
+  hasNoopRoute = false;
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(spec: ServerSpec, label: string): Promise<ServerProcess> {
@@ -19,6 +22,7 @@ export class ServerProcess {
       child.once('message', (m: { type: string; port: number }) => resolve(m.port));
     });
     child.removeAllListeners('exit');
+    server.hasNoopRoute = spec.kind === 'nest';
     return server;
   }
 
@@ -27,15 +31,42 @@ export class ServerProcess {
   }
 
   /** Total CPU time (user + system) the server process has used, µs. */
-  cpuMicros(): Promise<number> {
+  async cpuMicros(): Promise<number> {
+    return (await this.cpu()).micros;
+  }
+
+  /** CPU time of the whole process and of its main thread (when Node reports it), µs. */
+  cpu(): Promise<{ micros: number; mainMicros?: number }> {
     return new Promise((resolve) => {
-      const onMessage = (m: { type: string; micros: number }) => {
+      const onMessage = (m: { type: string; micros: number; mainMicros?: number }) => {
         if (m.type !== 'cpu') return;
         this.child.off('message', onMessage);
-        resolve(m.micros);
+        resolve(m);
       };
       this.child.on('message', onMessage);
       this.child.send('cpu');
+    });
+  }
+
+  /** Starts a CPU profile of the server (inspector), for one phase of a case. */
+  profileStart(): Promise<void> {
+    return this.request('profile-start', 'profile-started');
+  }
+
+  /** Stops the profile and writes it to `file` (.cpuprofile). */
+  profileStop(file: string): Promise<void> {
+    return this.request(`profile-stop:${file}`, 'profile-stopped');
+  }
+
+  private request(message: string, answer: string): Promise<void> {
+    return new Promise((resolve) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== answer) return;
+        this.child.off('message', onMessage);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      this.child.send(message);
     });
   }
 
@@ -108,6 +139,10 @@ export interface LoadResult {
   serverCpu?: number;
   /** Server CPU time per response, µs. */
   serverMicrosPerReq?: number;
+  /** Server main-thread CPU time during the run, µs (the request path; GC and JIT helper threads excluded). */
+  serverMainMicros?: number;
+  /** Server main-thread CPU time per response, µs. */
+  serverMainMicrosPerReq?: number;
   /** Rate of each slice (for `alternate`). */
   sliceRates?: number[];
 }
@@ -139,7 +174,7 @@ export async function runLoad(options: LoadOptions, server?: ServerProcess): Pro
         },
       ]
     : undefined;
-  const cpuBefore = server ? await server.cpuMicros() : 0;
+  const cpuBefore = server ? await server.cpu() : { micros: 0 };
   let count = 0;
   let start = 0;
   let last = 0;
@@ -169,7 +204,8 @@ export async function runLoad(options: LoadOptions, server?: ServerProcess): Pro
   });
   if (sourceError) throw sourceError;
   const seconds = (last - start) / 1000;
-  const cpuAfter = server ? await server.cpuMicros() : 0;
+  const cpuAfter = server ? await server.cpu() : { micros: 0 };
+  const mainMicros = cpuAfter.mainMicros !== undefined && cpuBefore.mainMicros !== undefined ? cpuAfter.mainMicros - cpuBefore.mainMicros : undefined;
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (stat as { count: number }).count;
   return {
@@ -178,9 +214,11 @@ export async function runLoad(options: LoadOptions, server?: ServerProcess): Pro
     seconds,
     statusCodes,
     errors: result.errors,
-    serverCpuMicros: server ? cpuAfter - cpuBefore : undefined,
-    serverCpu: server ? ((cpuAfter - cpuBefore) / 1000 / (seconds * 1000)) * 100 : undefined,
-    serverMicrosPerReq: server ? (cpuAfter - cpuBefore) / count : undefined,
+    serverCpuMicros: server ? cpuAfter.micros - cpuBefore.micros : undefined,
+    serverCpu: server ? ((cpuAfter.micros - cpuBefore.micros) / 1000 / (seconds * 1000)) * 100 : undefined,
+    serverMicrosPerReq: server ? (cpuAfter.micros - cpuBefore.micros) / count : undefined,
+    serverMainMicros: mainMicros,
+    serverMainMicrosPerReq: mainMicros === undefined ? undefined : mainMicros / count,
   };
 }
 
@@ -189,6 +227,7 @@ export function combine(runs: LoadResult[]): LoadResult {
   const requests = runs.reduce((a, r) => a + r.requests, 0);
   const seconds = runs.reduce((a, r) => a + r.seconds, 0);
   const cpu = runs.reduce((a, r) => a + (r.serverCpuMicros ?? 0), 0);
+  const main = runs.every((r) => r.serverMainMicros !== undefined) ? runs.reduce((a, r) => a + r.serverMainMicros!, 0) : undefined;
   const statusCodes: Record<string, number> = {};
   for (const r of runs) for (const [c, n] of Object.entries(r.statusCodes)) statusCodes[c] = (statusCodes[c] ?? 0) + n;
   return {
@@ -200,6 +239,8 @@ export function combine(runs: LoadResult[]): LoadResult {
     serverCpuMicros: cpu,
     serverCpu: (cpu / 1000 / (seconds * 1000)) * 100,
     serverMicrosPerReq: cpu / requests,
+    serverMainMicros: main,
+    serverMainMicrosPerReq: main === undefined ? undefined : main / requests,
     sliceRates: runs.map((r) => r.reqPerSec),
   };
 }
@@ -240,4 +281,18 @@ export async function alternate(
     }
   }
   return { a: combine(runs.a), b: combine(runs.b) };
+}
+
+/** Above this coefficient of variation of its slices, a run says the machine was busy. */
+export const NOISE_LIMIT = 0.1;
+
+/**
+ * Above this 1-minute load average the machine is busy whatever the slices say: the benchmark itself
+ * keeps about two processes running (load generator and server), one per core here.
+ */
+export const LOAD_LIMIT = os.cpus().length + 1;
+
+/** `met` for a target: held, on a run quiet enough to say so (a noisy run is reported, never met). */
+export function judged(ok: boolean, noise: number): { met: boolean; noisy?: true } {
+  return noise > NOISE_LIMIT || os.loadavg()[0] > LOAD_LIMIT ? { met: false, noisy: true } : { met: ok };
 }

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const payload = claims(template, `mem-${i}`, now);
     const hash = tokenHash(sign(payload));
     if (cache.get(hash) !== undefined) throw new Error('unexpected cache hit');
-    cache.set(hash, toUser(checkCommonClaims(payload, config.clockSkewSeconds), 'hmac'));
+    cache.set(hash, toUser(checkCommonClaims(payload, config), 'hmac'));
   };
 
   const heapBeforeMB = heapMB();

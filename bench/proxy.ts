@@ -2,10 +2,11 @@
  * Item 7: proxy mode (this server is the authorization server in front of the embedded dev IdP).
  *
  * - Token endpoint throughput: `authorization_code` and `refresh_token` grants per second, with the
- *   MemoryStore and with Redis (a spawned `redis-server`). Codes are prepared by real flows before the
- *   timed window (each is single-use, 60 s TTL); the refresh families are the ones those codes opened,
- *   and each request carries the current refresh token of its own family. A concurrent loop of
- *   `CONNECTIONS` workers (keep-alive) sends the requests; throughput = responses / elapsed time.
+ *   MemoryStore and with Redis (a spawned `redis-server`), beside node-oidc-provider's own token endpoint
+ *   (oidc-peer.ts) in the same run, in A B B A slices. Codes are prepared by real flows before the timed
+ *   window (each is single-use, 60 s TTL); the refresh families are the ones those codes opened, and each
+ *   request carries the current refresh token of its own family. A concurrent loop of `CONNECTIONS`
+ *   workers (keep-alive) sends the requests; throughput = responses / elapsed time.
  * - Round trip authorize → consent → dev IdP login → callback → token, one browser at a time with fresh
  *   cookies: total latency, the dev IdP's own time (the browser's IdP legs timed on the client, plus the
  *   server's back-channel calls timed inside the IdP via the `http.server.*` diagnostics channels), and
@@ -20,7 +21,8 @@ import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { startDevIdp } from '../src/dev-idp/dev-idp.js';
 import { freePort } from '../src/testing/sign-in.js';
-import { ServerProcess } from './load.js';
+import os from 'node:os';
+import { judged, ServerProcess } from './load.js';
 
 const CONNECTIONS = 10;
 /** Codes redeemed in the timed window (after `WARM_CODES` untimed ones); prepared just before, well within the 60 s code TTL. */
@@ -128,8 +130,8 @@ interface TokenResponse {
   refresh_token: string;
 }
 
-async function token(base: string, params: Record<string, string>): Promise<{ status: number; body: TokenResponse }> {
-  const res = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+async function token(tokenUrl: string, params: Record<string, string>): Promise<{ status: number; body: TokenResponse }> {
+  const res = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
   return { status: res.status, body: (await res.json()) as TokenResponse };
 }
 
@@ -146,14 +148,12 @@ async function pool(n: number, concurrency: number, task: (i: number, worker: nu
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
-interface ProxyServer {
-  server: ServerProcess;
+/** This module in proxy mode, in front of the dev IdP, with one public client registered by DCR. */
+interface ProxyServer extends GrantTarget {
   base: string;
   clientId: string;
   verifier: string;
   challenge: string;
-  idpOrigin: string;
-  close(): Promise<void>;
 }
 
 async function startProxyServer(redisUrl: string | undefined, label: string): Promise<ProxyServer> {
@@ -189,12 +189,17 @@ async function startProxyServer(redisUrl: string | undefined, label: string): Pr
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   return {
+    label: 'nestjs-oauth-mcp',
     server,
     base,
     clientId,
     verifier,
     challenge,
+    tokenUrl: `${base}/oauth/token`,
     idpOrigin: new URL(idp.issuer).origin,
+    code: (browser) => flow(browser, base, clientId, challenge),
+    redeem: (code) => ({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource: `${base}/mcp` }),
+    refresh: (refreshToken) => ({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
     close: async () => {
       await server.stop();
       await idp.close();
@@ -202,91 +207,217 @@ async function startProxyServer(redisUrl: string | undefined, label: string): Pr
   };
 }
 
-/** Token endpoint throughput for one store: `authorization_code`, then `refresh_token` on the families it opened. */
-async function throughput(p: ProxyServer, store: string, log: (m: string) => void): Promise<ProxyCaseResult[]> {
-  // Prepare codes: PREP_CONCURRENCY browsers that keep their cookies (consent remembered, IdP session).
-  const total = WARM_CODES + TIMED_CODES;
-  const codes: string[] = new Array(total);
-  const browsers = Array.from({ length: PREP_CONCURRENCY }, () => new Browser(p.idpOrigin));
-  const prepStart = performance.now();
-  await pool(total, PREP_CONCURRENCY, async (i, w) => {
-    codes[i] = await flow(browsers[w], p.base, p.clientId, p.challenge);
-  });
-  const prepSeconds = (performance.now() - prepStart) / 1000;
-  log(`proxy-token-code-${store}: prepared ${total} codes by full flows in ${prepSeconds.toFixed(1)} s (outside the measured time)`);
+/** node-oidc-provider in its own process (oidc-peer.ts), its state in memory or in the same Redis. */
+async function startPeerServer(redisUrl: string | undefined, label: string): Promise<GrantTarget> {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const resource = `${base}/mcp`;
+  const clientId = 'bench-peer';
+  const server = await ServerProcess.start({ kind: 'oidc-peer', port, resource, scopes: SCOPES, clientId, redirectUri: REDIRECT, redisUrl }, label);
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const authorize = `${base}/auth?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's', resource, scope: SCOPES.join(' ') })}`;
+  return {
+    label: 'node-oidc-provider',
+    server,
+    tokenUrl: `${base}/token`,
+    idpOrigin: base,
+    code: async (browser) => {
+      let next = authorize;
+      for (let hop = 0; hop < 10; hop++) {
+        const res = await browser.request(next);
+        const location = res.headers.get('location');
+        if (!location) throw new Error(`oidc-provider answered ${res.status} during the flow`);
+        const url = new URL(location, next);
+        if (url.href.startsWith(REDIRECT)) {
+          const code = url.searchParams.get('code');
+          if (!code) throw new Error(`oidc-provider redirected without a code: ${url.href}`);
+          return code;
+        }
+        next = url.href;
+      }
+      throw new Error('too many redirects at oidc-provider');
+    },
+    redeem: (code) => ({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource }),
+    refresh: (refreshToken) => ({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    close: () => server.stop(),
+  };
+}
 
-  const refreshTokens: string[] = [];
+/** An authorization server whose token endpoint is measured: this module, or node-oidc-provider. */
+interface GrantTarget {
+  label: string;
+  server: ServerProcess;
+  tokenUrl: string;
+  /** Origin whose requests a Browser times as the IdP's (unused for throughput). */
+  idpOrigin: string;
+  /** One authorization in `browser` (which keeps its cookies): an authorization code. */
+  code(browser: Browser): Promise<string>;
+  redeem(code: string): Record<string, string>;
+  refresh(refreshToken: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** What one target did in a timed phase. */
+interface Phase {
+  requests: number;
+  seconds: number;
+  cpuMicros: number;
+  statuses: Record<string, number>;
+}
+
+const addPhase = (into: Phase, p: Phase): void => {
+  into.requests += p.requests;
+  into.seconds += p.seconds;
+  into.cpuMicros += p.cpuMicros;
+  for (const [k, v] of Object.entries(p.statuses)) into.statuses[k] = (into.statuses[k] ?? 0) + v;
+};
+const emptyPhase = (): Phase => ({ requests: 0, seconds: 0, cpuMicros: 0, statuses: {} });
+
+/** Codes for `count` redemptions, by full flows of PREP_CONCURRENCY browsers that keep their cookies. */
+async function prepareCodes(t: GrantTarget, count: number): Promise<{ codes: string[]; seconds: number }> {
+  const codes: string[] = new Array(count);
+  const browsers = Array.from({ length: PREP_CONCURRENCY }, () => new Browser(t.idpOrigin));
+  const start = performance.now();
+  await pool(count, PREP_CONCURRENCY, async (i, w) => {
+    codes[i] = await t.code(browsers[w]);
+  });
+  return { codes, seconds: (performance.now() - start) / 1000 };
+}
+
+/** BENCH_PHASE_PROF=1: each timed token phase is profiled in the server, to bench/.build/prof/<target>-<phase>-<n>.cpuprofile. */
+const PHASE_PROF = process.env.BENCH_PHASE_PROF === '1';
+let profiled = 0;
+async function profiledPhase<T>(t: GrantTarget, phase: string, run: () => Promise<T>): Promise<T> {
+  if (!PHASE_PROF) return run();
+  await t.server.profileStart();
+  try {
+    return await run();
+  } finally {
+    await t.server.profileStop(new URL(`../prof/${t.label}-${phase}-${++profiled}.cpuprofile`, import.meta.url).pathname);
+  }
+}
+
+/** Redeems `codes` on CONNECTIONS workers; collects the refresh tokens. */
+async function redeemPhase(t: GrantTarget, codes: string[], refreshTokens: string[]): Promise<Phase> {
   const statuses: Record<string, number> = {};
-  const redeem = async (i: number) => {
-    const r = await token(p.base, { grant_type: 'authorization_code', code: codes[i], code_verifier: p.verifier, redirect_uri: REDIRECT, client_id: p.clientId });
+  const cpu0 = await t.server.cpuMicros();
+  const start = performance.now();
+  await pool(codes.length, CONNECTIONS, async (i) => {
+    const r = await token(t.tokenUrl, t.redeem(codes[i]));
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     if (r.status === 200) refreshTokens.push(r.body.refresh_token);
-  };
-  // Warm-up: the first WARM_CODES codes, untimed.
-  await pool(WARM_CODES, CONNECTIONS, (i) => redeem(i));
-  for (const k of Object.keys(statuses)) delete statuses[k];
-  const cpu0 = await p.server.cpuMicros();
-  const t0 = performance.now();
-  await pool(TIMED_CODES, CONNECTIONS, (i) => redeem(WARM_CODES + i));
-  const codeSeconds = (performance.now() - t0) / 1000;
-  const codeCpu = (await p.server.cpuMicros()) - cpu0;
-  if (statuses['200'] !== TIMED_CODES) throw new Error(`proxy-token-code-${store}: expected ${TIMED_CODES} × 200, got ${JSON.stringify(statuses)}`);
-  const codeRate = TIMED_CODES / codeSeconds;
-  log(`proxy-token-code-${store}: ${Math.round(codeRate)} grants/s (${TIMED_CODES} in ${codeSeconds.toFixed(2)} s, ${CONNECTIONS} connections, server ${(codeCpu / TIMED_CODES).toFixed(0)} µs CPU/grant)`);
+  });
+  const seconds = (performance.now() - start) / 1000;
+  return { requests: codes.length, seconds, cpuMicros: (await t.server.cpuMicros()) - cpu0, statuses };
+}
 
-  // Refresh: each worker owns every CONNECTIONS-th family and always sends its current refresh token.
-  const families = refreshTokens.slice();
-  const refreshStatuses: Record<string, number> = {};
-  let stopAt = 0;
+/** Refresh grants for `seconds` on CONNECTIONS workers, each owning every CONNECTIONS-th family and sending its current token. */
+async function refreshPhase(t: GrantTarget, families: string[], seconds: number): Promise<Phase> {
+  const statuses: Record<string, number> = {};
   let count = 0;
-  const refreshLoop = async (worker: number) => {
-    const own = families.map((_, i) => i).filter((i) => i % CONNECTIONS === worker);
-    for (let k = 0; performance.now() < stopAt; k++) {
-      const f = own[k % own.length];
-      const r = await token(p.base, { grant_type: 'refresh_token', refresh_token: families[f], client_id: p.clientId });
-      refreshStatuses[r.status] = (refreshStatuses[r.status] ?? 0) + 1;
-      if (r.status === 200) families[f] = r.body.refresh_token;
-      count++;
-    }
+  let firstError: string | undefined;
+  const cpu0 = await t.server.cpuMicros();
+  const start = performance.now();
+  const stopAt = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, worker) => {
+      const own = families.map((_f, i) => i).filter((i) => i % CONNECTIONS === worker);
+      for (let k = 0; performance.now() < stopAt; k++) {
+        const f = own[k % own.length];
+        const r = await token(t.tokenUrl, t.refresh(families[f]));
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.status !== 200) firstError ??= JSON.stringify(r.body);
+        if (r.status === 200) families[f] = r.body.refresh_token;
+        count++;
+      }
+    }),
+  );
+  if (firstError) console.error(`${t.label}: a refresh grant was refused: ${firstError}`);
+  return { requests: count, seconds: (performance.now() - start) / 1000, cpuMicros: (await t.server.cpuMicros()) - cpu0, statuses };
+}
+
+const rateOf = (p: Phase) => p.requests / p.seconds;
+/** Coefficient of variation of the per-slice rates. */
+const noiseOf = (rates: number[]) => {
+  const m = rates.reduce((a, b) => a + b, 0) / rates.length;
+  return Math.sqrt(rates.reduce((a, x) => a + (x - m) ** 2, 0) / rates.length) / m;
+};
+
+/**
+ * Token endpoint throughput for one store, this module and node-oidc-provider in the same run:
+ * `authorization_code` (codes prepared by real flows just before, redeemed in slices in A B B A
+ * order), then `refresh_token` on the families those codes opened (slices in A B B A order too).
+ */
+async function throughput(ours: GrantTarget, peer: GrantTarget, store: string, log: (m: string) => void): Promise<ProxyCaseResult[]> {
+  const targets = [ours, peer];
+  const order = [0, 1, 1, 0];
+  const perSlice = Math.ceil(TIMED_CODES / 2);
+  const prepared = new Map<GrantTarget, { codes: string[]; seconds: number }>();
+  for (const t of targets) {
+    const p = await prepareCodes(t, WARM_CODES + 2 * perSlice);
+    prepared.set(t, p);
+    log(`${t.label} (${store}): prepared ${p.codes.length} codes by full flows in ${p.seconds.toFixed(1)} s (outside the measured time)`);
+  }
+  const refreshTokens = new Map<GrantTarget, string[]>(targets.map((t) => [t, []]));
+  for (const t of targets) await redeemPhase(t, prepared.get(t)!.codes.slice(0, WARM_CODES), refreshTokens.get(t)!);
+  const code = new Map<GrantTarget, Phase>(targets.map((t) => [t, emptyPhase()]));
+  const codeRates = new Map<GrantTarget, number[]>(targets.map((t) => [t, []]));
+  const used = new Map<GrantTarget, number>(targets.map((t) => [t, WARM_CODES]));
+  for (const i of order) {
+    const t = targets[i];
+    const from = used.get(t)!;
+    const phase = await profiledPhase(t, 'code', () => redeemPhase(t, prepared.get(t)!.codes.slice(from, from + perSlice), refreshTokens.get(t)!));
+    used.set(t, from + perSlice);
+    addPhase(code.get(t)!, phase);
+    codeRates.get(t)!.push(rateOf(phase));
+  }
+  const refresh = new Map<GrantTarget, Phase>(targets.map((t) => [t, emptyPhase()]));
+  const refreshRates = new Map<GrantTarget, number[]>(targets.map((t) => [t, []]));
+  for (const t of targets) await refreshPhase(t, refreshTokens.get(t)!, REFRESH_WARMUP_SECONDS);
+  for (const i of order) {
+    const t = targets[i];
+    const phase = await profiledPhase(t, 'refresh', () => refreshPhase(t, refreshTokens.get(t)!, REFRESH_SECONDS / 2));
+    addPhase(refresh.get(t)!, phase);
+    refreshRates.get(t)!.push(rateOf(phase));
+  }
+  for (const t of targets) {
+    const c = code.get(t)!;
+    const r = refresh.get(t)!;
+    if (c.statuses['200'] !== c.requests) throw new Error(`${t.label} code grants (${store}): expected only 200, got ${JSON.stringify(c.statuses)}`);
+    if (r.statuses['200'] !== r.requests) throw new Error(`${t.label} refresh grants (${store}): expected only 200, got ${JSON.stringify(r.statuses)}`);
+    log(`${t.label} (${store}): ${Math.round(rateOf(c))} code grants/s (${c.requests}, ${round(c.cpuMicros / c.requests, 0)} µs CPU/grant), ${Math.round(rateOf(r))} refresh grants/s (${r.requests}, ${round(r.cpuMicros / r.requests, 0)} µs CPU/grant)`);
+  }
+  const entry = (kind: 'code' | 'refresh', phases: Map<GrantTarget, Phase>, rates: Map<GrantTarget, number[]>): ProxyCaseResult[] => {
+    const o = phases.get(ours)!;
+    const p = phases.get(peer)!;
+    const noise = round(Math.max(noiseOf(rates.get(ours)!), noiseOf(rates.get(peer)!)), 3);
+    const shared = { connections: CONNECTIONS, noise, loadAverage1m: round(os.loadavg()[0], 2) };
+    return [
+      {
+        name: `proxy-token-${kind}-${store}`,
+        reqPerSec: Math.round(rateOf(o)),
+        requests: o.requests,
+        seconds: round(o.seconds, 3),
+        serverMicrosPerReq: round(o.cpuMicros / o.requests),
+        peerReqPerSec: Math.round(rateOf(p)),
+        target: Math.round(rateOf(p)),
+        targetOf: 'reqPerSec >= (node-oidc-provider, same run)',
+        ...judged(rateOf(o) >= rateOf(p), noise),
+        ...shared,
+      },
+      {
+        name: `peer-oidc-provider-${kind}-${store}`,
+        reqPerSec: Math.round(rateOf(p)),
+        requests: p.requests,
+        seconds: round(p.seconds, 3),
+        serverMicrosPerReq: round(p.cpuMicros / p.requests),
+        note: 'node-oidc-provider token endpoint: public client, PKCE, JWT access token (ES256) for the resource, refresh rotation',
+        ...shared,
+      },
+    ];
   };
-  const runRefresh = async (seconds: number) => {
-    count = 0;
-    for (const k of Object.keys(refreshStatuses)) delete refreshStatuses[k];
-    const t = performance.now();
-    stopAt = t + seconds * 1000;
-    await Promise.all(Array.from({ length: CONNECTIONS }, (_, w) => refreshLoop(w)));
-    return (performance.now() - t) / 1000;
-  };
-  await runRefresh(REFRESH_WARMUP_SECONDS);
-  const cpu1 = await p.server.cpuMicros();
-  const refreshSeconds = await runRefresh(REFRESH_SECONDS);
-  const refreshCpu = (await p.server.cpuMicros()) - cpu1;
-  if (refreshStatuses['200'] !== count) throw new Error(`proxy-token-refresh-${store}: expected only 200, got ${JSON.stringify(refreshStatuses)}`);
-  const refreshRate = count / refreshSeconds;
-  log(`proxy-token-refresh-${store}: ${Math.round(refreshRate)} grants/s (${count} in ${refreshSeconds.toFixed(2)} s over ${families.length} families, server ${(refreshCpu / count).toFixed(0)} µs CPU/grant)`);
-  return [
-    {
-      name: `proxy-token-code-${store}`,
-      reqPerSec: Math.round(codeRate),
-      requests: TIMED_CODES,
-      seconds: round(codeSeconds, 3),
-      connections: CONNECTIONS,
-      serverMicrosPerReq: round(codeCpu / TIMED_CODES),
-      statusCodes: { ...statuses },
-      preparedCodes: total,
-      prepSeconds: round(prepSeconds),
-    },
-    {
-      name: `proxy-token-refresh-${store}`,
-      reqPerSec: Math.round(refreshRate),
-      requests: count,
-      seconds: round(refreshSeconds, 3),
-      connections: CONNECTIONS,
-      families: families.length,
-      serverMicrosPerReq: round(refreshCpu / count),
-      statusCodes: { ...refreshStatuses },
-    },
-  ];
+  return [...entry('code', code, codeRates), ...entry('refresh', refresh, refreshRates)];
 }
 
 /** One browser at a time, fresh cookies: authorize → consent → IdP login → callback → token. */
@@ -300,7 +431,7 @@ async function roundTrip(p: ProxyServer, log: (m: string) => void): Promise<Prox
     const back0 = backChannelMs;
     const t = performance.now();
     const code = await flow(browser, p.base, p.clientId, p.challenge);
-    const r = await token(p.base, { grant_type: 'authorization_code', code, code_verifier: p.verifier, redirect_uri: REDIRECT, client_id: p.clientId });
+    const r = await token(p.tokenUrl, p.redeem(code));
     const total = performance.now() - t;
     if (r.status !== 200) throw new Error(`round trip: token answered ${r.status}`);
     if (i < ROUNDTRIP_WARMUP) continue;
@@ -365,7 +496,14 @@ export async function proxyCases(log: (m: string) => void, wanted: (name: string
     if (memoryWanted) {
       const p = await startProxyServer(undefined, 'nest-proxy-memory');
       try {
-        if (['proxy-token-code-memory', 'proxy-token-refresh-memory'].some(wanted)) results.push(...(await throughput(p, 'memory', log)));
+        if (['proxy-token-code-memory', 'proxy-token-refresh-memory'].some(wanted)) {
+          const peer = await startPeerServer(undefined, 'oidc-peer-memory');
+          try {
+            results.push(...(await throughput(p, peer, 'memory', log)));
+          } finally {
+            await peer.close();
+          }
+        }
         if (['proxy-roundtrip-p50-ms', 'proxy-roundtrip-p99-ms'].some(wanted)) results.push(...(await roundTrip(p, log)));
       } finally {
         await p.close();
@@ -379,9 +517,11 @@ export async function proxyCases(log: (m: string) => void, wanted: (name: string
       } else {
         try {
           const p = await startProxyServer(redis.url, 'nest-proxy-redis');
+          const peer = await startPeerServer(redis.url, 'oidc-peer-redis');
           try {
-            results.push(...(await throughput(p, 'redis', log)));
+            results.push(...(await throughput(p, peer, 'redis', log)));
           } finally {
+            await peer.close();
             await p.close();
           }
         } finally {

@@ -17,6 +17,7 @@ export * from './errors/index.js';
 export * from './config/oauth-mcp-options.interface.js';
 export type * from './config/access-policy.interface.js';
 export * from './resource-server/oauth-mcp-user.interface.js';
+export { oauthMcpUserFromClaims } from './resource-server/strategies/token-claims.js';
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/audit-event.interface.js';
 export { AuditService, LoggerAuditSink } from './audit/audit.service.js';
 export { readTlsCertificate, describeTlsCertificate, type TlsCertificate, type TlsCertificateFiles } from './tls/tls-certificate.js';

@@ -9,7 +9,7 @@ import { TokenIssuerService } from './grants/token-issuer.service.js';
 import { OAuthBodyErrorHandler } from './http/body-error.handler.js';
 import { SigningKeyService } from './keys/signing-keys.service.js';
 import { OAuthController, OAuthRootAliasesController } from './oauth.controller.js';
-import { OAuthRateLimitGuard } from './rate-limit/oauth-rate-limit.guard.js';
+import { throttlerProviders } from './rate-limit/throttler.providers.js';
 import { ClientAuthenticator } from './token-endpoint/client-authenticator.js';
 import { TokenEndpointService } from './token-endpoint/token-endpoint.service.js';
 import { UpstreamClientService } from './upstream/upstream-client.service.js';
@@ -46,7 +46,7 @@ export const authorizationServerProviders: Provider[] = [
   UpstreamClientService,
   AuthorizationFlowService,
   TokenEndpointService,
-  OAuthRateLimitGuard,
+  ...throttlerProviders,
   OAuthBodyErrorHandler,
   OAuthController,
   {

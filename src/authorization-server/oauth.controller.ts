@@ -11,7 +11,8 @@ import { AuthorizationFlowService, type FlowResponse } from './authorize/authori
 import { ClientRegistryService } from './clients/client-registry.service.js';
 import { parseCookies } from './http/cookies.js';
 import { sendFlow, sendJson, sendNoContent } from './http/oauth-response.js';
-import { OAuthRateLimitGuard, RateLimit } from './rate-limit/oauth-rate-limit.guard.js';
+import { OAuthThrottlerGuard } from './rate-limit/oauth-throttler.guard.js';
+import { RateLimit } from './rate-limit/rate-limit.decorator.js';
 import { TokenEndpointService } from './token-endpoint/token-endpoint.service.js';
 
 const cookieHeader = (req: ModuleRequest): string | undefined => (typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined);
@@ -22,7 +23,7 @@ const cookieHeader = (req: ModuleRequest): string | undefined => (typeof req.hea
  * registration and revocation are open to any origin without credentials.
  */
 @Public()
-@UseGuards(OAuthRateLimitGuard)
+@UseGuards(OAuthThrottlerGuard)
 @UseFilters(OAuthEndpointExceptionFilter)
 @Controller()
 export class OAuthController {
@@ -108,7 +109,7 @@ export class OAuthController {
  * clients that fall back to them when the server publishes no metadata they read. Same handlers.
  */
 @Public()
-@UseGuards(OAuthRateLimitGuard)
+@UseGuards(OAuthThrottlerGuard)
 @UseFilters(OAuthEndpointExceptionFilter)
 @Controller()
 export class OAuthRootAliasesController {

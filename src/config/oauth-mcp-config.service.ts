@@ -144,6 +144,8 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     impliedScopes: o.impliedScopes ?? {},
     resourceName: o.resourceName,
     logger: o.logger,
+    strategies: { ...(o.strategies ?? {}) },
+    builtInStrategies: o.builtInStrategies ?? true,
     issuer: proxy ? serverUrl : undefined,
     upstream: proxy ? resolveUpstream(o, native.issuers[0]) : undefined,
     jwtSecret: o.jwtSecret,

@@ -116,6 +116,20 @@ export interface OAuthMcpModuleOptions {
   resourceName?: string;
   /** Logger used by the module; defaults to Nest's `Logger`. */
   logger?: LoggerService;
+  /**
+   * Passport strategies of the application, by name, tried after the module's own (in this order),
+   * e.g. a JWT strategy with its own claims mapping or an opaque-token introspection strategy. Each
+   * must succeed with an `OAuthMcpUser` (`sub`, `scopes`, `expiresAt` at least) and runs through the
+   * same guards, validated-token cache, 401/403 challenges and `req.auth`. With one configured, any
+   * RFC 6750 bearer token is accepted for verification, not only JWTs.
+   */
+  strategies?: Record<string, OAuthMcpPassportStrategy>;
+  /**
+   * `false`: only `strategies` verify tokens (native mode); the provider settings still describe the
+   * authorization server published in the protected resource metadata.
+   * @default true
+   */
+  builtInStrategies?: boolean;
 
   // ---- Proxy mode (this server is the authorization server) ----
 
@@ -202,6 +216,14 @@ export interface OAuthMcpModuleOptions {
    * A refusal is `access_denied` (browser sign-in) or `invalid_grant` (token endpoint), audited.
    */
   accessPolicy?: AccessPolicyHook;
+}
+
+/**
+ * A Passport strategy instance (any `passport-strategy` subclass, e.g. one from `PassportStrategy()`
+ * of @nestjs/passport, or `new BearerStrategy(verify)` of passport-http-bearer). @publicApi
+ */
+export interface OAuthMcpPassportStrategy {
+  authenticate(...args: never[]): unknown;
 }
 
 /** An enterprise IdP trusted to issue ID-JAGs for this server. @publicApi */

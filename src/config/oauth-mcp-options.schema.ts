@@ -161,6 +161,26 @@ function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSc
   });
 }
 
+/** Names of the module's own strategies; an application strategy takes another name. */
+const STRATEGY_NAME = /^(?!oauth-mcp:)[A-Za-z0-9:._-]{1,64}$/;
+
+function strategiesProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must map strategy names to Passport strategy instances';
+  for (const [name, strategy] of Object.entries(value)) {
+    if (!STRATEGY_NAME.test(name)) return `has the name "${name.slice(0, 64)}": use 1-64 letters, digits, ":", ".", "_" or "-", not starting with "oauth-mcp:"`;
+    if (typeof (strategy as { authenticate?: unknown } | null)?.authenticate !== 'function') return `.${name} must be a Passport strategy (an object with authenticate())`;
+  }
+  return undefined;
+}
+
+function builtInStrategiesProblem(value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
+  if (typeof value !== 'boolean') return 'must be true or false';
+  if (value) return undefined;
+  if (o.mode === 'proxy') return 'must stay true in proxy mode: this server verifies the tokens it issued itself';
+  const own = o.strategies;
+  return typeof own === 'object' && own !== null && Object.keys(own).length > 0 ? undefined : 'is false, so at least one of strategies must verify tokens';
+}
+
 function proxyModeProblem(_value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
   if (o.mode !== 'proxy') return undefined;
   if (o.provider === 'hmac') return 'is "proxy", which needs an OIDC upstream (okta, google, azure or oidc), not hmac';
@@ -384,6 +404,14 @@ export class OAuthMcpOptionsSchema {
       : 'must map scope tokens to lists of scope tokens',
   )
   impliedScopes?: Record<string, string[]>;
+
+  @IsOptional()
+  @simpleRule('strategies', (v) => strategiesProblem(v))
+  strategies?: unknown;
+
+  @IsOptional()
+  @simpleRule('builtInStrategies', (v, o) => builtInStrategiesProblem(v, o))
+  builtInStrategies?: unknown;
 
   @IsOptional()
   @simpleRule('redisUrl', (v) => {

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
-import type { OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
+import type { OAuthMcpPassportStrategy, OAuthMode, OAuthProviderName, StaticClientOptions } from './oauth-mcp-options.interface.js';
 import type { ConfiguredSigningKey } from './signing-key-rules.js';
 import type { AuditSink } from '../audit/audit-event.interface.js';
 import type { AccessPolicyHook } from './access-policy.interface.js';
@@ -76,6 +76,10 @@ export interface ResolvedOAuthMcpConfig {
   readonly impliedScopes: Readonly<Record<string, readonly string[]>>;
   readonly resourceName?: string;
   readonly logger?: LoggerService;
+  /** The application's own Passport strategies, by name, tried after the built-in ones. */
+  readonly strategies: Readonly<Record<string, OAuthMcpPassportStrategy>>;
+  /** Whether the module's own strategies (provider or self-issued tokens) are registered. */
+  readonly builtInStrategies: boolean;
   /** Proxy mode: this server's issuer (= `serverUrl`), the upstream IdP, and the AS settings. */
   readonly issuer?: string;
   readonly upstream?: ResolvedUpstream;

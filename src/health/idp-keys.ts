@@ -1,10 +1,7 @@
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { checkServerUrl } from '../config/url-rules.js';
-import { isUsableVerificationKey, keyFitsAlgorithm, type PublicJwk } from '../resource-server/verification/jwk-rules.js';
+import { isUsableVerificationKey, keyFitsAlgorithm, meetsMinimumKeySize, type PublicJwk } from '../resource-server/verification/jwk-rules.js';
 import { fetchJsonObject } from '../resource-server/verification/safe-fetch.js';
-
-/** Smallest RSA modulus the key store accepts (RFC 8725 §3.5). */
-const MIN_RSA_BITS = 2048;
 
 /** How many keys of a JWKS could verify a token with one of the accepted algorithms. */
 export interface JwksKeyCount {
@@ -12,16 +9,6 @@ export interface JwksKeyCount {
   usable: number;
   /** Every entry of `keys`. */
   total: number;
-}
-
-/** Bit length of an RSA modulus published as base64url `n` (leading zero bytes ignored). */
-function rsaModulusBits(n: unknown): number {
-  if (typeof n !== 'string') return 0;
-  const bytes = Buffer.from(n, 'base64url');
-  let i = 0;
-  while (i < bytes.length && bytes[i] === 0) i++;
-  if (i === bytes.length) return 0;
-  return (bytes.length - i - 1) * 8 + bytes[i].toString(2).length;
 }
 
 /**
@@ -36,7 +23,7 @@ export function countUsableKeys(jwks: Record<string, unknown>, algorithms: reado
     if (typeof k !== 'object' || k === null || Array.isArray(k)) return false;
     const jwk = k as PublicJwk;
     if (!isUsableVerificationKey(jwk)) return false;
-    if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_BITS) return false;
+    if (!meetsMinimumKeySize(jwk)) return false;
     return algorithms.some((alg) => keyFitsAlgorithm(jwk, alg));
   });
   return { usable: usable.length, total: keys.length };

@@ -1,19 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
-import {
-  OAUTH_MCP_KEY_STORE,
-  OAUTH_MCP_SELF_ISSUED,
-  OAUTH_MCP_STRATEGIES,
-  OAUTH_MCP_TOKEN_CACHE,
-} from '../oauth-mcp.internal-constants.js';
+import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_TOKEN_CACHE } from '../oauth-mcp.internal-constants.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { McpAuthGuard } from './guards/mcp-auth.guard.js';
 import { McpCorsMiddleware } from './mcp-cors.middleware.js';
 import { ProtectedResourceMetadataMiddleware } from './metadata/protected-resource-metadata.middleware.js';
-import { createStrategies } from './strategies/strategy.factory.js';
+import { strategyProviders } from './strategies/strategy.providers.js';
 import { JwksKeyStore } from './verification/jwks-key-store.js';
 import { OidcDiscovery } from './verification/oidc-discovery.js';
-import type { SelfIssuedTokens } from './verification/self-issued-tokens.interface.js';
 import { TokenCache } from './verification/token-cache.js';
 import { TokenVerifier } from './verification/token-verifier.service.js';
 
@@ -28,14 +22,11 @@ export const resourceServerProviders: Provider[] = [
     provide: OAUTH_MCP_KEY_STORE,
     inject: [OAuthMcpConfigService, OAUTH_MCP_TOKEN_CACHE],
     useFactory: ({ config }: OAuthMcpConfigService, cache: TokenCache) =>
-      config.provider === 'hmac' || config.mode === 'proxy' ? null : new JwksKeyStore(config, new OidcDiscovery(config), () => cache.clear()),
+      config.provider === 'hmac' || config.mode === 'proxy' || !config.builtInStrategies
+        ? null
+        : new JwksKeyStore(config, new OidcDiscovery(config), () => cache.clear()),
   },
-  {
-    provide: OAUTH_MCP_STRATEGIES,
-    inject: [OAuthMcpConfigService, OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED],
-    useFactory: ({ config }: OAuthMcpConfigService, keys: JwksKeyStore | null, selfIssued: SelfIssuedTokens | null) =>
-      createStrategies(config, keys ?? undefined, selfIssued),
-  },
+  ...strategyProviders,
   TokenVerifier,
   JwtAuthGuard,
   McpAuthGuard,

@@ -56,8 +56,13 @@ export class RedisStore implements OAuthMcpStore {
       connectTimeout: options.commandTimeoutMs ?? 2000,
       commandTimeout: options.commandTimeoutMs ?? 2000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      // Commands issued in the same tick (several requests, or a grant's independent writes) leave in one write.
+      enableAutoPipelining: true,
     };
     this.client = new Redis(options.url, redisOptions);
+    // EVALSHA, loading the script once (EVAL would send and hash the script text on every call).
+    this.client.defineCommand('oauthMcpCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.client.defineCommand('oauthMcpIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.client.on('error', (err: Error) => {
       // Logged at most every 10 s, and never with the URL (it may carry a password).
       if (Date.now() - this.lastErrorLog > 10_000) {
@@ -65,6 +70,11 @@ export class RedisStore implements OAuthMcpStore {
         this.logger.warn(`Redis unavailable (${(err as { code?: string }).code ?? err.name}); retrying`);
       }
     });
+  }
+
+  /** The scripts defined on the client (ioredis adds them as methods). */
+  private get scripts(): Record<'oauthMcpCompareAndSet' | 'oauthMcpIncrement', (...args: string[]) => Promise<unknown>> {
+    return this.client as unknown as Record<'oauthMcpCompareAndSet' | 'oauthMcpIncrement', (...args: string[]) => Promise<unknown>>;
   }
 
   /** Connects, and fails clearly when Redis cannot be reached at startup. */
@@ -116,13 +126,13 @@ export class RedisStore implements OAuthMcpStore {
   compareAndSet<T extends { version: number }>(key: string, expectedVersion: number, value: T, ttlSeconds?: number): Promise<boolean> {
     return this.run(async () => {
       const ttl = ttlSeconds === undefined ? '' : String(Math.max(1, Math.ceil(ttlSeconds)));
-      return (await this.client.eval(COMPARE_AND_SET, 1, key, String(expectedVersion), JSON.stringify(value), ttl)) === 1;
+      return (await this.scripts.oauthMcpCompareAndSet(key, String(expectedVersion), JSON.stringify(value), ttl)) === 1;
     });
   }
 
   increment(key: string, ttlSeconds: number): Promise<{ count: number; ttlSeconds: number }> {
     return this.run(async () => {
-      const [count, ttl] = (await this.client.eval(INCREMENT, 1, key, String(Math.max(1, Math.ceil(ttlSeconds))))) as [number, number];
+      const [count, ttl] = (await this.scripts.oauthMcpIncrement(key, String(Math.max(1, Math.ceil(ttlSeconds))))) as [number, number];
       return { count, ttlSeconds: ttl };
     });
   }

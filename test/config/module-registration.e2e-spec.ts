@@ -10,6 +10,10 @@ import {
   type OAuthMcpUser,
   Public,
 } from '../../src/index.js';
+import passport from 'passport';
+import { OAUTH_MCP_PASSPORT } from '../../src/oauth-mcp.internal-constants.js';
+import { HmacPreviousSecretStrategy, HmacStrategy } from '../../src/resource-server/strategies/hmac.strategy.js';
+import { OktaStrategy } from '../../src/resource-server/strategies/okta.strategy.js';
 import { appUrl } from '../support/test-app.js';
 import { now, signHmac } from '../support/tokens.js';
 
@@ -209,4 +213,31 @@ describe('global: true registers JwtAuthGuard for every route', () => {
       }
     });
   }
+});
+
+describe('strategies are Nest providers registered on the module instance\'s own Passport', () => {
+  it('the configured strategies (and only they) exist as providers, on a Passport of their own, never on the global one', async () => {
+    const rotating = await boot(OAuthMcpModule.forRoot({ ...OPTIONS, jwtSecretPrevious: 'Zr8Lq3Wn6Tb1Yc4Xv7Ms2Kd5Hf9Jg0Ap' }));
+    const single = await boot(OAuthMcpModule.forRoot(OPTIONS));
+    try {
+      const own = rotating.get<passport.Authenticator>(OAUTH_MCP_PASSPORT);
+      const current = rotating.get(HmacStrategy);
+      expect(current).toBeInstanceOf(HmacStrategy);
+      expect(rotating.get(HmacPreviousSecretStrategy)).toBeInstanceOf(HmacPreviousSecretStrategy);
+      expect(rotating.get(OktaStrategy)).toBeNull();
+      const registered = (p: passport.Authenticator, name: string) => (p as unknown as { _strategy(n: string): unknown })._strategy(name);
+      expect(registered(own, 'oauth-mcp:hmac')).toBe(current);
+      expect(registered(own, 'oauth-mcp:hmac-previous')).toBe(rotating.get(HmacPreviousSecretStrategy));
+      // Another instance in the same process: its own Passport, its own strategy of the same name.
+      const other = single.get<passport.Authenticator>(OAUTH_MCP_PASSPORT);
+      expect(other).not.toBe(own);
+      expect(registered(other, 'oauth-mcp:hmac')).toBe(single.get(HmacStrategy));
+      expect(registered(other, 'oauth-mcp:hmac')).not.toBe(current);
+      expect(single.get(HmacPreviousSecretStrategy)).toBeNull();
+      expect(registered(passport, 'oauth-mcp:hmac')).toBeUndefined();
+    } finally {
+      await rotating.close();
+      await single.close();
+    }
+  });
 });

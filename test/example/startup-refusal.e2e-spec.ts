@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLES_BUILD, SYSTEM_NODE } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
+import { generateTestKey, JwksServer } from '../support/jwks-server.js';
+import { now, signWithKey } from '../support/tokens.js';
 
 const SHORT_SECRET = 'Zq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0B'; // 31 bytes
 
@@ -72,6 +74,46 @@ describe('the example process refuses unsafe configuration and exits non-zero', 
     try {
       const res = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST' });
       expect(res.status).toBe(401);
+    } finally {
+      run.kill();
+    }
+  });
+});
+
+describe('the compiled library on the machine\'s own Node (the engines minimum): its CommonJS dependencies load the ES modules', () => {
+  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } } };
+
+  it('native oidc: an RS256 token is verified through jwks-rsa 4 (jose by require(esm)); a forged one is 401', async () => {
+    const key = await generateTestKey('RS256', 'k1');
+    const idp = await new JwksServer().start();
+    idp.keys = [key.publicJwk];
+    const port = await freePort();
+    const run = await runMain(
+      { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: idp.issuer, OIDC_JWKS_URI: idp.jwksUri, OIDC_AUDIENCE: 'api://mcp', MCP_PORT: String(port) },
+      /MCP endpoint/,
+    );
+    try {
+      const token = await signWithKey(key, { sub: 'alice', iss: idp.issuer, aud: 'api://mcp', exp: now() + 600, iat: now(), scope: 'mcp:read' });
+      const call = (t: string) =>
+        fetch(`http://127.0.0.1:${port}/mcp`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify(initialize),
+        });
+      expect((await call(token)).status).toBe(200);
+      expect((await call(`${token.slice(0, -4)}AAAA`)).status).toBe(401);
+    } finally {
+      run.kill();
+      await idp.stop();
+    }
+  });
+
+  it('proxy mode (embedded dev IdP): /oauth/token is limited by @nestjs/throttler', async () => {
+    const port = await freePort();
+    const run = await runMain({ MCP_PORT: String(port), MCP_URL: `http://127.0.0.1:${port}`, DEV_IDP_PORT: '0', OAUTH_RATE_LIMITS: 'token=2/60' }, /MCP endpoint/);
+    try {
+      const token = () => fetch(`http://127.0.0.1:${port}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
+      expect([(await token()).status, (await token()).status, (await token()).status]).toEqual([400, 400, 429]);
     } finally {
       run.kill();
     }

@@ -134,6 +134,9 @@ describe('B27/B28 cache growth and context isolation (hmac, cache.maxEntries 100
     const verifier = a.app.get(TokenVerifier);
     const refused = new Map<string, number>();
     for (let i = 500; i < 100_000; i++) {
+      // A refusal settles in microtasks only: yield now and then, as a server does between requests,
+      // so keep-alive timers are not all starved until the next test reuses a pooled socket.
+      if (i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
       const outcome = await verifier.verify({ headers: { authorization: `Bearer ${invalidTokenNo(i)}` } }).then(
         () => 'accepted',
         (err: unknown) => (err instanceof InvalidTokenError ? `${err.getStatus()} ${err.error}` : String(err)),
@@ -283,5 +286,36 @@ describe('B29 native mode: a signing key that leaves the JWKS (oidc, cooldown 0)
     clock.advance(301_000);
     expect(t.cache.get(tokenHash(old))).toBeUndefined();
     expect(await outcome(await call(t.base, old))).toEqual(invalidToken(t, TOKEN_MESSAGES.unknownKey));
+  });
+});
+
+describe('B29 native mode: new key material under a known kid (oidc, cooldown 0)', () => {
+  let idp: JwksServer;
+  let t: Target;
+  let k2: TestKey;
+
+  beforeAll(async () => {
+    k2 = await generateTestKey('RS256', 'k2');
+    idp = await new JwksServer().start();
+    idp.keys = [rsa.publicJwk];
+    t = await startNative({ provider: 'oidc', issuer: IDP_ISS, jwksUri: idp.jwksUri, jwks: { cooldownMs: 0 } }, idp);
+  });
+  afterAll(async () => {
+    await t.app.close();
+    await idp.stop();
+  });
+
+  it('B29 new key material published under a known kid is a new key: once the store sees it, tokens signed with the old material are 401', async () => {
+    const reissued = await generateTestKey('RS256', rsa.kid);
+    const old = await signWithKey(rsa, claimsFor({ exp: now() + 3600, jti: randomUUID() }));
+    expect((await call(t.base, old)).status).toBe(200);
+    // The IdP re-keys kid k1 (and adds k2); a k2 token makes the store refetch.
+    idp.keys = [reissued.publicJwk, k2.publicJwk];
+    expect((await call(t.base, await signWithKey(k2, claimsFor()))).status).toBe(200);
+    expect(t.cache.get(tokenHash(old))).toBeUndefined();
+    const again = await signWithKey(rsa, claimsFor({ exp: now() + 3600, jti: randomUUID() }));
+    expect(await outcome(await call(t.base, old))).toEqual(invalidToken(t, TOKEN_MESSAGES.signature));
+    expect(await outcome(await call(t.base, again))).toEqual(invalidToken(t, TOKEN_MESSAGES.signature));
+    expect((await call(t.base, await signWithKey(reissued, claimsFor()))).status).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authorizeUrl, completeFlow, pkce, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, signedIn, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /*
  * security-cases.md group H: dynamic client registration at POST /oauth/register (RFC 7591).
@@ -420,6 +420,45 @@ describe('H. Dynamic client registration at /oauth/register', () => {
       const page = await fetch(authorizeUrl(f, { client_id: id, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }), { redirect: 'manual' });
       expect(page.status).toBe(400);
       expect(page.headers.get('location')).toBeNull();
+    });
+
+    it('O6 a client in use stays registered: each day it is used renews its lifetime, with one store write that day', async () => {
+      // The clock runs from noon UTC, so "the same day" cannot straddle midnight.
+      const realNow = Date.now.bind(Date);
+      const start = realNow();
+      const noon = Math.floor(start / DAY) * DAY + DAY / 2;
+      const clock = jest.spyOn(Date, 'now');
+      const at = (days: number) => clock.mockImplementation(() => noon + days * DAY + (realNow() - start));
+      at(0);
+      const writes = jest.spyOn(f.store, 'set');
+      try {
+        const { clientId, tokens } = await signedIn(f);
+        const clientWrites = () => writes.mock.calls.filter(([key]) => key === `client:${clientId}`).length;
+        const afterSignIn = clientWrites();
+        let refresh = tokens.refresh_token;
+        const use = async () => {
+          const res = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: refresh, client_id: clientId });
+          expect(res.status).toBe(200);
+          refresh = ((await res.json()) as { refresh_token: string }).refresh_token;
+        };
+        // The day it was first used: no rewrite of the client record per token request.
+        await use();
+        await use();
+        expect(clientWrites()).toBe(afterSignIn);
+        // Day 20 (refresh tokens live 30 days): renewed once, then not again that day.
+        at(20);
+        await use();
+        await use();
+        expect(clientWrites()).toBe(afterSignIn + 1);
+        // Day 45: past the lifetime the first day gave it (30 days + 1), within the one day 20 gave it.
+        at(45);
+        expect(await f.store.get(`client:${clientId}`)).toBeDefined();
+        at(52);
+        expect(await f.store.get(`client:${clientId}`)).toBeUndefined();
+      } finally {
+        clock.mockRestore();
+        writes.mockRestore();
+      }
     });
   });
 

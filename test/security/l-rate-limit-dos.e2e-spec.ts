@@ -167,6 +167,25 @@ describe('L. Rate limiting and DoS', () => {
     });
   });
 
+  describe('L118 behind one trusted proxy (trustProxyHops 1): the client is the forwarded address, IPv6 counted by its /64', () => {
+    let f: ProxyFixture;
+    beforeAll(async () => {
+      f = await startProxyFixture({ trustProxyHops: 1, rateLimits: { token: { limit: 2, windowSeconds: 60 } } });
+    });
+    afterAll(() => f.close());
+
+    it('L118 two addresses of one /64 share a bucket; another /64 and another IPv4 client have their own', async () => {
+      const from = async (xff: string) =>
+        (await rawRequest(`${f.base}/oauth/token`, { method: 'POST', headers: { ...FORM, 'x-forwarded-for': xff }, body: 'grant_type=password' })).status;
+      expect([await from('2001:db8:1:2::a'), await from('2001:db8:1:2:ffff::b')]).toEqual([400, 400]);
+      expect(await from('2001:DB8:1:2:0:0:0:c')).toBe(429);
+      expect(await from('2001:db8:1:3::a')).toBe(400);
+      // The client's own entry is left of the proxy's: only the last hop is trusted.
+      expect(await from('2001:db8:1:2::a, 198.51.100.7')).toBe(400);
+      expect(await from('198.51.100.8')).toBe(400);
+    });
+  });
+
   describe('L120 guessing', () => {
     let f: ProxyFixture;
     beforeAll(async () => {

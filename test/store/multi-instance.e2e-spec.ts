@@ -192,4 +192,17 @@ describe('L118/H93 rate limits hold across instances sharing Redis', () => {
     });
     expect(spoofed.status).toBe(429);
   });
+
+  it('the token limit is one count across both instances, and while Redis is down the limited endpoints answer 503 (nothing passes uncounted)', async () => {
+    const token = (origin: string) => tokenAt(origin, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y', client_id: 'native-app' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i++) statuses.push((await token(i % 2 === 0 ? a.origin : b.origin)).status);
+    expect(new Set(statuses)).toEqual(new Set([400]));
+    expect([(await token(a.origin)).status, (await token(b.origin)).status]).toEqual([429, 429]);
+
+    await redis.stop();
+    const down = await fetch(`${b.origin}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  }, 30_000);
 });

@@ -14,6 +14,8 @@ import { dayOf, hourOf, LiveClientCount, UNUSED_CLIENT_TTL_SECONDS } from './liv
 import { clientNameProblem } from '../../config/client-name-rules.js';
 import { staticClientAuthMethod, staticClientGrantTypes } from '../../config/static-client-rules.js';
 
+/** The client record is rewritten once a day at most; its lifetime then covers the rest of that day too. */
+const ONE_DAY_SECONDS = 86_400;
 const MAX_REDIRECT_URIS = 20;
 /** What a client may choose at registration; `private_key_jwt` is for pre-registered clients only. */
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
@@ -93,16 +95,18 @@ export class ClientRegistryService {
     return this.configService.config.refreshTokenTtlSeconds;
   }
 
-  /** Called on every token issued to the client: keeps it alive and counts it as used today. */
+  /**
+   * Called on every token issued to the client: keeps it alive and counts it as used today. The record
+   * is written on the first token of a day only (not a store write per token request); its lifetime
+   * gets that day on top, so it still outlives every refresh token issued to it that day.
+   */
   async touch(client: ClientRecord): Promise<void> {
     if (client.source !== 'dcr') return;
     const today = dayOf(Date.now());
-    const record: ClientRecord = { ...client, last_used_day: today };
-    if (client.last_used_day !== today) {
-      if (client.last_used_day === undefined && client.registered_hour !== undefined) await this.liveClients.leftUnused(client.registered_hour);
-      await this.liveClients.used(today, client.last_used_day);
-    }
-    await this.store.set(`client:${client.client_id}`, record, this.usedClientTtlSeconds);
+    if (client.last_used_day === today) return;
+    if (client.last_used_day === undefined && client.registered_hour !== undefined) await this.liveClients.leftUnused(client.registered_hour);
+    await this.liveClients.used(today, client.last_used_day);
+    await this.store.set(`client:${client.client_id}`, { ...client, last_used_day: today }, this.usedClientTtlSeconds + ONE_DAY_SECONDS);
   }
 
   /** RFC 7591: validates the metadata, ignores unknown members, never honours client-chosen credentials. */
@@ -176,7 +180,8 @@ export class ClientRegistryService {
 
   private isMetadataDocumentUrl(clientId: string): boolean {
     const c = this.configService.config;
-    if (!c.clientIdMetadataDocuments) return false;
+    // A registered client's id is a random token: no URL to parse on every token request.
+    if (!c.clientIdMetadataDocuments || !/^https?:\/\//.test(clientId)) return false;
     const url = parseUrlStrict(clientId);
     if (!url || url.href !== clientId || url.pathname === '/' || url.hash || url.username || url.password) return false;
     return url.protocol === 'https:' || (url.protocol === 'http:' && c.allowPrivateNetworkFetch);

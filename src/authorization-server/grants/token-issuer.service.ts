@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { InvalidGrantError, InvalidScopeError } from '../../errors/oauth.errors.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
@@ -11,6 +11,12 @@ import { SigningKeyService } from '../keys/signing-keys.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
+
+/** A refresh token's hash and the family its pointer leads to (if any). */
+export interface RefreshTokenLookup {
+  hash: string;
+  family: RefreshFamily | undefined;
+}
 
 /**
  * Mints this server's tokens: JWT access tokens (`iss` = this server, `aud` = the MCP resource,
@@ -33,17 +39,25 @@ export class TokenIssuerService {
     const rtHash = sha256(refreshToken);
     const ttl = this.configService.config.refreshTokenTtlSeconds;
     const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl };
-    await this.store.set(`family:${fid}`, family, ttl);
-    await this.store.set(`rt:${rtHash}`, { fid }, ttl);
+    // Independent writes, sent together (one round trip on Redis).
+    await Promise.all([this.store.set(`family:${fid}`, family, ttl), this.store.set(`rt:${rtHash}`, { fid }, ttl)]);
     return this.respond(family, grant.scopes, refreshToken);
   }
 
-  /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
-  async refresh(refreshToken: string, clientId: string, requestedScopes: string[] | undefined): Promise<TokenResponse> {
+  /**
+   * The family a refresh token belongs to, read ahead (two dependent reads) while the client is being
+   * authenticated: a read, with no effect whatever the client turns out to be.
+   */
+  async lookUpRefreshToken(refreshToken: string): Promise<RefreshTokenLookup> {
     const hash = sha256(refreshToken);
     const pointer = await this.store.get<{ fid: string }>(`rt:${hash}`);
-    const family = pointer && (await this.store.get<RefreshFamily>(`family:${pointer.fid}`));
-    if (!pointer || !family || family.expiresAt <= now()) throw new InvalidGrantError('The refresh token is invalid or expired');
+    return { hash, family: pointer && (await this.store.get<RefreshFamily>(`family:${pointer.fid}`)) };
+  }
+
+  /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
+  async refresh(refreshToken: string | RefreshTokenLookup, clientId: string, requestedScopes: string[] | undefined): Promise<TokenResponse> {
+    const { hash, family } = typeof refreshToken === 'string' ? await this.lookUpRefreshToken(refreshToken) : refreshToken;
+    if (!family || family.expiresAt <= now()) throw new InvalidGrantError('The refresh token is invalid or expired');
     if (family.clientId !== clientId) throw new InvalidGrantError('The refresh token was issued to another client');
     if (family.rtHash !== hash) {
       await this.revocations.revokeFamily(family.fid);
@@ -56,13 +70,18 @@ export class TokenIssuerService {
     const nextHash = sha256(next);
     const ttl = Math.max(1, family.expiresAt - now());
     const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash };
-    if (!(await this.store.compareAndSet(`family:${family.fid}`, family.version, rotated, ttl))) {
+    // The new token's pointer is written beside the compare-and-set (one round trip on Redis); when the
+    // rotation loses, that token is never handed out and its pointer leads to a family that refuses it.
+    const [rotatedHere] = await Promise.all([
+      this.store.compareAndSet(`family:${family.fid}`, family.version, rotated, ttl),
+      this.store.set(`rt:${nextHash}`, { fid: family.fid }, ttl),
+    ]);
+    if (!rotatedHere) {
       // Someone else rotated this token in between: the same token was used twice.
       await this.revocations.revokeFamily(family.fid);
       this.audit.emit({ type: 'refresh_token_reuse', clientId, subject: family.user.sub, grantId: family.fid, reason: 'concurrent_rotation' });
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
-    await this.store.set(`rt:${nextHash}`, { fid: family.fid }, ttl);
     this.audit.emit({ type: 'token_refreshed', clientId, subject: family.user.sub, grantId: family.fid, scopes });
     return this.respond(rotated, scopes, next);
   }
@@ -75,7 +94,7 @@ export class TokenIssuerService {
   async issueAccessToken(grant: Grant, claims: Record<string, string>): Promise<{ response: TokenResponse; fid: string }> {
     const fid = randomToken(16);
     const c = this.configService.config;
-    const accessToken = await this.sign({ ...grant, fid }, grant.scopes, claims);
+    const accessToken = this.sign({ ...grant, fid }, grant.scopes, claims);
     return {
       fid,
       response: {
@@ -89,13 +108,12 @@ export class TokenIssuerService {
 
   /** Resolves a refresh token to its family (RFC 7009 revocation). */
   async familyOfRefreshToken(refreshToken: string): Promise<RefreshFamily | undefined> {
-    const pointer = await this.store.get<{ fid: string }>(`rt:${sha256(refreshToken)}`);
-    return pointer ? this.store.get<RefreshFamily>(`family:${pointer.fid}`) : undefined;
+    return (await this.lookUpRefreshToken(refreshToken)).family;
   }
 
-  private async respond(family: RefreshFamily, scopes: string[], refreshToken: string): Promise<TokenResponse> {
+  private respond(family: RefreshFamily, scopes: string[], refreshToken: string): TokenResponse {
     const c = this.configService.config;
-    const accessToken = await this.sign(family, scopes);
+    const accessToken = this.sign(family, scopes);
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -105,31 +123,36 @@ export class TokenIssuerService {
     };
   }
 
-  /** The access token of a grant (see docs/enterprise.md for the claims of each grant type). */
-  private sign(grant: Grant & { fid: string }, scopes: string[], extra: Record<string, string> = {}): Promise<string> {
+  /**
+   * The access token of a grant (see docs/enterprise.md for the claims of each grant type), signed
+   * synchronously: jsonwebtoken on node:crypto, no WebCrypto job and thread-pool hop per grant.
+   */
+  private sign(grant: Grant & { fid: string }, scopes: string[], extra: Record<string, string> = {}): string {
     const c = this.configService.config;
     const key = this.keys.current();
     const iat = now();
     const { user } = grant;
-    return new SignJWT({
-      // First, so no extra claim can stand in for one of the claims below.
-      ...extra,
-      // No scope granted: no claim (RFC 6749 §3.3 has no empty scope).
-      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
-      client_id: grant.clientId,
-      fid: grant.fid,
-      ...(user.username ? { preferred_username: user.username } : {}),
-      ...(user.email ? { email: user.email } : {}),
-      ...(user.name ? { name: user.name } : {}),
-      ...(user.groups.length > 0 ? { groups: user.groups } : {}),
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(c.issuer!)
-      .setAudience(grant.resource)
-      .setSubject(user.sub)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + c.accessTokenTtlSeconds)
-      .setJti(randomToken(16))
-      .sign(key.privateKey);
+    return jsonwebtoken.sign(
+      {
+        // First, so no extra claim can stand in for one of the claims below.
+        ...extra,
+        // No scope granted: no claim (RFC 6749 §3.3 has no empty scope).
+        ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+        client_id: grant.clientId,
+        fid: grant.fid,
+        ...(user.username ? { preferred_username: user.username } : {}),
+        ...(user.email ? { email: user.email } : {}),
+        ...(user.name ? { name: user.name } : {}),
+        ...(user.groups.length > 0 ? { groups: user.groups } : {}),
+        iss: c.issuer!,
+        sub: user.sub,
+        aud: grant.resource,
+        iat,
+        exp: iat + c.accessTokenTtlSeconds,
+        jti: randomToken(16),
+      },
+      key.privateKey,
+      { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: 'at+jwt' } },
+    );
   }
 }

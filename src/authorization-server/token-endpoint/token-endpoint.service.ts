@@ -19,7 +19,7 @@ import type { TokenResponse } from '../grants/grant.interface.js';
 import { CODE_VERIFIER, verifyPkceS256 } from '../grants/pkce.js';
 import { RevocationService } from '../grants/revocation.service.js';
 import { SigningKeyService } from '../keys/signing-keys.service.js';
-import { TokenIssuerService } from '../grants/token-issuer.service.js';
+import { type RefreshTokenLookup, TokenIssuerService } from '../grants/token-issuer.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { isThisResource } from '../grants/resource-indicator.js';
@@ -65,6 +65,11 @@ export class TokenEndpointService {
     const grantType = single(body, 'grant_type', 256);
     if (grantType === undefined) throw new InvalidRequestError('grant_type is required');
     if (!this.offered.includes(grantType)) throw new UnsupportedGrantTypeError();
+    // A refresh token's family is read while the client is authenticated (one store round trip fewer);
+    // the parameter is still checked, and the lookup only used, after the client is known.
+    const lookup = grantType === 'refresh_token' ? this.lookAhead(body) : undefined;
+    // Marked handled now: when the request fails before it is awaited, its outcome is simply unused.
+    lookup?.catch(() => undefined);
     const authenticated = await this.authenticator.authenticate(authorization, body);
     const { client } = authenticated;
     if (!client.grant_types.includes(grantType)) throw new UnauthorizedClientError();
@@ -76,7 +81,7 @@ export class TokenEndpointService {
     else {
       // These grants spend their code or refresh token whatever follows: the client assertion goes first.
       await this.authenticator.claimAssertion(authenticated);
-      response = grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body) : await this.refresh(client.client_id, body);
+      response = grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body) : await this.refresh(client.client_id, body, lookup);
     }
     await this.clients.touch(client);
     return response;
@@ -103,12 +108,18 @@ export class TokenEndpointService {
       throw new InvalidGrantError('The authorization code is invalid, expired or was already used');
     }
     const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
-    await this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
-    if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
-    if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
-    if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
-    const response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    // Written whatever the checks below decide (the code is spent either way), beside the grant's own writes.
+    const markedUsed = this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
+    let response: TokenResponse;
+    try {
+      if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
+      if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+      if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
+      if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
+      response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+    } finally {
+      await markedUsed;
+    }
     this.audit.emit({ type: 'token_issued', clientId, subject: record.user.sub, grantId: record.fid, scopes: record.scopes });
     return response;
   }
@@ -122,12 +133,18 @@ export class TokenEndpointService {
     return this.redirectMatches(code, redirectUri) && typeof code.codeChallenge === 'string' && verifier !== undefined && verifyPkceS256(verifier, code.codeChallenge);
   }
 
-  private async refresh(clientId: string, body: unknown): Promise<TokenResponse> {
+  /** Starts reading the family of a well-formed refresh token parameter; nothing for anything else. */
+  private lookAhead(body: unknown): Promise<RefreshTokenLookup> | undefined {
+    const value = typeof body === 'object' && body !== null && Object.hasOwn(body, 'refresh_token') ? (body as Record<string, unknown>).refresh_token : undefined;
+    return typeof value === 'string' && value.length > 0 && value.length <= 512 ? this.issuer.lookUpRefreshToken(value) : undefined;
+  }
+
+  private async refresh(clientId: string, body: unknown, lookup: Promise<RefreshTokenLookup> | undefined): Promise<TokenResponse> {
     const refreshToken = single(body, 'refresh_token', 512);
     if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
     const scope = single(body, 'scope', 4096);
     if (scope !== undefined && !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope)) throw new InvalidScopeError();
-    return this.issuer.refresh(refreshToken, clientId, scope === undefined ? undefined : [...new Set(scope.split(' '))]);
+    return this.issuer.refresh(lookup ? await lookup : refreshToken, clientId, scope === undefined ? undefined : [...new Set(scope.split(' '))]);
   }
 
   /** RFC 7009: revokes the grant behind an access or refresh token of this client; unknown tokens are fine. */

@@ -7,7 +7,8 @@ export function coversScopes(
   required: readonly string[],
   implied: Readonly<Record<string, readonly string[]>>,
 ): boolean {
-  if (required.length === 0) return true;
+  // Held as granted (the usual case): no expansion, nothing allocated.
+  if (required.every((s) => granted.includes(s))) return true;
   const have = new Set(granted);
   const queue = [...granted];
   while (queue.length > 0) {

@@ -10,7 +10,7 @@ import { coversScopes } from '../challenge/scope-check.js';
 import type { McpAuthInfo, OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { REQUIRED_SCOPES_KEY } from '../../oauth-mcp.constants.js';
 import type { PeerRequest } from '../../http/client-ip.js';
-import { TokenVerifier } from '../verification/token-verifier.service.js';
+import { TokenVerifier, type VerifiedCaller } from '../verification/token-verifier.service.js';
 import { RouteMetadataCache } from './route-metadata-cache.js';
 
 /** The request fields the guards read and write. */
@@ -50,51 +50,74 @@ export abstract class BearerAuthGuard implements CanActivate {
     this.config = configService.config;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous on a cache hit of a route whose scopes are fixed: no promise for Nest to await. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return false;
     if (this.isPublic(context)) return true;
     const http = context.switchToHttp();
     const req = http.getRequest<AuthenticatedRequest & Verified>();
     try {
-      // A second guard on the same request (global + MCP guard) reuses the first verification, known
-      // by a private symbol: a `req.auth` or `req.user` set by any other middleware is never trusted.
-      let auth = req[VERIFIED];
-      if (!auth) {
-        const { token, user } = await this.verifier.verify(req);
-        auth = {
-          token,
-          clientId: user.clientId ?? '',
-          scopes: user.scopes,
-          expiresAt: user.expiresAt,
-          resource: new URL(this.config.resource),
-          extra: { user },
-        };
-        req[VERIFIED] = auth;
-      }
-      req.user = auth.extra!.user;
-      req.auth = auth;
-      const required = await this.requiredScopes(context, req);
-      if (!coversScopes(auth.scopes, required, this.config.impliedScopes)) {
-        throw new InsufficientScopeError(required, auth.scopes);
-      }
-      this.afterAuthentication(req);
-      return true;
+      const admitted = this.admit(context, req);
+      return admitted instanceof Promise ? admitted.catch((err: unknown) => this.refuse(err, http, req)) : admitted;
     } catch (err) {
-      if (err instanceof OAuthError) {
-        // A malformed credential (token in two places) is a Bearer problem too (RFC 6750 §3.1).
-        if (err instanceof InvalidRequestError) err.challenge = 'Bearer';
-        this.responder.applyHeaders(http.getResponse(), err);
-        const ours = req[VERIFIED];
-        this.audit.emit({
-          type: 'authorization_denied',
-          reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
-          subject: ours?.extra?.user.sub,
-          clientId: ours?.clientId || undefined,
-          ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
-        }, req as unknown as PeerRequest);
-      }
-      throw err;
+      return this.refuse(err, http, req);
     }
+  }
+
+  /** The caller (verified now, or by a first guard on this request), then the scopes the operation needs. */
+  private admit(context: ExecutionContext, req: AuthenticatedRequest & Verified): boolean | Promise<boolean> {
+    // A second guard on the same request (global + MCP guard) reuses the first verification, known
+    // by a private symbol: a `req.auth` or `req.user` set by any other middleware is never trusted.
+    const verified = req[VERIFIED];
+    if (verified) return this.authorize(context, req, verified);
+    const caller = this.verifier.verifyRequest(req);
+    if (caller instanceof Promise) return caller.then((c) => this.authenticated(context, req, c));
+    return this.authenticated(context, req, caller);
+  }
+
+  private authenticated(context: ExecutionContext, req: AuthenticatedRequest & Verified, { token, user }: VerifiedCaller): boolean | Promise<boolean> {
+    const auth: McpAuthInfo = { token, clientId: user.clientId ?? '', scopes: user.scopes, expiresAt: user.expiresAt, resource: this.resourceUrl(user), extra: { user } };
+    req[VERIFIED] = auth;
+    return this.authorize(context, req, auth);
+  }
+
+  private authorize(context: ExecutionContext, req: AuthenticatedRequest, auth: McpAuthInfo): boolean | Promise<boolean> {
+    req.user = auth.extra!.user;
+    req.auth = auth;
+    const required = this.requiredScopes(context, req);
+    return required instanceof Promise ? required.then((r) => this.permitted(req, auth, r)) : this.permitted(req, auth, required);
+  }
+
+  private permitted(req: AuthenticatedRequest, auth: McpAuthInfo, required: string[]): boolean {
+    if (!coversScopes(auth.scopes, required, this.config.impliedScopes)) throw new InsufficientScopeError(required, auth.scopes);
+    this.afterAuthentication(req);
+    return true;
+  }
+
+  private readonly resourceUrls = new WeakMap<OAuthMcpUser, URL>();
+
+  /** `req.auth.resource`: one URL per verified token (the cached user), not one per request. */
+  private resourceUrl(user: OAuthMcpUser): URL {
+    let url = this.resourceUrls.get(user);
+    if (!url) this.resourceUrls.set(user, (url = new URL(this.config.resource)));
+    return url;
+  }
+
+  private refuse(err: unknown, http: ReturnType<ExecutionContext['switchToHttp']>, req: AuthenticatedRequest & Verified): never {
+    if (err instanceof OAuthError) {
+      // A malformed credential (token in two places) is a Bearer problem too (RFC 6750 §3.1).
+      if (err instanceof InvalidRequestError) err.challenge = 'Bearer';
+      this.responder.applyHeaders(http.getResponse(), err);
+      const ours = req[VERIFIED];
+      this.audit.emit({
+        type: 'authorization_denied',
+        reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
+        subject: ours?.extra?.user.sub,
+        clientId: ours?.clientId || undefined,
+        ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
+      }, req as unknown as PeerRequest);
+    }
+    throw err;
   }
 
   /** Extra checks once the caller is known (the MCP guard validates `Origin`). */

@@ -38,10 +38,16 @@ export class McpAuthGuard extends BearerAuthGuard {
     }
   }
 
-  protected override async requiredScopes(context: ExecutionContext, req: AuthenticatedRequest): Promise<string[]> {
+  protected override requiredScopes(context: ExecutionContext, req: AuthenticatedRequest): string[] | Promise<string[]> {
     const route = this.routeScopes(context);
     if (req.method !== 'POST') return route;
-    const body = await settleMcpBody(req);
+    // Settled on every POST, tool scopes or not: the transport then reads exactly what was decided on.
+    const body = settleMcpBody(req);
+    return body instanceof Promise ? body.then((b) => this.withToolScopes(context, req, route, b)) : this.withToolScopes(context, req, route, body);
+  }
+
+  /** The route's scopes plus those of every tool the request can run. */
+  private withToolScopes(context: ExecutionContext, req: AuthenticatedRequest, route: string[], body: unknown): string[] {
     const byTool = this.toolIndex(context);
     if (byTool.size === 0) return route;
     const scopes = new Set(route);

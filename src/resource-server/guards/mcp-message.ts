@@ -23,23 +23,23 @@ type Guarded = McpBodyCarrier & { [GUARDED_MCP_BODY]?: unknown };
  * word; a body left unread (no parser, or a Content-Type the parser did not match but the MCP
  * transport would accept) is read and parsed here, and put on `req.body`: the transport can then
  * only see this object, never bytes the guard did not inspect.
- * @throws McpBodyError (400/413) when the body is not JSON or too large
+ * @throws McpBodyError (400/413) when the body is not JSON or too large (or the promise rejects with it)
  */
-export async function settleMcpBody(req: McpBodyCarrier): Promise<unknown> {
+export function settleMcpBody(req: McpBodyCarrier): unknown | Promise<unknown> {
   const guarded = req as Guarded;
   if (Object.hasOwn(guarded, GUARDED_MCP_BODY)) return guarded[GUARDED_MCP_BODY];
   const stream = req.raw ?? (req as unknown as IncomingMessage);
-  let body: unknown;
+  // Only an unread stream takes a promise; a body a parser already read is decided on at once.
   if (typeof stream.readableEnded === 'boolean' && !stream.readableEnded && stream.readable) {
-    body = parseJson(await readCapped(stream));
-  } else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
-    // A text or raw parser ran: decide on the bytes it read.
-    body = parseJson(Buffer.from(req.body));
-  } else {
-    body = req.body;
+    return readCapped(stream).then((bytes) => keep(guarded, parseJson(bytes)));
   }
+  // A text or raw parser ran: decide on the bytes it read.
+  return keep(guarded, typeof req.body === 'string' || Buffer.isBuffer(req.body) ? parseJson(Buffer.from(req.body)) : req.body);
+}
+
+function keep(req: Guarded, body: unknown): unknown {
   req.body = body;
-  guarded[GUARDED_MCP_BODY] = body;
+  req[GUARDED_MCP_BODY] = body;
   return body;
 }
 

@@ -1,29 +1,25 @@
 import { createSecretKey } from 'node:crypto';
-import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-jwt';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
 import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { jwtStrategyOptions } from './jwt-strategy-options.js';
+import { ModulePassportJwtStrategy, type ModulePassport } from './module-jwt.strategy.js';
 import { STRATEGY_NAMES } from './strategy-names.js';
 import { checkCommonClaims, toUser } from './token-claims.js';
-import { DETACHED_REGISTRAR } from './detached-passport.js';
 
 function HmacStrategyFor(name: string, secretIndex: number) {
-  class HmacSecretStrategy extends PassportStrategy(Strategy, name) {
-    constructor(readonly config: ResolvedOAuthMcpConfig) {
+  class HmacSecretStrategy extends ModulePassportJwtStrategy(name) {
+    constructor(
+      passport: ModulePassport,
+      readonly config: ResolvedOAuthMcpConfig,
+    ) {
       // A KeyObject, built once: given a Buffer, jsonwebtoken would try (and fail) to parse it as a
       // public key on every verification before falling back to a secret key (~0.35 ms each).
       const key = createSecretKey(Buffer.from(config.hmacSecrets[secretIndex], 'utf8'));
-      super(jwtStrategyOptions(config, async () => key));
-    }
-
-    /** Registered on the module's own Passport instance, not the global one. */
-    getPassportInstance() {
-      return DETACHED_REGISTRAR;
+      super(jwtStrategyOptions(config, passport, () => key));
     }
 
     validate(payload: unknown): OAuthMcpUser {
-      return toUser(checkCommonClaims(payload, this.config.clockSkewSeconds), 'hmac');
+      return toUser(checkCommonClaims(payload, this.config), 'hmac');
     }
   }
   return HmacSecretStrategy;

@@ -4,6 +4,11 @@ import { type AuthorizationHeaderCarrier, singleAuthorizationHeader } from '../.
 
 /** RFC 6750 §2.1 b64token, restricted further to the three base64url segments of a JWS. */
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** RFC 6750 §2.1 b64token: what an application's own strategy (an opaque token) may receive. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** `jws` when only JWT strategies run; `b64token` when an application strategy may take other tokens. */
+export type BearerTokenSyntax = 'jws' | 'b64token';
 
 interface RequestLike extends AuthorizationHeaderCarrier {
   query?: unknown;
@@ -15,14 +20,15 @@ function hasAccessTokenParam(container: unknown): boolean {
 }
 
 /**
- * Reads the bearer token from the `Authorization` header only (RFC 6750 §2.1; the MCP spec forbids
- * tokens in the query string). Case-insensitive scheme, exactly one space, one JWS-shaped token.
- * Length is checked before anything else so oversized input costs nothing.
+ * The credential of the request's `Authorization: Bearer` header (RFC 6750 §2.1; the MCP spec forbids
+ * tokens in the query string): everything `extractBearerToken` checks but the token's own syntax.
+ * Case-insensitive scheme, exactly one space; length is checked before anything else so oversized
+ * input costs nothing.
  * @throws InvalidTokenError (401) for a missing, malformed or oversized credential
  * @throws InvalidRequestError (400) when the token is also sent in the query or body (RFC 6750 §2), or
  *   the Authorization header is repeated
  */
-export function extractBearerToken(req: RequestLike, maxTokenBytes: number): string {
+export function bearerCredential(req: RequestLike, maxTokenBytes: number): string {
   const header = singleAuthorizationHeader(req);
   if (header === undefined) throw new InvalidTokenError(TOKEN_MESSAGES.missing, true);
   if (typeof header !== 'string') throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
@@ -30,10 +36,23 @@ export function extractBearerToken(req: RequestLike, maxTokenBytes: number): str
   if (header.length < 8 || header.charCodeAt(6) !== 0x20 || header.slice(0, 6).toLowerCase() !== 'bearer') {
     throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
   }
-  const token = header.slice(7);
-  if (!JWS_COMPACT.test(token)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
   if (hasAccessTokenParam(req.query) || hasAccessTokenParam(req.body)) {
     throw new InvalidRequestError(TOKEN_MESSAGES.multipleMethods);
   }
+  return header.slice(7);
+}
+
+/** @throws InvalidTokenError (401) when the token is not of `syntax` */
+export function checkTokenSyntax(token: string, syntax: BearerTokenSyntax): void {
+  if (!(syntax === 'jws' ? JWS_COMPACT : B64TOKEN).test(token)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
+}
+
+/**
+ * Reads the bearer token from the `Authorization` header only: `bearerCredential`, then the token's
+ * syntax (one compact JWS, or any RFC 6750 b64token).
+ */
+export function extractBearerToken(req: RequestLike, maxTokenBytes: number, syntax: BearerTokenSyntax = 'jws'): string {
+  const token = bearerCredential(req, maxTokenBytes);
+  checkTokenSyntax(token, syntax);
   return token;
 }

@@ -16,15 +16,20 @@ export interface JoseHeader {
 const REFUSED_HEADER_PARAMS = ['crit', 'b64', 'jwk', 'jku', 'x5u', 'x5c', 'zip', 'enc', 'epk', 'p2s', 'p2c'];
 const ACCEPTED_TYP = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt']);
 
+/** The three base64url segments of a compact JWS: no padding, no JWE, nothing else. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 /**
- * Decodes and checks the protected header before any key lookup, so a hostile header never causes
- * a JWKS fetch. Only the compact JWS shape reaches here (see `extractBearerToken`).
+ * The JOSE rules jsonwebtoken does not enforce, checked on the protected header before any key
+ * lookup (so a hostile header never causes a JWKS fetch): compact JWS shape, no embedded keys or key
+ * locations, no `crit`, an allowlisted `alg`, a sane `kid`, and an access-token `typ`.
  */
 export function inspectJoseHeader(
   token: string,
   algorithms: readonly string[],
   requireAccessTokenType: boolean,
 ): JoseHeader {
+  if (!JWS_COMPACT.test(token)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
@@ -48,16 +53,4 @@ export function inspectJoseHeader(
     throw new InvalidTokenError(TOKEN_MESSAGES.type);
   }
   return { alg: h.alg, kid: h.kid as string | undefined, typ: h.typ as string | undefined };
-}
-
-/** The claims set must be a JSON object (RFC 7519 §7.2); checked before any library touches it. */
-export function assertPayloadIsObject(token: string): void {
-  const start = token.indexOf('.') + 1;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(token.slice(start, token.indexOf('.', start)), 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
 }

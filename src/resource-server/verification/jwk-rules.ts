@@ -36,3 +36,21 @@ export function keyFitsAlgorithm(jwk: PublicJwk, alg: string): boolean {
   if (alg.startsWith('ES')) return jwk.kty === 'EC' && jwk.crv === EC_CURVE_BY_ALG[alg];
   return false;
 }
+
+/** Smallest RSA modulus accepted (RFC 8725 §3.5). */
+export const MIN_RSA_BITS = 2048;
+
+/** Bit length of an RSA modulus published as base64url `n` (leading zero bytes ignored). */
+function rsaModulusBits(n: unknown): number {
+  if (typeof n !== 'string') return 0;
+  const bytes = Buffer.from(n, 'base64url');
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return 0;
+  return (bytes.length - i - 1) * 8 + bytes[i].toString(2).length;
+}
+
+/** RSA keys under 2048 bits never verify; EC keys are sized by their curve. */
+export function meetsMinimumKeySize(jwk: PublicJwk): boolean {
+  return jwk.kty !== 'RSA' || rsaModulusBits(jwk.n) >= MIN_RSA_BITS;
+}

@@ -1,8 +1,14 @@
 import { LRUCache } from 'lru-cache';
 import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 
-interface Entry {
+/** What a successful verification established about a token. */
+export interface VerifiedToken {
   user: OAuthMcpUser;
+  /** Proxy mode: the grant of a token this server issued, checked against revocations on every use. */
+  grantId?: string;
+}
+
+interface Entry extends VerifiedToken {
   /** Epoch ms after which the entry is dead: min(now + max TTL, exp). */
   until: number;
 }
@@ -22,20 +28,20 @@ export class TokenCache {
     this.lru = new LRUCache({ max: maxEntries });
   }
 
-  get(hash: string): OAuthMcpUser | undefined {
+  get(hash: string): VerifiedToken | undefined {
     const entry = this.lru.get(hash);
     if (entry === undefined) return undefined;
     if (entry.until <= Date.now()) {
       this.lru.delete(hash);
       return undefined;
     }
-    return entry.user;
+    return entry;
   }
 
-  set(hash: string, user: OAuthMcpUser): void {
+  set(hash: string, user: OAuthMcpUser, grantId?: string): void {
     const now = Date.now();
     const until = Math.min(now + this.maxTtlMs, user.expiresAt * 1000);
-    if (until > now) this.lru.set(hash, { user, until });
+    if (until > now) this.lru.set(hash, { user, grantId, until });
   }
 
   clear(): void {

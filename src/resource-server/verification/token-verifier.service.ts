@@ -5,14 +5,15 @@ import { InvalidTokenError, OAuthError, TemporarilyUnavailableError } from '../.
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
 import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
-import type { ModuleStrategies } from '../strategies/detached-passport.js';
-import type { TokenAuthRequest } from '../strategies/jwt-strategy-options.js';
-import { extractBearerToken } from './bearer-token.extractor.js';
+import type { ModuleStrategies } from '../strategies/strategy.providers.js';
+import type { SelfIssuedInfo } from '../strategies/self-issued.strategy.js';
+import { type BearerTokenSyntax, bearerCredential, checkTokenSyntax } from './bearer-token.extractor.js';
 import type { AuthorizationHeaderCarrier } from '../../http/authorization-header.js';
-import { assertPayloadIsObject, inspectJoseHeader } from './jose-header.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
-import type { TokenCache } from './token-cache.js';
+import { presentBearerToken } from './presented-token.js';
+import { refusalFor } from './strategy-failure.js';
+import type { TokenCache, VerifiedToken } from './token-cache.js';
 import { fingerprint, tokenHash } from './token-fingerprint.js';
 import type { SelfIssuedTokens } from './self-issued-tokens.interface.js';
 
@@ -27,38 +28,27 @@ interface RequestLike extends AuthorizationHeaderCarrier {
   body?: unknown;
 }
 
-const JWT_ERROR_MESSAGES: [RegExp, string][] = [
-  [/audience/, TOKEN_MESSAGES.audience],
-  [/issuer/, TOKEN_MESSAGES.issuer],
-  [/signature/, TOKEN_MESSAGES.signature],
-  [/algorithm/, TOKEN_MESSAGES.algorithm],
-];
-
-/** Maps a Passport failure (jsonwebtoken error, key lookup error) to a generic client-facing 401. */
-function toInvalidToken(info: unknown): InvalidTokenError {
-  const reasons = Array.isArray(info) ? info : [info];
-  // With two HMAC secrets, the secret that does not match reports "invalid signature"; the other is more precise.
-  const reason = reasons.find((r) => !(r instanceof Error && /signature/.test(r.message))) ?? reasons[0];
-  if (reason instanceof InvalidTokenError) return reason;
-  if (reason instanceof Error) {
-    if (reason.name === 'TokenExpiredError') return new InvalidTokenError(TOKEN_MESSAGES.expired);
-    if (reason.name === 'NotBeforeError') return new InvalidTokenError(TOKEN_MESSAGES.notYetValid);
-    const known = JWT_ERROR_MESSAGES.find(([pattern]) => pattern.test(reason.message));
-    if (known) return new InvalidTokenError(known[1]);
-  }
-  return new InvalidTokenError(TOKEN_MESSAGES.invalid);
+/** What an application strategy must succeed with for the guards, the cache and `req.auth` to work. */
+function isOAuthMcpUser(user: unknown): user is OAuthMcpUser {
+  const u = user as Partial<OAuthMcpUser> | null;
+  return (
+    typeof u === 'object' && u !== null && typeof u.sub === 'string' && u.sub.length > 0 && Array.isArray(u.scopes) &&
+    u.scopes.every((s) => typeof s === 'string') && typeof u.expiresAt === 'number' && Number.isFinite(u.expiresAt)
+  );
 }
 
 /**
- * Verifies bearer tokens: strict extraction, validated-token cache (hit = one SHA-256 + one LRU
- * lookup), JOSE header checks, then the configured Passport strategies. Any failure is a 401 and is
- * logged with a SHA-256 prefix of the token only.
+ * Verifies bearer tokens: strict RFC 6750 extraction, the validated-token cache (hit = one SHA-256 +
+ * one LRU lookup), then the module instance's Passport with the configured strategies, run on the
+ * request itself. Any failure is a 401 (a 503 when a dependency is down) and is logged with a SHA-256
+ * prefix of the token only.
  * @publicApi
  */
 @Injectable()
 export class TokenVerifier implements OnApplicationBootstrap {
   private readonly config: ResolvedOAuthMcpConfig;
   private readonly logger: LoggerService;
+  private readonly syntax: BearerTokenSyntax;
 
   constructor(
     configService: OAuthMcpConfigService,
@@ -69,6 +59,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
   ) {
     this.config = configService.config;
     this.logger = this.config.logger ?? new Logger('OAuthMcp');
+    this.syntax = strategies.acceptsAnyBearerToken ? 'b64token' : 'jws';
   }
 
   /** Discovery and a first JWKS fetch at startup; an issuer mismatch stops the application. */
@@ -83,19 +74,36 @@ export class TokenVerifier implements OnApplicationBootstrap {
   }
 
   async verify(req: RequestLike): Promise<VerifiedCaller> {
-    const token = extractBearerToken(req, this.config.maxTokenBytes);
+    return this.verifyRequest(req);
+  }
+
+  /**
+   * `verify()` for the guards: the caller synchronously on a cache hit (no promise on the hot path),
+   * a promise when the token must be verified, or (proxy mode) its grant checked against revocations.
+   * Throws (or rejects with) the refusal.
+   */
+  verifyRequest(req: RequestLike): VerifiedCaller | Promise<VerifiedCaller> {
+    const token = bearerCredential(req, this.config.maxTokenBytes);
     const hash = tokenHash(token);
+    const cached = this.cache.get(hash);
+    if (cached && cached.grantId === undefined) return { token, user: cached.user };
+    // A token not seen before gets its syntax checked before anything reads it (a cached one passed this
+    // when first seen); with only JWT strategies the JOSE header rules check the compact JWS shape.
+    if (!cached && this.syntax === 'b64token') checkTokenSyntax(token, this.syntax);
+    return this.verifyUncached(req, token, hash, cached);
+  }
+
+  private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined): Promise<VerifiedCaller> {
     try {
-      let user = this.cache.get(hash);
-      if (!user) {
-        const header = inspectJoseHeader(token, this.config.algorithms, this.config.requireAccessTokenType);
-        assertPayloadIsObject(token);
-        user = await this.authenticate({ token, header });
-        this.cache.set(hash, user);
+      let verified = cached;
+      if (!verified) {
+        presentBearerToken(req, token);
+        verified = await this.authenticate(req);
+        this.cache.set(hash, verified.user, verified.grantId);
       }
       // Proxy mode: this server's grants can be revoked; checked on every request, cache or not.
-      if (this.config.mode === 'proxy' && (await this.isRevoked(user))) throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
-      return { token, user };
+      if (verified.grantId !== undefined && (await this.isRevoked(verified.grantId))) throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
+      return { token, user: verified.user };
     } catch (err) {
       const failure = err instanceof OAuthError ? err : new InvalidTokenError(TOKEN_MESSAGES.invalid);
       if (!(err instanceof OAuthError)) this.logger.error(`Token verification error (${(err as Error)?.name})`);
@@ -105,9 +113,9 @@ export class TokenVerifier implements OnApplicationBootstrap {
   }
 
   /** Store unreachable: 503 (fail closed) unless `storeUnavailable: 'allow'` accepts the signed token. */
-  private async isRevoked(user: OAuthMcpUser): Promise<boolean> {
+  private async isRevoked(grantId: string): Promise<boolean> {
     try {
-      return (await this.selfIssued?.isRevoked(user.claims.fid)) ?? true;
+      return (await this.selfIssued?.isRevoked(grantId)) ?? true;
     } catch (err) {
       if (this.config.storeUnavailable === 'allow') {
         this.logger.warn('Revocation state unavailable; accepting a valid signed token (storeUnavailable: allow)');
@@ -117,18 +125,23 @@ export class TokenVerifier implements OnApplicationBootstrap {
     }
   }
 
-  private authenticate(authReq: TokenAuthRequest): Promise<OAuthMcpUser> {
+  /** The module's Passport, its strategies tried in order on the request; the first success wins. */
+  private authenticate(req: RequestLike): Promise<VerifiedToken> {
     return new Promise((resolve, reject) => {
-      const middleware = this.strategies.passport.authenticate(
-        this.strategies.names,
-        { session: false },
-        (err: unknown, user: OAuthMcpUser | false, info: unknown) => {
-          if (err) reject(err instanceof OAuthError ? err : toInvalidToken(err));
-          else if (!user) reject(toInvalidToken(info));
-          else resolve(user);
-        },
+      const done = (err: unknown, user: unknown, info: unknown) => {
+        if (err) {
+          if (!(err instanceof OAuthError)) this.logger.warn(`A Passport strategy failed with an error (${(err as Error)?.name})`);
+          reject(refusalFor(err));
+        }
+        else if (!user) reject(refusalFor(info));
+        else if (!isOAuthMcpUser(user)) {
+          this.logger.error('A Passport strategy succeeded without an OAuthMcpUser (sub, scopes, expiresAt); the token is refused');
+          reject(new InvalidTokenError(TOKEN_MESSAGES.invalid));
+        } else resolve({ user, grantId: (info as Partial<SelfIssuedInfo> | undefined)?.grantId });
+      };
+      this.strategies.passport.authenticate(this.strategies.names as string[], { session: false }, done)(req, undefined, () =>
+        reject(new InvalidTokenError(TOKEN_MESSAGES.invalid)),
       );
-      middleware(authReq, {}, (err: unknown) => reject(err));
     });
   }
 }
