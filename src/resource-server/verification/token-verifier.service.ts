@@ -5,7 +5,7 @@ import { InvalidTokenError, OAuthError, TemporarilyUnavailableError } from '../.
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
 import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
-import type { ModuleStrategies } from '../strategies/strategy.providers.js';
+import type { VerificationStrategies } from './verification-strategies.interface.js';
 import type { SelfIssuedInfo } from '../strategies/self-issued.strategy.js';
 import { type BearerTokenSyntax, bearerCredential, checkTokenSyntax } from './bearer-token.extractor.js';
 import type { AuthorizationHeaderCarrier } from '../../http/authorization-header.js';
@@ -52,7 +52,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
 
   constructor(
     configService: OAuthMcpConfigService,
-    @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: ModuleStrategies,
+    @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: VerificationStrategies,
     @Inject(OAUTH_MCP_TOKEN_CACHE) private readonly cache: TokenCache,
     @Inject(OAUTH_MCP_SELF_ISSUED) private readonly selfIssued: SelfIssuedTokens | null,
     @Optional() @Inject(OAUTH_MCP_KEY_STORE) private readonly keys?: JwksKeyStore | null,
