@@ -1,6 +1,5 @@
 export { OAuthMcpModule } from './oauth-mcp.module.js';
-export { getOAuthMcpStoreToken, InjectOAuthMcpStore } from './oauth-mcp.injection.js';
-export { MODULE_OPTIONS_TOKEN as OAUTH_MCP_MODULE_OPTIONS } from './oauth-mcp.module-definition.js';
+export { getOAuthMcpOptionsToken, getOAuthMcpStoreToken, InjectOAuthMcpOptions, InjectOAuthMcpStore } from './oauth-mcp.injection.js';
 export { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, REQUIRED_TOOL_SCOPES_KEY } from './oauth-mcp.constants.js';
 export { OAuthMcpConfigService } from './config/oauth-mcp-config.service.js';
 export type { ResolvedOAuthMcpConfig } from './config/resolved-config.interface.js';
@@ -20,6 +19,7 @@ export * from './resource-server/oauth-mcp-user.interface.js';
 export { oauthMcpUserFromClaims } from './resource-server/strategies/token-claims.js';
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/audit-event.interface.js';
 export { AuditService, LoggerAuditSink } from './audit/audit.service.js';
+export { OAuthExceptionFilter } from './http/oauth-exception.filter.js';
 export { readTlsCertificate, describeTlsCertificate, type TlsCertificate, type TlsCertificateFiles } from './tls/tls-certificate.js';
 export { certificateProblems, type CertificateExpectations } from './tls/certificate-rules.js';
 export {
