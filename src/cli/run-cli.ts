@@ -34,7 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     return { usage: TOKEN_USAGE, run: tokenCommand };
   },
   doctor: async () => {
-    const { DOCTOR_USAGE, doctorCommand } = await import('./doctor.command.js');
+    const { DOCTOR_USAGE, doctorCommand } = await import('./doctor/doctor.command.js');
     return { usage: DOCTOR_USAGE, run: doctorCommand };
   },
 };

@@ -55,7 +55,18 @@ export async function fetchJsonObject(url: string, options: SafeFetchOptions): P
 
 /** Reads a response body, refusing more than `maxBytes`. */
 export async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return '';
+  const { text, truncated } = await readUpTo(res, maxBytes);
+  if (truncated) throw new SafeFetchError('response too large');
+  return text;
+}
+
+/** The first `maxBytes` of the body, the rest dropped (an error page is read for its markers, not trusted). */
+export async function readPrefix(res: Response, maxBytes: number): Promise<string> {
+  return (await readUpTo(res, maxBytes)).text;
+}
+
+async function readUpTo(res: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: '', truncated: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -64,10 +75,11 @@ export async function readCapped(res: Response, maxBytes: number): Promise<strin
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
+      chunks.push(value.subarray(0, value.byteLength - (total - maxBytes)));
       await reader.cancel().catch(() => undefined);
-      throw new SafeFetchError('response too large');
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
