@@ -1,13 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import type { OAuthMcpStore } from './oauth-mcp-store.interface.js';
+import { FLOW_KEY_PREFIXES } from './store-keys.js';
 
 interface Slot {
   json: string;
   until: number;
 }
 
-/** Short-lived, attacker-creatable entries: these may be evicted (an abandoned sign-in just has to restart). */
-const FLOW_PREFIXES = ['consent-req:', 'upstream-state:', 'code:', 'rate:'];
 
 /**
  * Single-process store (the default). Everything is lost on restart and nothing is shared between
@@ -82,7 +81,7 @@ export class MemoryStore implements OAuthMcpStore {
   }
 
   private isFlow(key: string): boolean {
-    return FLOW_PREFIXES.some((p) => key.startsWith(p));
+    return FLOW_KEY_PREFIXES.some((p) => key.startsWith(p));
   }
 
   private slot(key: string): Slot | undefined {

@@ -37,6 +37,7 @@ import { errorPage, pageCsp } from './html.js';
 import { AccessPolicyService } from '../policy/access-policy.service.js';
 import { policyUser } from '../policy/access-rules.js';
 import { withinClientRegistration } from '../grants/granted-scopes.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /** What the controller sends: a page, or a redirect (302 after GET, 303 after the consent POST; never 307). */
 export type FlowResponse =
@@ -111,7 +112,7 @@ export class AuthorizationFlowService {
     const decision = single(form, 'decision', 16);
     const forbidden = this.errorPage(new AccessDeniedError('The consent form is invalid or was not sent from this browser'), 403);
     if (!requestId || !csrf) return forbidden;
-    const key = `consent-req:${sha256(requestId)}`;
+    const key = StoreKeys.consentRequest(sha256(requestId));
     const record = await this.store.get<ConsentRequestRecord>(key);
     const binding = cookies[this.consentCookieName(requestId)];
     if (!record || !binding || !safeEqual(sha256(binding), record.bindingHash) || !safeEqual(sha256(csrf), record.csrfHash)) return forbidden;
@@ -142,7 +143,7 @@ export class AuthorizationFlowService {
     }
     const invalidState = this.errorPage(new InvalidRequestError('The sign-in state is missing, expired, already used, or from another browser'));
     if (!state) return invalidState;
-    const key = `upstream-state:${sha256(state)}`;
+    const key = StoreKeys.upstreamState(sha256(state));
     const record = await this.store.get<UpstreamStateRecord>(key);
     const binding = cookies[this.stateCookieName(state)];
     if (!record || !binding || !safeEqual(sha256(binding), record.bindingHash)) return invalidState;
@@ -201,7 +202,7 @@ export class AuthorizationFlowService {
     await this.upstreamTokens.save(fid, result.tokens);
     const ourCode = randomToken(32);
     const codeRecord: AuthorizationCodeRecord = { ...request, scopes: outcome.scopes, user: result.user, fid };
-    await this.store.set(`code:${sha256(ourCode)}`, codeRecord, CODE_TTL_SECONDS);
+    await this.store.set(StoreKeys.code(sha256(ourCode)), codeRecord, CODE_TTL_SECONDS);
     const remembered = await this.remember(request, userKey);
     this.audit.emit({ type: 'sign_in', clientId: request.clientId, subject: result.user.sub, grantId: fid, scopes: outcome.scopes });
     return {
@@ -307,9 +308,9 @@ export class AuthorizationFlowService {
     if (this.config.consentRememberDays === 0) return undefined;
     const sid = cookies[cookieName('mcp_session', this.secure)];
     if (!sid || sid.length > 128) return undefined;
-    const session = await this.store.get<{ userKey: string }>(`session:${sha256(sid)}`);
+    const session = await this.store.get<{ userKey: string }>(StoreKeys.session(sha256(sid)));
     if (!session) return undefined;
-    const approval = await this.store.get<RememberedApproval>(`consent:${session.userKey}:${sha256(request.clientId)}`);
+    const approval = await this.store.get<RememberedApproval>(StoreKeys.consent(session.userKey, sha256(request.clientId)));
     // O5: the exact redirect URI the user approved, port included (never the loopback port relaxation).
     if (!Array.isArray(approval?.redirectUris) || !approval.redirectUris.includes(request.redirectUri)) return undefined;
     return request.scopes.every((s) => approval.scopes.includes(s)) ? session.userKey : undefined;
@@ -319,14 +320,14 @@ export class AuthorizationFlowService {
     const days = this.config.consentRememberDays;
     if (days === 0) return [];
     const ttl = days * 86_400;
-    const key = `consent:${userKey}:${sha256(request.clientId)}`;
+    const key = StoreKeys.consent(userKey, sha256(request.clientId));
     const previous = await this.store.get<RememberedApproval>(key);
     // The same scopes approved for another exact URI add that URI; other scopes start over.
     const sameScopes = previous !== undefined && sameSet(previous.scopes, request.scopes) && Array.isArray(previous.redirectUris);
     const redirectUris = [request.redirectUri, ...(sameScopes ? previous.redirectUris.filter((u) => u !== request.redirectUri) : [])].slice(0, MAX_REMEMBERED_REDIRECTS);
     await this.store.set(key, { scopes: request.scopes, redirectUris } satisfies RememberedApproval, ttl);
     const sid = randomToken(32);
-    await this.store.set(`session:${sha256(sid)}`, { userKey }, ttl);
+    await this.store.set(StoreKeys.session(sha256(sid)), { userKey }, ttl);
     return [{ name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' }];
   }
 
@@ -335,7 +336,7 @@ export class AuthorizationFlowService {
     const csrfToken = randomToken(32);
     const binding = randomToken(32);
     const record: ConsentRequestRecord = { request, csrfHash: sha256(csrfToken), bindingHash: sha256(binding) };
-    await this.store.set(`consent-req:${sha256(requestId)}`, record, FLOW_TTL_SECONDS);
+    await this.store.set(StoreKeys.consentRequest(sha256(requestId)), record, FLOW_TTL_SECONDS);
     const html = renderConsentPage({
       clientName: client.client_name,
       clientId: client.client_id,
@@ -361,7 +362,7 @@ export class AuthorizationFlowService {
     const checks = { state: randomToken(32), nonce: randomToken(32), codeVerifier: randomToken(48) };
     const binding = randomToken(32);
     const record: UpstreamStateRecord = { request, nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash: sha256(binding), consentedUserKey };
-    await this.store.set(`upstream-state:${sha256(checks.state)}`, record, FLOW_TTL_SECONDS);
+    await this.store.set(StoreKeys.upstreamState(sha256(checks.state)), record, FLOW_TTL_SECONDS);
     const url = await this.upstream.authorizationUrl(checks);
     return {
       kind: 'redirect',

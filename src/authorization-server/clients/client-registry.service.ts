@@ -13,6 +13,7 @@ import { redirectUriProblem, type RedirectUriRules } from '../../config/redirect
 import { dayOf, hourOf, LiveClientCount, UNUSED_CLIENT_TTL_SECONDS } from './live-client-count.js';
 import { clientNameProblem } from '../../config/client-name-rules.js';
 import { staticClientAuthMethod, staticClientGrantTypes } from '../../config/static-client-rules.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /** The client record is rewritten once a day at most; its lifetime then covers the rest of that day too. */
 const ONE_DAY_SECONDS = 86_400;
@@ -84,7 +85,7 @@ export class ClientRegistryService {
     const configured = this.staticClients.get(clientId);
     if (configured) return configured;
     if (this.isMetadataDocumentUrl(clientId)) return this.fetchMetadataDocument(clientId);
-    return this.store.get<ClientRecord>(`client:${clientId}`);
+    return this.store.get<ClientRecord>(StoreKeys.client(clientId));
   }
 
   /**
@@ -106,7 +107,7 @@ export class ClientRegistryService {
     if (client.last_used_day === today) return;
     if (client.last_used_day === undefined && client.registered_hour !== undefined) await this.liveClients.leftUnused(client.registered_hour);
     await this.liveClients.used(today, client.last_used_day);
-    await this.store.set(`client:${client.client_id}`, { ...client, last_used_day: today }, this.usedClientTtlSeconds + ONE_DAY_SECONDS);
+    await this.store.set(StoreKeys.client(client.client_id), { ...client, last_used_day: today }, this.usedClientTtlSeconds + ONE_DAY_SECONDS);
   }
 
   /** RFC 7591: validates the metadata, ignores unknown members, never honours client-chosen credentials. */
@@ -161,7 +162,7 @@ export class ClientRegistryService {
       registered_hour: hour,
     };
     // setIfAbsent: a generated id never overwrites an existing client, whatever the odds.
-    if (!(await this.store.setIfAbsent(`client:${record.client_id}`, record, UNUSED_CLIENT_TTL_SECONDS))) {
+    if (!(await this.store.setIfAbsent(StoreKeys.client(record.client_id), record, UNUSED_CLIENT_TTL_SECONDS))) {
       throw new Error('client id collision');
     }
     this.audit.emit({ type: 'client_registered', clientId: record.client_id, reason: method });

@@ -1,4 +1,5 @@
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -38,10 +39,10 @@ export class LiveClientCount {
     const hours = Array.from({ length: LiveClientCount.UNUSED_HOURS }, (_, i) => hour - i);
     const days = Array.from({ length: this.usedDays }, (_, i) => day - i);
     const keys = [
-      ...hours.map((h) => `clients:new:${h}`),
-      ...hours.map((h) => `clients:new-gone:${h}`),
-      ...days.map((d) => `clients:used:${d}`),
-      ...days.map((d) => `clients:used-gone:${d}`),
+      ...hours.map((h) => StoreKeys.clientCounter('new', h)),
+      ...hours.map((h) => StoreKeys.clientCounter('new-gone', h)),
+      ...days.map((d) => StoreKeys.clientCounter('used', d)),
+      ...days.map((d) => StoreKeys.clientCounter('used-gone', d)),
     ];
     const values = (await this.store.getMany<number>(keys)).map((v) => (typeof v === 'number' ? v : 0));
     const n = hours.length;
@@ -52,18 +53,18 @@ export class LiveClientCount {
 
   /** A new registration in `hour`. */
   async registered(hour: number): Promise<void> {
-    await this.store.increment(`clients:new:${hour}`, UNUSED_CLIENT_TTL_SECONDS + 2 * HOUR);
+    await this.store.increment(StoreKeys.clientCounter('new', hour), UNUSED_CLIENT_TTL_SECONDS + 2 * HOUR);
   }
 
   /** A registration of `hour` leaves the unused pool (first used, or refused after counting). */
   async leftUnused(hour: number): Promise<void> {
-    await this.store.increment(`clients:new-gone:${hour}`, UNUSED_CLIENT_TTL_SECONDS + 2 * HOUR);
+    await this.store.increment(StoreKeys.clientCounter('new-gone', hour), UNUSED_CLIENT_TTL_SECONDS + 2 * HOUR);
   }
 
   /** A client used on `day`, whose previous use (if any) was on `previousDay`. */
   async used(day: number, previousDay: number | undefined): Promise<void> {
     const ttl = this.usedClientTtlSeconds + 2 * DAY;
-    await this.store.increment(`clients:used:${day}`, ttl);
-    if (previousDay !== undefined) await this.store.increment(`clients:used-gone:${previousDay}`, ttl);
+    await this.store.increment(StoreKeys.clientCounter('used', day), ttl);
+    if (previousDay !== undefined) await this.store.increment(StoreKeys.clientCounter('used-gone', previousDay), ttl);
   }
 }

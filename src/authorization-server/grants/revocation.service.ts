@@ -3,6 +3,7 @@ import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js'
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /**
  * Revocation state of this server's tokens. A grant (refresh-token family) is revoked as a whole; the
@@ -21,7 +22,7 @@ export class RevocationService {
   async revokeFamily(fid: string): Promise<void> {
     const c = this.configService.config;
     await this.store.set(`revoked:fam:${fid}`, 1, c.refreshTokenTtlSeconds + c.accessTokenTtlSeconds);
-    await this.store.delete(`family:${fid}`);
+    await this.store.delete(StoreKeys.family(fid));
     await this.upstreamTokens.discard(fid);
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { sha256 } from '../crypto/random.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /** A one-time value (an assertion's `jti`) and how long it must be remembered: until its assertion expires. */
 export interface SingleUseMark {
@@ -21,7 +22,7 @@ export class SingleUseRegistry {
   /** `scope` is who issued the value (a client id, an IdP): ids are unique per issuer, not globally. */
   mark(kind: 'client-assertion' | 'id-jag', scope: string, id: string, expiresAt: number, skewSeconds: number): SingleUseMark {
     const ttlSeconds = Math.max(1, Math.ceil(expiresAt + skewSeconds - Date.now() / 1000));
-    return { key: `jti:${kind}:${sha256(`${scope}\n${id}`)}`, ttlSeconds };
+    return { key: StoreKeys.singleUse(kind, sha256(`${scope}\n${id}`)), ttlSeconds };
   }
 
   async used(mark: SingleUseMark): Promise<boolean> {

@@ -9,6 +9,7 @@ import type { Grant, RefreshFamily, TokenResponse } from './grant.interface.js';
 import { RevocationService } from './revocation.service.js';
 import { SigningKeyService } from '../keys/signing-keys.service.js';
 import { AuditService } from '../../audit/audit.service.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -40,7 +41,7 @@ export class TokenIssuerService {
     const ttl = this.configService.config.refreshTokenTtlSeconds;
     const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl };
     // Independent writes, sent together (one round trip on Redis).
-    await Promise.all([this.store.set(`family:${fid}`, family, ttl), this.store.set(`rt:${rtHash}`, { fid }, ttl)]);
+    await Promise.all([this.store.set(StoreKeys.family(fid), family, ttl), this.store.set(StoreKeys.refreshToken(rtHash), { fid }, ttl)]);
     return this.respond(family, grant.scopes, refreshToken);
   }
 
@@ -50,8 +51,8 @@ export class TokenIssuerService {
    */
   async lookUpRefreshToken(refreshToken: string): Promise<RefreshTokenLookup> {
     const hash = sha256(refreshToken);
-    const pointer = await this.store.get<{ fid: string }>(`rt:${hash}`);
-    return { hash, family: pointer && (await this.store.get<RefreshFamily>(`family:${pointer.fid}`)) };
+    const pointer = await this.store.get<{ fid: string }>(StoreKeys.refreshToken(hash));
+    return { hash, family: pointer && (await this.store.get<RefreshFamily>(StoreKeys.family(pointer.fid))) };
   }
 
   /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
@@ -73,8 +74,8 @@ export class TokenIssuerService {
     // The new token's pointer is written beside the compare-and-set (one round trip on Redis); when the
     // rotation loses, that token is never handed out and its pointer leads to a family that refuses it.
     const [rotatedHere] = await Promise.all([
-      this.store.compareAndSet(`family:${family.fid}`, family.version, rotated, ttl),
-      this.store.set(`rt:${nextHash}`, { fid: family.fid }, ttl),
+      this.store.compareAndSet(StoreKeys.family(family.fid), family.version, rotated, ttl),
+      this.store.set(StoreKeys.refreshToken(nextHash), { fid: family.fid }, ttl),
     ]);
     if (!rotatedHere) {
       // Someone else rotated this token in between: the same token was used twice.

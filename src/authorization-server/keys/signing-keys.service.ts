@@ -6,6 +6,7 @@ import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { randomToken } from '../crypto/random.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /** One of this server's token-signing keys. */
 export interface SigningKey {
@@ -18,7 +19,7 @@ export interface SigningKey {
   publicPem: string;
 }
 
-const STORE_KEY = 'keys:signing';
+const STORE_KEY = StoreKeys.signingKeys();
 
 /**
  * This server's signing keys (proxy mode): from `OAUTH_SIGNING_JWKS`, else generated once and kept in

@@ -15,6 +15,7 @@ import { TooManyRequestsError } from '../../errors/oauth.errors.js';
 import { clientIp, type PeerRequest, rateLimitBucket } from '../../http/client-ip.js';
 import { sha256 } from '../crypto/random.js';
 import { RATE_LIMIT_KEY } from './rate-limit.decorator.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /**
  * @nestjs/throttler's guard on the OAuth endpoints, with this module's rules: the client is its IP as
@@ -48,7 +49,7 @@ export class OAuthThrottlerGuard extends ThrottlerGuard {
 
   /** `rate:` keys are flow entries the MemoryStore may evict; the IP is kept hashed. */
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    return `rate:${throttlerName}:${sha256(tracker)}`;
+    return StoreKeys.rate(throttlerName, sha256(tracker));
   }
 
   /** The OAuthErrorResponder writes the 429 (Retry-After, security headers, OAuth body). */

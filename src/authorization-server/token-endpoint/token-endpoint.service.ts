@@ -26,6 +26,7 @@ import { isThisResource } from '../grants/resource-indicator.js';
 import { ClientCredentialsGrant } from '../grants/client-credentials.grant.js';
 import { JwtBearerGrant } from '../grants/jwt-bearer.grant.js';
 import { CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, offeredGrantTypes } from '../grants/offered-grants.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /** What is kept of a redeemed code, to recognise a valid replay. */
 interface UsedCode {
@@ -94,11 +95,11 @@ export class TokenEndpointService {
     if (verifier !== undefined && !CODE_VERIFIER.test(verifier)) throw new InvalidRequestError('code_verifier must be 43-128 characters of [A-Za-z0-9._~-]');
     const redirectUri = single(body, 'redirect_uri', 2048);
     const hash = sha256(code);
-    const record = await this.store.take<AuthorizationCodeRecord>(`code:${hash}`);
+    const record = await this.store.take<AuthorizationCodeRecord>(StoreKeys.code(hash));
     if (!record) {
       // A replay of a redeemed code revokes what it issued (RFC 6749 §4.1.2), but only when the replay is
       // otherwise valid (OAuth 2.1): someone who merely saw the code cannot revoke the user's grant.
-      const used = await this.store.get<UsedCode>(`code-used:${hash}`);
+      const used = await this.store.get<UsedCode>(StoreKeys.codeUsed(hash));
       if (used && used.clientId === clientId && this.bindingHolds(used, redirectUri, verifier)) {
         await this.revocations.revokeFamily(used.fid);
         this.audit.emit({ type: 'code_replay', clientId, grantId: used.fid, reason: 'grant_revoked', tokenHash: hash.slice(0, 12) });
@@ -109,7 +110,7 @@ export class TokenEndpointService {
     }
     const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
     // Written whatever the checks below decide (the code is spent either way), beside the grant's own writes.
-    const markedUsed = this.store.set(`code-used:${hash}`, used, this.configService.config.accessTokenTtlSeconds);
+    const markedUsed = this.store.set(StoreKeys.codeUsed(hash), used, this.configService.config.accessTokenTtlSeconds);
     let response: TokenResponse;
     try {
       if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');

@@ -6,6 +6,7 @@ import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { UpstreamClientService, type UpstreamTokens } from './upstream-client.service.js';
+import { StoreKeys } from '../../store/store-keys.js';
 
 /** Refresh this long before the upstream access token expires. */
 const EXPIRY_MARGIN_SECONDS = 30;
@@ -50,7 +51,7 @@ export class UpstreamTokenService {
 
   /** Seals a grant's upstream tokens into the store (the only place they are written). */
   async save(fid: string, tokens: UpstreamTokens): Promise<void> {
-    await this.store.set(`upstream-tokens:${fid}`, this.secretBox().seal(tokens), this.configService.config.refreshTokenTtlSeconds);
+    await this.store.set(StoreKeys.upstreamTokens(fid), this.secretBox().seal(tokens), this.configService.config.refreshTokenTtlSeconds);
   }
 
   /**
@@ -60,7 +61,7 @@ export class UpstreamTokenService {
    */
   async discard(fid: string): Promise<void> {
     const tokens = await this.read(fid);
-    await this.store.delete(`upstream-tokens:${fid}`);
+    await this.store.delete(StoreKeys.upstreamTokens(fid));
     if (!tokens || !this.upstreamClient) return;
     try {
       await (tokens.refresh_token
@@ -129,7 +130,7 @@ export class UpstreamTokenService {
   }
 
   private async read(fid: string): Promise<UpstreamTokens | undefined> {
-    const sealed = await this.store.get<string>(`upstream-tokens:${fid}`);
+    const sealed = await this.store.get<string>(StoreKeys.upstreamTokens(fid));
     return sealed ? this.secretBox().open<UpstreamTokens>(sealed) : undefined;
   }
 
