@@ -22,7 +22,7 @@ import {
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
 import { CANONICAL_SERVER_URL_TEXT, checkServerUrl, isCanonicalServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
-import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
+import { providerDefinition } from './providers/providers.table.js';
 import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectAllowlistProblem } from './redirect-uri.policy.js';
 import { staticClientsProblem } from './static-client-rules.js';
@@ -42,7 +42,6 @@ import { SCOPE_TOKEN } from './scope-rules.js';
 
 /** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
 export { SCOPE_TOKEN };
-const GOOGLE_BARE_ISSUER = 'accounts.google.com';
 
 function isProduction(args: ValidationArguments): boolean {
   return (args.object as OAuthMcpOptionsSchema).production === true;
@@ -66,7 +65,7 @@ function IsIssuer(): PropertyDecorator {
     name: 'isIssuer',
     validator: {
       validate: (value, args) =>
-        ((args!.object as OAuthMcpOptionsSchema).provider === 'google' && value === GOOGLE_BARE_ISSUER) ||
+        providerDefinition((args!.object as OAuthMcpOptionsSchema).provider)?.acceptsIssuer?.(value) === true ||
         checkServerUrl(value, isProduction(args!)) === undefined,
       defaultMessage: (args) => URL_PROBLEM_TEXT[checkServerUrl(args!.value, isProduction(args!))!],
     },
@@ -124,33 +123,6 @@ function IsScopeList(): PropertyDecorator {
   });
 }
 
-function azureTenantProblem(o: OAuthMcpOptionsSchema): string | undefined {
-  const tenant = azureTenantOf(o.issuer);
-  if (tenant === undefined) return 'must be an Azure v2 issuer: https://login.microsoftonline.com/{tenant}/v2.0';
-  if (!AZURE_MULTI_TENANTS.includes(tenant)) return undefined;
-  const allow = o.azureAllowedTenants;
-  if (!Array.isArray(allow) || allow.length === 0) {
-    return `uses the multi-tenant "${tenant}" endpoint; set AZURE_ALLOWED_TENANTS to the tenant ids you accept`;
-  }
-  if (!allow.every((t) => typeof t === 'string' && /^[0-9a-f-]{36}$/i.test(t))) {
-    return 'AZURE_ALLOWED_TENANTS must list tenant ids (GUIDs)';
-  }
-  return undefined;
-}
-
-function IsAzureIssuerPolicy(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isAzureIssuerPolicy',
-    validator: {
-      validate: (_value, args) => {
-        const o = args!.object as OAuthMcpOptionsSchema;
-        return o.provider !== 'azure' || azureTenantProblem(o) === undefined;
-      },
-      defaultMessage: (args) => azureTenantProblem(args!.object as OAuthMcpOptionsSchema)!,
-    },
-  });
-}
-
 function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSchema) => string | undefined): PropertyDecorator {
   return ValidateBy({
     name,
@@ -183,10 +155,8 @@ function builtInStrategiesProblem(value: unknown, o: OAuthMcpOptionsSchema): str
 
 function proxyModeProblem(_value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
   if (o.mode !== 'proxy') return undefined;
-  if (o.provider === 'hmac') return 'is "proxy", which needs an OIDC upstream (okta, google, azure or oidc), not hmac';
-  if (o.provider === 'azure' && AZURE_MULTI_TENANTS.includes(azureTenantOf(o.issuer) ?? '')) {
-    return 'is "proxy", which needs a single Azure tenant in OIDC_ISSUER (multi-tenant sign-in is native mode only)';
-  }
+  const upstream = providerDefinition(o.provider)?.upstreamProblem?.(o);
+  if (upstream) return upstream;
   const url = parseUrlStrict(o.serverUrl);
   if (url && url.pathname !== '/') return 'is "proxy": MCP_URL must be an origin without a path (this server is the issuer)';
   return undefined;
@@ -243,9 +213,9 @@ export class OAuthMcpOptionsSchema {
   @IsIn(OAUTH_PROVIDERS, { message: `must be one of ${OAUTH_PROVIDERS.join(', ')}` })
   provider: OAuthProviderName;
 
-  @ValidateIf((o: OAuthMcpOptionsSchema) => (o.provider !== 'hmac' && o.provider !== 'google') || o.issuer !== undefined)
+  @ValidateIf((o: OAuthMcpOptionsSchema) => providerDefinition(o.provider)?.issuerOptional !== true || o.issuer !== undefined)
   @IsIssuer()
-  @IsAzureIssuerPolicy()
+  @simpleRule('providerIssuer', (_v, o) => providerDefinition(o.provider)?.issuerProblem?.(o))
   issuer?: string;
 
   azureAllowedTenants?: string[];

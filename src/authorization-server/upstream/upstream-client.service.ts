@@ -5,6 +5,7 @@ import { OAuthMcpConfigError } from '../../errors/config.errors.js';
 import type { ResolvedUpstream } from '../../config/resolved-config.interface.js';
 import type { GrantedUser } from '../grants/grant.interface.js';
 import { pkceChallengeOf } from '../grants/pkce.js';
+import { PROVIDERS } from '../../config/providers/providers.table.js';
 import { readCapped, SafeFetchError } from '../../resource-server/verification/safe-fetch.js';
 
 /** What the upstream leg needs to remember between the redirect and the callback. */
@@ -119,7 +120,7 @@ export class UpstreamClientService implements OnModuleInit {
       nonce: checks.nonce,
       code_challenge: pkceChallengeOf(checks.codeVerifier),
       code_challenge_method: 'S256',
-      ...(this.upstream.provider === 'google' ? { access_type: 'offline' } : {}),
+      ...PROVIDERS[this.upstream.provider].upstreamAuthorizationParams,
     });
   }
 
