@@ -44,10 +44,8 @@ export class OAuthMcpConfigService implements OnApplicationBootstrap {
 
   /** Validates and resolves options without Nest; throws `OAuthMcpConfigError`. */
   static resolve(options: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
-    const withDefaults: OAuthMcpModuleOptions = {
-      ...options,
-      mode: options.mode ?? (options.clientId ? 'proxy' : 'native'),
-    };
+    // Untyped sources (the environment, JavaScript) may leave the mode out; the schema checks the rest.
+    const withDefaults = { ...options, mode: options.mode ?? (options.clientId ? 'proxy' : 'native') } as OAuthMcpModuleOptions;
     const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true, stopAtFirstError: true }).flatMap(
       (e) => describe(e),
     );
