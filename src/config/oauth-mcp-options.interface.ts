@@ -176,6 +176,16 @@ export interface OAuthMcpModuleOptions {
    */
   rateLimits?: false | Partial<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
   /**
+   * Failed-authentication throttling: after `limit` failed bearer verifications (or failed client
+   * authentications / grants at the token endpoint) from one client IP (IPv6 by /64) within
+   * `windowSeconds`, its requests that would need verification get 429 with `Retry-After` for
+   * `blockSeconds`; a token already in the validated-token cache still passes. Counted in the store
+   * (shared by replicas). `false` turns it off. Env: `OAUTH_FAILED_AUTH_THROTTLE` (`off`, or
+   * `limit/windowSeconds[/blockSeconds]`, e.g. `100/60/60`). See docs/failed-auth-throttling.md.
+   * @default { limit: 100, windowSeconds: 60, blockSeconds: 60 }
+   */
+  failedAuthThrottle?: false | Partial<{ limit: number; windowSeconds: number; blockSeconds: number }>;
+  /**
    * Proxies in front of the app that append to `X-Forwarded-For`; the client IP is read that many hops
    * from the right. 0 = the socket peer (a client's own X-Forwarded-For is ignored). Env: `TRUST_PROXY_HOPS`.
    * @default 0

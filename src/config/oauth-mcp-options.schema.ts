@@ -219,6 +219,19 @@ function rateLimitsProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+function failedAuthThrottleProblem(value: unknown): string | undefined {
+  if (value === false) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be false or { limit, windowSeconds, blockSeconds }';
+  const unknownKey = Object.keys(value).find((k) => !['limit', 'windowSeconds', 'blockSeconds'].includes(k));
+  if (unknownKey !== undefined) return 'may only set limit, windowSeconds and blockSeconds';
+  const r = value as { limit?: unknown; windowSeconds?: unknown; blockSeconds?: unknown };
+  const whole = (v: unknown, min: number, max: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);
+  if (!whole(r.limit, 1, 1_000_000) || !whole(r.windowSeconds, 1, 86_400) || !whole(r.blockSeconds, 1, 86_400)) {
+    return 'needs a whole limit of 1-1000000 and windowSeconds and blockSeconds of 1-86400 (e.g. 100/60/60), or off';
+  }
+  return undefined;
+}
+
 function schemesProblem(value: unknown): string | undefined {
   if (!Array.isArray(value)) return 'must be a list of URI schemes';
   const forbidden = ['http', 'https', 'javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'ws', 'wss'];
@@ -427,6 +440,10 @@ export class OAuthMcpOptionsSchema {
   @IsOptional()
   @simpleRule('rateLimits', (v) => rateLimitsProblem(v))
   rateLimits?: unknown;
+
+  @IsOptional()
+  @simpleRule('failedAuthThrottle', (v) => failedAuthThrottleProblem(v))
+  failedAuthThrottle?: unknown;
 
   @IsOptional()
   @IsInt({ message: 'must be a whole number of proxies' })

@@ -109,6 +109,7 @@ export async function startCapturedProxy(
     scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
     store,
     rateLimits: false,
+    failedAuthThrottle: false,
     logger,
     staticClients: [{ client_id: 'native-app', redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback'], client_name: 'Native App' }],
     ...overrides,
