@@ -192,8 +192,9 @@ export interface OAuthMcpModuleOptions {
    */
   trustProxyHops?: number;
   /**
-   * Proxy mode, when the store cannot be reached while checking whether a token's grant was revoked:
-   * `deny` answers 503 (fail closed); `allow` accepts the still-valid signed token. Env: `OAUTH_STORE_UNAVAILABLE`.
+   * When the store cannot be reached while checking whether a token's grant was revoked (proxy mode) or
+   * whether the client IP is blocked by `failedAuthThrottle`: `deny` answers 503 (fail closed); `allow`
+   * accepts the still-valid signed token (and skips the throttle check). Env: `OAUTH_STORE_UNAVAILABLE`.
    * @default 'deny'
    */
   storeUnavailable?: 'deny' | 'allow';
