@@ -8,6 +8,7 @@ import { OAuthError, TemporarilyUnavailableError, TooManyRequestsError } from '.
 import { clientIp, type PeerRequest, rateLimitBucket } from '../http/client-ip.js';
 import { OAUTH_MCP_STORE } from '../oauth-mcp.internal-constants.js';
 import type { OAuthMcpStore } from '../store/oauth-mcp-store.interface.js';
+import { MemoryStore } from '../store/memory.store.js';
 import { StoreKeys } from '../store/store-keys.js';
 import { FailedAuthTally } from './failed-auth-tally.js';
 import { markQuiet } from './quiet-refusal.js';
@@ -18,9 +19,15 @@ const THROTTLER = 'failed-auth';
 /** Blocks this replica already knows of, kept to answer a flood without a store read each time. */
 const MAX_LOCAL_BLOCKS = 10_000;
 
+/**
+ * The blocks known in this process, per store: module instances sharing one store object share them.
+ * For a MemoryStore this map sees every block (they can only start in this process), so it is the answer.
+ */
+const blocksByStore = new WeakMap<OAuthMcpStore, Map<string, number>>();
+
 interface Client {
-  key: string;
-  ipHash: string;
+  /** The rate-limit bucket: the IP, or its IPv6 /64. */
+  bucket: string;
 }
 
 /**
@@ -38,7 +45,10 @@ interface Client {
 export class FailedAuthThrottle implements OnModuleDestroy {
   private readonly config: ResolvedOAuthMcpConfig;
   private readonly storage: StoreThrottlerStorage;
-  private readonly localBlocks = new Map<string, number>();
+  private readonly localBlocks: Map<string, number>;
+  /** A process-local store: the local map is authoritative (no store read), unless it overflowed. */
+  private readonly localIsAuthoritative: boolean;
+  private localOverflow = false;
   private readonly tally = new FailedAuthTally();
   private flushTimer?: ReturnType<typeof setInterval>;
 
@@ -49,6 +59,10 @@ export class FailedAuthThrottle implements OnModuleDestroy {
   ) {
     this.config = configService.config;
     this.storage = new StoreThrottlerStorage(store);
+    this.localIsAuthoritative = store instanceof MemoryStore;
+    let blocks = blocksByStore.get(store);
+    if (!blocks) blocksByStore.set(store, (blocks = new Map()));
+    this.localBlocks = blocks;
   }
 
   get enabled(): boolean {
@@ -57,21 +71,22 @@ export class FailedAuthThrottle implements OnModuleDestroy {
 
   /**
    * Resolves when the client IP may be verified; throws (or rejects with) a 429 when it is blocked.
-   * Synchronous when off or when this replica already knows of the block; else one store read. A
-   * store outage is a 503, unless `storeUnavailable: 'allow'`.
+   * Synchronous when off, when this process already knows of the block, and always with a MemoryStore;
+   * else (a shared store) one store read. A store outage is a 503, unless `storeUnavailable: 'allow'`.
    */
   admit(req: PeerRequest): void | Promise<void> {
     if (this.config.failedAuthThrottle === false) return;
     const client = this.client(req);
-    const known = this.localBlocks.get(client.key);
+    const known = this.localBlocks.get(client.bucket);
     if (known !== undefined) {
       if (known > Date.now()) throw this.tooMany(client, (known - Date.now()) / 1000);
-      this.localBlocks.delete(client.key);
+      this.localBlocks.delete(client.bucket);
     }
-    return this.storage.blockedFor(client.key).then(
+    if (this.localIsAuthoritative && !this.localOverflow) return;
+    return this.storage.blockedFor(this.key(client)).then(
       (seconds) => {
         if (seconds <= 0) return;
-        this.remember(client.key, seconds);
+        this.remember(client.bucket, seconds);
         throw this.tooMany(client, seconds);
       },
       (err: unknown) => {
@@ -94,18 +109,18 @@ export class FailedAuthThrottle implements OnModuleDestroy {
     try {
       // The throttler blocks the hit after `limit`; these hits are failures already spent, so the
       // `limit`-th one starts the block.
-      record = await this.storage.increment(client.key, limits.windowSeconds * 1000, limits.limit - 1, limits.blockSeconds * 1000);
+      record = await this.storage.increment(this.key(client), limits.windowSeconds * 1000, limits.limit - 1, limits.blockSeconds * 1000);
     } catch {
       return;
     }
     if (record.totalHits > 1) {
       markQuiet(refusal);
-      this.count(client.ipHash, 'failures');
+      this.count(client, 'failures');
     }
-    if (record.isBlocked) this.remember(client.key, record.timeToBlockExpire);
+    if (record.isBlocked) this.remember(client.bucket, record.timeToBlockExpire);
     if (record.blockStarted) {
       this.audit.emit(
-        { type: 'authentication_throttled', ipHash: client.ipHash, count: record.totalHits, windowSeconds: limits.windowSeconds, blockSeconds: limits.blockSeconds },
+        { type: 'authentication_throttled', ipHash: ipHash(client), count: record.totalHits, windowSeconds: limits.windowSeconds, blockSeconds: limits.blockSeconds },
         req,
       );
     }
@@ -128,12 +143,12 @@ export class FailedAuthThrottle implements OnModuleDestroy {
   private tooMany(client: Client, seconds: number): TooManyRequestsError {
     const err = new TooManyRequestsError(undefined, Math.max(1, Math.ceil(seconds)));
     markQuiet(err);
-    this.count(client.ipHash, 'refused');
+    this.count(client, 'refused');
     return err;
   }
 
-  private count(ipHash: string, kind: 'failures' | 'refused'): void {
-    this.tally.add(ipHash, kind);
+  private count(client: Client, kind: 'failures' | 'refused'): void {
+    this.tally.add(ipHash(client), kind);
     if (!this.flushTimer && this.config.failedAuthThrottle !== false) {
       // One aggregate per IP and window; the timer does not keep the process alive.
       this.flushTimer = setInterval(() => this.flush(), this.config.failedAuthThrottle.windowSeconds * 1000);
@@ -141,19 +156,35 @@ export class FailedAuthThrottle implements OnModuleDestroy {
     }
   }
 
-  private remember(key: string, seconds: number): void {
-    if (this.localBlocks.size >= MAX_LOCAL_BLOCKS && !this.localBlocks.has(key)) {
+  private remember(bucket: string, seconds: number): void {
+    if (this.localBlocks.size >= MAX_LOCAL_BLOCKS && !this.localBlocks.has(bucket)) {
       const now = Date.now();
       for (const [k, until] of this.localBlocks) if (until <= now) this.localBlocks.delete(k);
-      if (this.localBlocks.size >= MAX_LOCAL_BLOCKS) return;
+      if (this.localBlocks.size >= MAX_LOCAL_BLOCKS) {
+        // Not remembered: from now on the store is read, so no block is missed.
+        this.localOverflow = true;
+        return;
+      }
     }
-    this.localBlocks.set(key, Date.now() + seconds * 1000);
+    this.localBlocks.set(bucket, Date.now() + seconds * 1000);
   }
 
-  /** The client as the OAuth rate limits see it: the request context's IP (trusted proxies applied), IPv6 by /64, hashed. */
+  /** The client as the OAuth rate limits see it: the request context's IP (trusted proxies applied), IPv6 by /64. */
   private client(req: PeerRequest): Client {
-    const ip = requestContext.getStore()?.ip ?? clientIp(req, this.config.trustProxyHops);
-    const hash = createHash('sha256').update(rateLimitBucket(ip)).digest('base64url');
-    return { key: StoreKeys.rate(THROTTLER, hash), ipHash: hash.slice(0, 12) };
+    return { bucket: rateLimitBucket(requestContext.getStore()?.ip ?? clientIp(req, this.config.trustProxyHops)) };
   }
+
+  /** The store key: the bucket hashed (the address itself is never stored). */
+  private key(client: Client): string {
+    return StoreKeys.rate(THROTTLER, bucketHash(client.bucket));
+  }
+}
+
+function bucketHash(bucket: string): string {
+  return createHash('sha256').update(bucket).digest('base64url');
+}
+
+/** The 12-character prefix audit events carry. */
+function ipHash(client: Client): string {
+  return bucketHash(client.bucket).slice(0, 12);
 }
