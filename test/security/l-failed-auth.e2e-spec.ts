@@ -241,6 +241,21 @@ describe('L. Failed-authentication throttling', () => {
       expect(keys.length).toBeGreaterThanOrEqual(2);
       expect(keys.join(' ')).not.toContain(ATTACKER);
     });
+
+    it('L145 Redis down: a token that needs verification gets 503 (fail closed, nothing verified uncounted); a token already verified passes; storeUnavailable allow skips the check', async () => {
+      const cached = await valid('frank');
+      expect((await mcp(a, cached, CLIENT)).status).toBe(200);
+      const lenient = await startNative({ limit: 6, windowSeconds: 60, blockSeconds: 60 }, { store: stores[1], storeUnavailable: 'allow' });
+      apps.push(lenient.app);
+      await redis.stop();
+      const down = await mcp(a, await valid('gina'), CLIENT);
+      expect(down.status).toBe(503);
+      expect(JSON.parse(down.body)).toMatchObject({ error: 'temporarily_unavailable' });
+      expect((await mcp(a, cached, CLIENT)).status).toBe(200);
+      expect((await mcp(lenient.base, await valid('gina'), CLIENT)).status).toBe(200);
+      // A failure that cannot be counted is still refused.
+      expect((await mcp(lenient.base, await forged(8), CLIENT)).status).toBe(401);
+    }, 30_000);
   });
 
   describe('L146 the token endpoint', () => {
