@@ -14,9 +14,3 @@ export type RateLimitedEndpoint = keyof typeof RATE_LIMITED_ENDPOINTS;
  * office, not for guessing (a signed token cannot be guessed): see docs/failed-auth-throttling.md.
  */
 export const FAILED_AUTH_THROTTLE = { limit: 100, windowSeconds: 60, blockSeconds: 60 } as const;
-
-export interface FailedAuthThrottleLimits {
-  limit: number;
-  windowSeconds: number;
-  blockSeconds: number;
-}
