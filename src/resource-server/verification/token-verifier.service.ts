@@ -52,7 +52,8 @@ function isOAuthMcpUser(user: unknown): user is OAuthMcpUser {
  * Verifies bearer tokens: strict RFC 6750 extraction, the validated-token cache (hit = one SHA-256 +
  * one LRU lookup), then the module instance's Passport with the configured strategies, run on the
  * request itself. Any failure is a 401 (a 503 when a dependency is down) and is logged with a SHA-256
- * prefix of the token only.
+ * prefix of the token only. On a cache miss, a client IP over the failed-authentication limit gets a
+ * 429 before any verification (docs/failed-auth-throttling.md).
  * @publicApi
  */
 @Injectable()
