@@ -21,6 +21,7 @@ import { ProtectedResourceMetadataMiddleware, protectedResourceMetadataPaths } f
 import { AuthorizationServerMetadataMiddleware, authorizationServerMetadataPaths } from './authorization-server/authorization-server-metadata.middleware.js';
 import { TokenVerifier } from './resource-server/verification/token-verifier.service.js';
 import { storeProviders } from './store/store.providers.js';
+import { FailedAuthThrottle } from './rate-limit/failed-auth-throttle.service.js';
 import { AuditService } from './audit/audit.service.js';
 import { HstsMiddleware } from './http/hsts.middleware.js';
 import { OAuthErrorResponder } from './http/oauth-error.responder.js';
@@ -76,6 +77,7 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
       ...auditProviders,
       HstsMiddleware,
       OAuthErrorResponder,
+      FailedAuthThrottle,
       OAuthEndpointExceptionFilter,
       { provide: APP_FILTER, useClass: OAuthExceptionFilter },
       ...resourceServerProviders,

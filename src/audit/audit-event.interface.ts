@@ -14,7 +14,14 @@ export type AuditEventType =
   /** A grant refused by `accessRules` or the `accessPolicy` hook; `reason` names the rule. */
   | 'access_policy_denied'
   /** A single-use assertion (client assertion or ID-JAG) presented again; `reason` says which. */
-  | 'assertion_replay';
+  | 'assertion_replay'
+  /** A client IP reached the failed-authentication limit and is refused (429) for `blockSeconds`. */
+  | 'authentication_throttled'
+  /**
+   * Per client IP and window: the failed authentications not logged one by one (`count`) and the
+   * requests refused while blocked (`refused`); only the window's first failure has its own event.
+   */
+  | 'authentication_failures';
 
 /**
  * One structured audit event. Never carries a secret: tokens, codes and states appear, if at all,
@@ -38,6 +45,16 @@ export interface AuditEvent {
   grantId?: string;
   /** Scopes granted or required. */
   scopes?: string[];
+  /** SHA-256 prefix of the client IP's rate-limit bucket (the IP, or its IPv6 /64): the store key's tracker. */
+  ipHash?: string;
+  /** How many times it happened (aggregated events). */
+  count?: number;
+  /** Requests refused with 429 meanwhile (aggregated events). */
+  refused?: number;
+  /** The counting window, in seconds (aggregated events). */
+  windowSeconds?: number;
+  /** How long the client IP is refused, in seconds. */
+  blockSeconds?: number;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { All, Controller, HttpStatus, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
-import { InvalidClientMetadataError, MethodNotAllowedError } from '../errors/oauth.errors.js';
+import { InvalidClientError, InvalidClientMetadataError, InvalidGrantError, MethodNotAllowedError } from '../errors/oauth.errors.js';
+import type { PeerRequest } from '../http/client-ip.js';
+import { FailedAuthThrottle } from '../rate-limit/failed-auth-throttle.service.js';
 import { headerTarget } from '../http/node-response.js';
 import { mediaType, type ModuleRequest, rawQuery } from '../http/node-request.js';
 import { OAuthEndpointExceptionFilter } from '../http/oauth-exception.filter.js';
@@ -34,6 +36,7 @@ export class OAuthController {
     private readonly flow: AuthorizationFlowService,
     private readonly tokens: TokenEndpointService,
     private readonly clients: ClientRegistryService,
+    private readonly failedAuth: FailedAuthThrottle,
   ) {
     this.secure = configService.config.https;
   }
@@ -60,7 +63,17 @@ export class OAuthController {
   @All('oauth/token')
   token(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     return this.api(req, res, async () => {
-      sendJson(res, HttpStatus.OK, await this.tokens.token(singleAuthorizationHeader(req), req.body));
+      // A client IP over the failed-authentication limit is refused before the client is authenticated.
+      await this.failedAuth.admit(req as PeerRequest);
+      let response;
+      try {
+        response = await this.tokens.token(singleAuthorizationHeader(req), req.body);
+      } catch (err) {
+        // Failed client authentication and refused grants (codes, refresh tokens, assertions) count; a malformed request does not.
+        if (err instanceof InvalidClientError || err instanceof InvalidGrantError) await this.failedAuth.failed(req as PeerRequest, err);
+        throw err;
+      }
+      sendJson(res, HttpStatus.OK, response);
     });
   }
 

@@ -10,7 +10,7 @@ import { DEVELOPMENT_ORIGINS, OPTION_ENV_NAMES } from './provider-defaults.js';
 import { PROVIDERS } from './providers/providers.table.js';
 import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
 import { parseSigningKeys } from './signing-key-rules.js';
-import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
+import { FAILED_AUTH_THROTTLE, RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
 import { isLoopbackHostname } from './url-rules.js';
 import { configWarnings } from './config-warnings.js';
 import { DEFAULT_ID_JAG_ALGORITHMS, DEFAULT_ID_JAG_MAX_LIFETIME_SECONDS } from './id-jag-rules.js';
@@ -152,6 +152,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     redisUrl: o.redisUrl,
     redisKeyPrefix: o.redisKeyPrefix ?? 'oauth-mcp:',
     rateLimits: o.rateLimits === false ? false : { ...RATE_LIMITED_ENDPOINTS, ...(o.rateLimits ?? {}) },
+    failedAuthThrottle: o.failedAuthThrottle === false ? false : { ...FAILED_AUTH_THROTTLE, ...(o.failedAuthThrottle ?? {}) },
     trustProxyHops: o.trustProxyHops ?? 0,
     storeUnavailable: o.storeUnavailable ?? 'deny',
     allowedOrigins: [origin, ...(o.allowedOrigins ?? (developmentOrigins ? DEVELOPMENT_ORIGINS : []))],

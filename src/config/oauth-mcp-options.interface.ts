@@ -130,6 +130,23 @@ export interface OAuthMcpCommonOptions {
    */
   trustProxyHops?: number;
   /**
+   * Failed-authentication throttling: after `limit` failed bearer verifications (or failed client
+   * authentications / grants at the token endpoint) from one client IP (IPv6 by /64) within
+   * `windowSeconds`, its requests that would need verification get 429 with `Retry-After` for
+   * `blockSeconds`; a token already in the validated-token cache still passes. Counted in the store
+   * (shared by replicas). `false` turns it off. Env: `OAUTH_FAILED_AUTH_THROTTLE` (`off`, or
+   * `limit/windowSeconds[/blockSeconds]`, e.g. `100/60/60`). See docs/failed-auth-throttling.md.
+   * @default { limit: 100, windowSeconds: 60, blockSeconds: 60 }
+   */
+  failedAuthThrottle?: false | Partial<{ limit: number; windowSeconds: number; blockSeconds: number }>;
+  /**
+   * When the store cannot be reached while checking whether a token's grant was revoked (proxy mode) or
+   * whether the client IP is blocked by `failedAuthThrottle`: `deny` answers 503 (fail closed); `allow`
+   * accepts the still-valid signed token (and skips the throttle check). Env: `OAUTH_STORE_UNAVAILABLE`.
+   * @default 'deny'
+   */
+  storeUnavailable?: 'deny' | 'allow';
+  /**
    * Browser origins (besides this server's own) allowed to call the MCP endpoint, e.g. the MCP
    * Inspector's `http://localhost:6274`. A request with another `Origin` is refused with 403 once
    * authenticated (DNS rebinding). Env: `OAUTH_ALLOWED_ORIGINS` (comma-separated).
@@ -187,12 +204,6 @@ export interface OAuthMcpProxyOnlyOptions {
    * @default authorize 100/15 min, token 50/15 min, register 20/h, revoke 50/15 min
    */
   rateLimits?: false | Partial<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
-  /**
-   * Proxy mode, when the store cannot be reached while checking whether a token's grant was revoked:
-   * `deny` answers 503 (fail closed); `allow` accepts the still-valid signed token. Env: `OAUTH_STORE_UNAVAILABLE`.
-   * @default 'deny'
-   */
-  storeUnavailable?: 'deny' | 'allow';
   /**
    * Cap on live dynamically registered clients, across all IPs and replicas: registrations not used yet
    * (they expire after 24 h) plus clients used within the refresh-token lifetime; beyond it

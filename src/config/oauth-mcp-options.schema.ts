@@ -25,6 +25,7 @@ import { checkAlgorithms } from './algorithm-rules.js';
 import { providerDefinition } from './providers/providers.table.js';
 import {
   builtInStrategiesProblem,
+  failedAuthThrottleProblem,
   proxyModeProblem,
   rateLimitsProblem,
   reusedSecretProblem,
@@ -348,6 +349,10 @@ export class OAuthMcpOptionsSchema {
   @IsOptional()
   @simpleRule('rateLimits', (v) => rateLimitsProblem(v))
   rateLimits?: unknown;
+
+  @IsOptional()
+  @simpleRule('failedAuthThrottle', (v) => failedAuthThrottleProblem(v))
+  failedAuthThrottle?: unknown;
 
   @IsOptional()
   @IsInt({ message: 'must be a whole number of proxies' })

@@ -72,3 +72,16 @@ export function schemesProblem(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+export function failedAuthThrottleProblem(value: unknown): string | undefined {
+  if (value === false) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be false or { limit, windowSeconds, blockSeconds }';
+  const unknownKey = Object.keys(value).find((k) => !['limit', 'windowSeconds', 'blockSeconds'].includes(k));
+  if (unknownKey !== undefined) return 'may only set limit, windowSeconds and blockSeconds';
+  const r = value as { limit?: unknown; windowSeconds?: unknown; blockSeconds?: unknown };
+  const whole = (v: unknown, min: number, max: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);
+  if (!whole(r.limit, 1, 1_000_000) || !whole(r.windowSeconds, 1, 86_400) || !whole(r.blockSeconds, 1, 86_400)) {
+    return 'needs a whole limit of 1-1000000 and windowSeconds and blockSeconds of 1-86400 (e.g. 100/60/60), or off';
+  }
+  return undefined;
+}

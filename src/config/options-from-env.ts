@@ -31,6 +31,15 @@ function rateLimits(value: string | undefined): OAuthMcpModuleOptions['rateLimit
   return out as OAuthMcpModuleOptions['rateLimits'];
 }
 
+/** `off`, or `limit/windowSeconds[/blockSeconds]`; anything unparseable is passed on for the schema to refuse. */
+function failedAuthThrottle(value: string | undefined): OAuthMcpModuleOptions['failedAuthThrottle'] {
+  if (value === undefined) return undefined;
+  if (value === 'off') return false;
+  const m = /^\s*(\d+)\/(\d+)(?:\/(\d+))?\s*$/.exec(value);
+  if (!m) return { limit: Number.NaN };
+  return { limit: Number(m[1]), windowSeconds: Number(m[2]), ...(m[3] === undefined ? {} : { blockSeconds: Number(m[3]) }) };
+}
+
 /** Invalid JSON is passed on as the raw string, for the schema to refuse with the variable's name. */
 function json(value: string | undefined): unknown {
   if (value === undefined) return undefined;
@@ -131,6 +140,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX'),
     rateLimits: rateLimits(read('OAUTH_RATE_LIMITS')),
+    failedAuthThrottle: failedAuthThrottle(read('OAUTH_FAILED_AUTH_THROTTLE')),
     trustProxyHops: int(read('TRUST_PROXY_HOPS')),
     storeUnavailable: read('OAUTH_STORE_UNAVAILABLE') as OAuthMcpModuleOptions['storeUnavailable'],
     allowedOrigins: list(read('OAUTH_ALLOWED_ORIGINS'), ','),

@@ -36,6 +36,7 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
   rateLimits: 'OAUTH_RATE_LIMITS',
+  failedAuthThrottle: 'OAUTH_FAILED_AUTH_THROTTLE',
   trustProxyHops: 'TRUST_PROXY_HOPS',
   storeUnavailable: 'OAUTH_STORE_UNAVAILABLE',
   allowedOrigins: 'OAUTH_ALLOWED_ORIGINS',

@@ -98,6 +98,7 @@ export interface ResolvedOAuthMcpConfig {
   readonly redisUrl?: string;
   readonly redisKeyPrefix: string;
   readonly rateLimits: false | Readonly<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
+  readonly failedAuthThrottle: false | Readonly<{ limit: number; windowSeconds: number; blockSeconds: number }>;
   readonly trustProxyHops: number;
   readonly storeUnavailable: 'deny' | 'allow';
   /** Origins allowed on the MCP endpoint: this server's own plus the configured ones (or the development default). */

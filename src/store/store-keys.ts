@@ -30,6 +30,8 @@ export const StoreKeys = {
   singleUse: (kind: string, hash: string) => `jti:${kind}:${hash}`,
   /** A rate-limit counter of one throttler, by the SHA-256 of its tracker. */
   rate: (throttler: string, trackerHash: string) => `rate:${throttler}:${trackerHash}`,
+  /** The block a rate-limit counter started (until when, ms since epoch): read before any work is done. */
+  rateBlock: (rateKey: string) => `${rateKey}:blocked`,
   /** This server's sealed signing keys. */
   signingKeys: () => 'keys:signing',
 } as const;

@@ -109,6 +109,8 @@ export async function startCapturedProxy(
     scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
     store,
     rateLimits: false,
+    // As in startCapturedNative: every per-failure line is written, for the scans to read.
+    failedAuthThrottle: false,
     logger,
     staticClients: [{ client_id: 'native-app', redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback'], client_name: 'Native App' }],
     ...overrides,
@@ -132,7 +134,8 @@ export async function startCapturedProxy(
 
 /** A native-mode app (module + guarded /mcp + a JSON probe) with a logger at every level. */
 export async function startCapturedNative(options: OAuthMcpModuleOptions, logger: LoggerService): Promise<{ app: INestApplication; base: string }> {
-  @Module({ imports: [OAuthMcpModule.forRoot({ ...options, logger })], controllers: [CapturedMcpController] })
+  // Failed-auth throttling off: the leak scans want every per-failure line written, not the bounded summary (L144).
+  @Module({ imports: [OAuthMcpModule.forRoot({ failedAuthThrottle: false, ...options, logger })], controllers: [CapturedMcpController] })
   class CapturedNativeModule {}
   Logger.overrideLogger(logger);
   const moduleRef = await Test.createTestingModule({ imports: [CapturedNativeModule] }).setLogger(logger).compile();

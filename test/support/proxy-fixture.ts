@@ -73,6 +73,7 @@ export async function startProxyFixture(
     store,
     // Security suites send hundreds of requests from 127.0.0.1; the rate-limit tests turn limits on.
     rateLimits: false,
+    failedAuthThrottle: false,
     staticClients: [
       { client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb', redirect_uris: ['https://app.example.com/callback'], client_name: 'Web App' },
       { client_id: 'native-app', redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback'], client_name: 'Native App' },

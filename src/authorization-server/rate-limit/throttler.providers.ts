@@ -5,7 +5,7 @@ import { RATE_LIMITED_ENDPOINTS, type RateLimitedEndpoint } from '../../config/r
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { OAuthThrottlerGuard } from './oauth-throttler.guard.js';
-import { StoreThrottlerStorage } from './store-throttler.storage.js';
+import { StoreThrottlerStorage } from '../../rate-limit/store-throttler.storage.js';
 
 /** One named throttler per endpoint family, with the configured (or default) per-IP limit and window. */
 function throttlerOptions({ config }: OAuthMcpConfigService): ThrottlerModuleOptions {

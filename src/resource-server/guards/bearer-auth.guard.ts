@@ -11,6 +11,7 @@ import type { McpAuthInfo, OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { REQUIRED_SCOPES_KEY } from '../../oauth-mcp.constants.js';
 import type { PeerRequest } from '../../http/client-ip.js';
 import { TokenVerifier, type VerifiedCaller } from '../verification/token-verifier.service.js';
+import { isQuietRefusal } from '../../rate-limit/quiet-refusal.js';
 import { RouteMetadataCache } from './route-metadata-cache.js';
 
 /** The request fields the guards read and write. */
@@ -108,6 +109,8 @@ export abstract class BearerAuthGuard implements CanActivate {
       // A malformed credential (token in two places) is a Bearer problem too (RFC 6750 §3.1).
       if (err instanceof InvalidRequestError) err.challenge = 'Bearer';
       this.responder.applyHeaders(http.getResponse(), err);
+      // Already accounted for by the failed-auth throttle (its aggregate event), so a flood stays bounded.
+      if (isQuietRefusal(err)) throw err;
       const ours = req[VERIFIED];
       this.audit.emit({
         type: 'authorization_denied',

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type LoggerService, type OnApplicationBootstrap } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
-import { InvalidTokenError, OAuthError, TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
+import { InvalidRequestError, InvalidTokenError, OAuthError, TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
 import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
@@ -16,6 +16,9 @@ import { refusalFor } from './strategy-failure.js';
 import type { TokenCache, VerifiedToken } from './token-cache.js';
 import { fingerprint, tokenHash } from './token-fingerprint.js';
 import type { SelfIssuedTokens } from './self-issued-tokens.interface.js';
+import { FailedAuthThrottle } from '../../rate-limit/failed-auth-throttle.service.js';
+import { isQuietRefusal } from '../../rate-limit/quiet-refusal.js';
+import type { PeerRequest } from '../../http/client-ip.js';
 
 /** A request whose bearer token was verified. */
 export interface VerifiedCaller {
@@ -26,6 +29,14 @@ export interface VerifiedCaller {
 interface RequestLike extends AuthorizationHeaderCarrier {
   query?: unknown;
   body?: unknown;
+}
+
+/**
+ * A failed authentication for the failed-auth throttle: a token presented and refused, or a malformed
+ * credential. Not a request without any token (every MCP client's first request), not a 503.
+ */
+function countsAsFailure(err: unknown): boolean {
+  return (err instanceof InvalidTokenError && !err.missing) || err instanceof InvalidRequestError;
 }
 
 /** What an application strategy must succeed with for the guards, the cache and `req.auth` to work. */
@@ -41,7 +52,8 @@ function isOAuthMcpUser(user: unknown): user is OAuthMcpUser {
  * Verifies bearer tokens: strict RFC 6750 extraction, the validated-token cache (hit = one SHA-256 +
  * one LRU lookup), then the module instance's Passport with the configured strategies, run on the
  * request itself. Any failure is a 401 (a 503 when a dependency is down) and is logged with a SHA-256
- * prefix of the token only.
+ * prefix of the token only. On a cache miss, a client IP over the failed-authentication limit gets a
+ * 429 before any verification (docs/failed-auth-throttling.md).
  * @publicApi
  */
 @Injectable()
@@ -56,6 +68,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
     @Inject(OAUTH_MCP_TOKEN_CACHE) private readonly cache: TokenCache,
     @Inject(OAUTH_MCP_SELF_ISSUED) private readonly selfIssued: SelfIssuedTokens | null,
     @Optional() @Inject(OAUTH_MCP_KEY_STORE) private readonly keys?: JwksKeyStore | null,
+    @Optional() private readonly failedAuth?: FailedAuthThrottle,
   ) {
     this.config = configService.config;
     this.logger = this.config.logger ?? new Logger('OAuthMcp');
@@ -83,20 +96,29 @@ export class TokenVerifier implements OnApplicationBootstrap {
    * Throws (or rejects with) the refusal.
    */
   verifyRequest(req: RequestLike): VerifiedCaller | Promise<VerifiedCaller> {
-    const token = bearerCredential(req, this.config.maxTokenBytes);
+    let token: string;
+    try {
+      token = bearerCredential(req, this.config.maxTokenBytes);
+    } catch (err) {
+      if (!this.failedAuth?.enabled || !countsAsFailure(err)) throw err;
+      return this.failedAuth.failed(req as PeerRequest, err as object).then(() => Promise.reject(err));
+    }
     const hash = tokenHash(token);
     const cached = this.cache.get(hash);
-    if (cached && cached.grantId === undefined) return { token, user: cached.user };
-    // A token not seen before gets its syntax checked before anything reads it (a cached one passed this
-    // when first seen); with only JWT strategies the JOSE header rules check the compact JWS shape.
-    if (!cached && this.syntax === 'b64token') checkTokenSyntax(token, this.syntax);
-    return this.verifyUncached(req, token, hash, cached);
+    // A token known good passes without a store round trip, even from a client IP that is throttled.
+    if (cached) return cached.grantId === undefined ? { token, user: cached.user } : this.verifyUncached(req, token, hash, cached);
+    // Anything else is verification work: a client IP over the failed-authentication limit gets 429 first.
+    const admitted = this.failedAuth?.admit(req as PeerRequest);
+    return admitted ? admitted.then(() => this.verifyUncached(req, token, hash, undefined)) : this.verifyUncached(req, token, hash, undefined);
   }
 
   private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined): Promise<VerifiedCaller> {
     try {
       let verified = cached;
       if (!verified) {
+        // A token not seen before gets its syntax checked before anything reads it (a cached one passed this
+        // when first seen); with only JWT strategies the JOSE header rules check the compact JWS shape.
+        if (this.syntax === 'b64token') checkTokenSyntax(token, this.syntax);
         presentBearerToken(req, token);
         verified = await this.authenticate(req);
         this.cache.set(hash, verified.user, verified.grantId);
@@ -107,7 +129,9 @@ export class TokenVerifier implements OnApplicationBootstrap {
     } catch (err) {
       const failure = err instanceof OAuthError ? err : new InvalidTokenError(TOKEN_MESSAGES.invalid);
       if (!(err instanceof OAuthError)) this.logger.error(`Token verification error (${(err as Error)?.name})`);
-      this.logger.debug?.(`Token rejected (sha256:${fingerprint(token)}): ${failure.description}`);
+      if (this.failedAuth?.enabled && countsAsFailure(failure)) await this.failedAuth.failed(req as PeerRequest, failure);
+      // Bounded logging: past the first failure of a window, the throttle's aggregate event stands for this line.
+      if (!isQuietRefusal(failure)) this.logger.debug?.(`Token rejected (sha256:${fingerprint(token)}): ${failure.description}`);
       throw failure;
     }
   }
