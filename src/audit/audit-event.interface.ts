@@ -14,7 +14,9 @@ export type AuditEventType =
   /** A grant refused by `accessRules` or the `accessPolicy` hook; `reason` names the rule. */
   | 'access_policy_denied'
   /** A single-use assertion (client assertion or ID-JAG) presented again; `reason` says which. */
-  | 'assertion_replay';
+  | 'assertion_replay'
+  /** Connected apps: every grant of one client for one user ended; `reason` is `user_request` or `operator_request`. */
+  | 'connected_app_revoked';
 
 /**
  * One structured audit event. Never carries a secret: tokens, codes and states appear, if at all,

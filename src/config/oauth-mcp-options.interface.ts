@@ -163,6 +163,12 @@ export interface OAuthMcpModuleOptions {
   allowPrivateNetworkFetch?: boolean;
   /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
   consentRememberDays?: number;
+  /**
+   * Proxy mode: the scope a bearer token needs for the connected-apps API (`/oauth/connected-apps`). Only
+   * effective when it is one of `scopes` (otherwise no token can carry it, and only the browser session
+   * manages apps). Env: `OAUTH_CONNECTED_APPS_SCOPE`. @default 'oauth:apps'
+   */
+  connectedAppsScope?: string;
   /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */
   store?: OAuthMcpStore;
   /** Redis (`redis://` or `rediss://` for TLS) shared by every replica. Env: `REDIS_URL`. */

@@ -10,6 +10,7 @@ import { RevocationService } from './revocation.service.js';
 import { SigningKeyService } from '../keys/signing-keys.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { StoreKeys } from '../../store/store-keys.js';
+import { UserGrantsIndex } from './user-grants.index.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -32,6 +33,7 @@ export class TokenIssuerService {
     private readonly revocations: RevocationService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
+    private readonly userGrants: UserGrantsIndex,
   ) {}
 
   /** A new family for an authorization code; returns the token response. */
@@ -40,6 +42,8 @@ export class TokenIssuerService {
     const rtHash = sha256(refreshToken);
     const ttl = this.configService.config.refreshTokenTtlSeconds;
     const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl };
+    // Connected apps: the user's index names the grant before it exists, so no grant is ever unlisted.
+    await this.userGrants.add(family);
     // Independent writes, sent together (one round trip on Redis).
     await Promise.all([this.store.set(StoreKeys.family(fid), family, ttl), this.store.set(StoreKeys.refreshToken(rtHash), { fid }, ttl)]);
     return this.respond(family, grant.scopes, refreshToken);
@@ -84,6 +88,7 @@ export class TokenIssuerService {
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
     this.audit.emit({ type: 'token_refreshed', clientId, subject: family.user.sub, grantId: family.fid, scopes });
+    await this.userGrants.touch(family.user.sub, family.fid);
     return this.respond(rotated, scopes, next);
   }
 
