@@ -197,3 +197,25 @@ describe('connected apps on Redis: the per-user index under concurrent writers',
     expect((await appsOf(f, { cookies: app.cookies })).apps).toEqual([]);
   });
 });
+
+describe('connected apps on Fastify', () => {
+  let f: ProxyFixture;
+
+  beforeAll(async () => {
+    f = await startProxyFixture({}, undefined, 'fastify');
+  }, 30_000);
+  afterAll(() => f?.close());
+
+  it('the page lists, the form revokes (urlencoded body), the JSON API answers; the revoked client gets 401', async () => {
+    const app = await approve(f, 'lena', { scope: 'mcp:read' });
+    const page = await fetch(`${f.base}/oauth/apps`, { headers: { cookie: app.cookies } });
+    expect(page.status).toBe(200);
+    const csrf = pageCsrf(await page.text());
+    expect((await appsOf(f, { cookies: app.cookies })).apps.map((a) => a.clientId)).toEqual([app.clientId]);
+    const revoked = await revokeFromPage(f, app.cookies, { client_id: app.clientId, csrf_token: csrf });
+    expect(revoked.status).toBe(303);
+    expect((await callMcp(f, app.tokens.access_token)).status).toBe(401);
+    const broken = await fetch(`${f.base}/oauth/connected-apps/revoke`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: app.cookies }, body: '{"client_id":' });
+    expect(broken.status).toBe(400);
+  });
+});
