@@ -219,3 +219,23 @@ describe('connected apps on Fastify', () => {
     expect(broken.status).toBe(400);
   });
 });
+
+describe('connected apps when consents are not remembered (OAUTH_CONSENT_REMEMBER_DAYS=0)', () => {
+  let f: ProxyFixture;
+
+  beforeAll(async () => {
+    f = await startProxyFixture({ consentRememberDays: 0 });
+  }, 30_000);
+  afterAll(() => f?.close());
+
+  it('the consent flow leaves no session, so the page signs the user in and opens a one-hour session of its own', async () => {
+    const app = await approve(f, 'mona', { scope: 'mcp:read' });
+    expect(app.cookies).not.toContain('mcp_session=');
+    const start = await fetch(`${f.base}/oauth/apps`, { redirect: 'manual', headers: { cookie: app.cookies } });
+    expect(start.status).toBe(302);
+    const cookies = cookieHeader(start, app.cookies);
+    const cb = await fetch(await upstreamLogin(f, new URL(start.headers.get('location')!), 'mona'), { redirect: 'manual', headers: { cookie: cookies } });
+    expect(cb.headers.getSetCookie().find((c) => c.startsWith('mcp_session='))).toMatch(/Max-Age=3600/);
+    expect((await appsOf(f, { cookies: cookieHeader(cb, cookies) })).apps.map((a) => a.clientId)).toEqual([app.clientId]);
+  });
+});
