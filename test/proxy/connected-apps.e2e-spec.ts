@@ -29,15 +29,23 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     const cookies = stat.cookies;
     // Remembered consent skips the page for this client while it is connected.
     expect((await fetch(authorizeUrl(f, { client_id: dcr.clientId, redirect_uri: dcr.redirectUri, code_challenge: pkce().challenge, scope: 'mcp:read' }), { redirect: 'manual', headers: { cookie: cookies } })).status).toBe(302);
+    // First use 100 s ago; the refresh now is the last use, read from the family (the index is not rewritten).
+    const index = f.app.get(UserGrantsIndex);
+    const record = (await index.read(index.userKey('alice')))!;
+    const backdated = { ...record, grants: record.grants.map((g) => (g.clientId === dcr.clientId ? { ...g, firstUsed: g.firstUsed - 100 } : g)) };
+    await f.store.set(`user-grants:${index.userKey('alice')}`, backdated);
     expect((await refresh(f, dcr)).status).toBe(200);
+    expect((await index.read(index.userKey('alice')))!.version).toBe(record.version);
 
     const { apps, csrf_token } = await appsOf(f, { cookies });
     expect(csrf_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(apps.map((a) => a.clientId).sort()).toEqual([dcr.clientId, 'native-app'].sort());
     const listedDcr = apps.find((a) => a.clientId === dcr.clientId)!;
     expect(listedDcr).toMatchObject({ clientName: 'App of alice', registration: 'dcr', verified: false, scopes: ['mcp:read'], tokenBinding: 'bearer', grants: 1 });
-    expect(Date.parse(listedDcr.lastUsed)).toBeGreaterThanOrEqual(Date.parse(listedDcr.firstUsed));
-    expect(apps.find((a) => a.clientId === 'native-app')).toMatchObject({ clientName: 'Native App', registration: 'static', verified: true, scopes: ['mcp:read', 'mcp:write'] });
+    expect(Date.parse(listedDcr.lastUsed) - Date.parse(listedDcr.firstUsed)).toBeGreaterThanOrEqual(99_000);
+    const listedStatic = apps.find((a) => a.clientId === 'native-app')!;
+    expect(listedStatic.lastUsed).toBe(listedStatic.firstUsed);
+    expect(listedStatic).toMatchObject({ clientName: 'Native App', registration: 'static', verified: true, scopes: ['mcp:read', 'mcp:write'] });
 
     const page = await fetch(`${f.base}/oauth/apps`, { headers: { cookie: cookies }, redirect: 'manual' });
     expect(page.status).toBe(200);
@@ -128,7 +136,7 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     expect(html).toContain(app.clientId);
   });
 
-  it('the index is bounded: beyond MAX_GRANTS_PER_USER live grants the least recently used one is revoked', async () => {
+  it('the index is bounded: beyond MAX_GRANTS_PER_USER live grants the oldest one is revoked', async () => {
     const index = f.app.get(UserGrantsIndex);
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
     const user = { sub: 'hank', groups: [] };

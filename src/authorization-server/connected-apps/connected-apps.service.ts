@@ -86,7 +86,7 @@ export class ConnectedAppsService {
           verified: client?.source === 'static',
           scopes: [...new Set(entries.flatMap((e) => e.scopes))].sort(),
           firstUsed: iso(Math.min(...entries.map((e) => e.firstUsed))),
-          lastUsed: iso(Math.max(...entries.map((e) => e.lastUsed))),
+          lastUsed: iso(Math.max(...entries.map((e, i) => families[i].usedAt ?? e.firstUsed))),
           // `jkt` is set on the family of a DPoP-bound grant.
           tokenBinding: families.every((f) => typeof (f as { jkt?: unknown }).jkt === 'string') ? 'DPoP' : 'bearer',
           grants: entries.length,

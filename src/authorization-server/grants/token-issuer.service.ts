@@ -74,7 +74,7 @@ export class TokenIssuerService {
     const next = randomToken(32);
     const nextHash = sha256(next);
     const ttl = Math.max(1, family.expiresAt - now());
-    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash };
+    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash, usedAt: now() };
     // The new token's pointer is written beside the compare-and-set (one round trip on Redis); when the
     // rotation loses, that token is never handed out and its pointer leads to a family that refuses it.
     const [rotatedHere] = await Promise.all([
@@ -88,7 +88,6 @@ export class TokenIssuerService {
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
     this.audit.emit({ type: 'token_refreshed', clientId, subject: family.user.sub, grantId: family.fid, scopes });
-    await this.userGrants.touch(family.user.sub, family.fid);
     return this.respond(rotated, scopes, next);
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import { TemporarilyUnavailableError } from '../../errors/oauth.errors.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
@@ -13,8 +13,8 @@ export interface UserGrantEntry {
   fid: string;
   clientId: string;
   scopes: string[];
+  /** When the grant was made (its code redeemed); its last use is the family's `usedAt`. */
   firstUsed: number;
-  lastUsed: number;
   /** When the grant's refresh family ends whatever happens: the entry is dropped then. */
   expiresAt: number;
 }
@@ -27,8 +27,8 @@ export interface UserGrantsRecord {
 }
 
 /**
- * Live grants a user may hold: beyond it the least recently used one is revoked (as GitHub does per app),
- * so neither the index nor a user's grants grow without bound.
+ * Live grants a user may hold: beyond it the oldest one is revoked (as GitHub does per app), so neither
+ * the index nor a user's grants grow without bound.
  */
 export const MAX_GRANTS_PER_USER = 100;
 /**
@@ -42,14 +42,13 @@ const now = (): number => Math.floor(Date.now() / 1000);
 
 /**
  * Which grants (refresh-token families) each user holds: written when a family is created (code redeemed)
- * and when it is refreshed ("last use"), never per MCP request. Kept with the store's own atomic steps
+ * and when grants are revoked; never on a refresh (the family's own rotation records its last use) nor per
+ * MCP request. Kept with the store's own atomic steps
  * (`setIfAbsent`, then a `compareAndSet` loop), so it works the same on MemoryStore, Redis or an
  * application's store; its lifetime is the refresh-token lifetime, renewed on every write.
  */
 @Injectable()
 export class UserGrantsIndex {
-  private readonly logger = new Logger('OAuthMcp:Grants');
-
   constructor(
     private readonly configService: OAuthMcpConfigService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
@@ -71,22 +70,16 @@ export class UserGrantsIndex {
    */
   async add(family: Pick<RefreshFamily, 'fid' | 'clientId' | 'scopes' | 'expiresAt' | 'user'>): Promise<void> {
     const t = now();
-    const entry: UserGrantEntry = { fid: family.fid, clientId: family.clientId, scopes: family.scopes, firstUsed: t, lastUsed: t, expiresAt: family.expiresAt };
+    const entry: UserGrantEntry = { fid: family.fid, clientId: family.clientId, scopes: family.scopes, firstUsed: t, expiresAt: family.expiresAt };
     let evicted: UserGrantEntry[] = [];
     const written = await this.update(this.userKey(family.user.sub), family.user.sub, (grants) => {
       // Newest first, ties included (same second): the entry being added is never the one pushed out.
-      const kept = [entry, ...grants.filter((g) => g.fid !== entry.fid)].sort((a, b) => b.lastUsed - a.lastUsed);
+      const kept = [entry, ...grants.filter((g) => g.fid !== entry.fid)].sort((a, b) => b.firstUsed - a.firstUsed);
       evicted = kept.slice(MAX_GRANTS_PER_USER);
       return kept.slice(0, MAX_GRANTS_PER_USER);
     });
     if (!written) throw new TemporarilyUnavailableError('The grant could not be recorded; retry');
     for (const old of evicted) await this.revocations.revokeFamily(old.fid);
-  }
-
-  /** "Last use" of a grant (a refresh). Best effort: a lost update never fails the refresh. */
-  async touch(sub: string, fid: string): Promise<void> {
-    const written = await this.update(this.userKey(sub), sub, (grants) => grants.map((g) => (g.fid === fid ? { ...g, lastUsed: now() } : g)), false);
-    if (!written) this.logger.warn('A grant\'s last use could not be recorded (concurrent updates)');
   }
 
   /** Drops entries (revoked grants); false when the index could not be written. */
@@ -98,7 +91,7 @@ export class UserGrantsIndex {
 
   /**
    * Read, change, write back only if nobody wrote in between; expired entries are dropped on the way.
-   * `create`: whether a missing index is created (a touch or removal never resurrects one).
+   * `create`: whether a missing index is created (a removal never resurrects one).
    */
   private async update(userKey: string, sub: string, change: (grants: UserGrantEntry[]) => UserGrantEntry[], create = true): Promise<boolean> {
     const key = StoreKeys.userGrants(userKey);
