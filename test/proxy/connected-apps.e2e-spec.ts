@@ -1,5 +1,6 @@
+import { Test } from '@nestjs/testing';
 import type { AuditEvent, AuditSink } from '../../src/index.js';
-import { ConnectedAppsService } from '../../src/index.js';
+import { ConnectedAppsService, OAuthMcpConfigError, OAuthMcpModule, oauthMcpOptionsFromEnv } from '../../src/index.js';
 import { UserGrantsIndex, MAX_GRANTS_PER_USER } from '../../src/authorization-server/grants/user-grants.index.js';
 import { RedisServer } from '../support/redis-server.js';
 import { authorizeUrl, cookieHeader, pkce, startProxyFixture, upstreamLogin, type ProxyFixture } from '../support/proxy-fixture.js';
@@ -245,5 +246,34 @@ describe('connected apps when consents are not remembered (OAUTH_CONSENT_REMEMBE
     const cb = await fetch(await upstreamLogin(f, new URL(start.headers.get('location')!), 'mona'), { redirect: 'manual', headers: { cookie: cookies } });
     expect(cb.headers.getSetCookie().find((c) => c.startsWith('mcp_session='))).toMatch(/Max-Age=3600/);
     expect((await appsOf(f, { cookies: cookieHeader(cb, cookies) })).apps.map((a) => a.clientId)).toEqual([app.clientId]);
+  });
+});
+
+describe('OAUTH_CONNECTED_APPS_SCOPE', () => {
+  const env = {
+    OAUTH_MODE: 'proxy',
+    OAUTH_PROVIDER: 'oidc',
+    OIDC_ISSUER: 'https://idp.example.com',
+    OIDC_CLIENT_ID: 'mcp-proxy',
+    OIDC_CLIENT_SECRET: 'Cs9Xq2Wm7Nz4Lp8Rt3Ys6Hd1Fg5Jc0Bv',
+    JWT_SECRET: 'Tq9mZp2XwR4tYb8NcL1sDf6GhJ3aUe7k',
+    MCP_URL: 'https://mcp.example.com',
+  };
+  const compile = async (extra: Record<string, string>): Promise<unknown> => {
+    try {
+      await (await Test.createTestingModule({ imports: [OAuthMcpModule.forRoot(oauthMcpOptionsFromEnv({ ...env, ...extra }))] }).compile()).close();
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  };
+
+  it('is one scope token: a value with a space or a quote stops startup naming the variable; a valid one boots', async () => {
+    for (const bad of ['oauth:apps mcp:read', 'apps"']) {
+      const err = await compile({ OAUTH_CONNECTED_APPS_SCOPE: bad });
+      expect(err).toBeInstanceOf(OAuthMcpConfigError);
+      expect((err as Error).message).toContain('OAUTH_CONNECTED_APPS_SCOPE');
+    }
+    expect(await compile({ OAUTH_CONNECTED_APPS_SCOPE: 'apps:manage', OAUTH_SCOPES: 'mcp:read apps:manage' })).toBeUndefined();
   });
 });
