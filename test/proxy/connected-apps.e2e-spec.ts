@@ -105,6 +105,16 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     expect((await callMcp(f, second.tokens.access_token)).status).toBe(401);
   });
 
+  it('a grant whose family carries a DPoP key thumbprint (jkt) is shown as DPoP, on the page too', async () => {
+    const app = await approve(f, 'olga', { scope: 'mcp:read' });
+    const index = f.app.get(UserGrantsIndex);
+    const [fid] = (await index.read(index.userKey('olga')))!.grants.map((g) => g.fid);
+    const family = (await f.store.get<Record<string, unknown>>(`family:${fid}`))!;
+    await f.store.set(`family:${fid}`, { ...family, jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' }, 3600);
+    expect((await appsOf(f, { cookies: app.cookies })).apps).toEqual([expect.objectContaining({ clientId: app.clientId, tokenBinding: 'DPoP' })]);
+    expect(await (await fetch(`${f.base}/oauth/apps`, { headers: { cookie: app.cookies } })).text()).toContain('Tokens: DPoP');
+  });
+
   it('operator side: ConnectedAppsService lists and revokes for any user by sub, audited as operator_request', async () => {
     const app = await approve(f, 'frank', { scope: 'mcp:read' });
     const service = f.app.get(ConnectedAppsService);

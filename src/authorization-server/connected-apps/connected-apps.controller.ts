@@ -95,6 +95,7 @@ export class ConnectedAppsController {
   }
 
   private problem(err: AccessDeniedError | InvalidRequestError, status: number): FlowResponse {
-    return { kind: 'page', status, html: errorPage(err.error, err.description), csp: pageCsp() };
+    const html = errorPage(err.error, err.description, 'This request cannot continue', 'Open the connected apps page again and retry.');
+    return { kind: 'page', status, html, csp: pageCsp() };
   }
 }
