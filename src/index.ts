@@ -9,6 +9,7 @@ export { McpAuthGuard } from './resource-server/guards/mcp-auth.guard.js';
 export { TokenVerifier, type VerifiedCaller } from './resource-server/verification/token-verifier.service.js';
 export { DiscoveryIssuerMismatchError } from './resource-server/verification/oidc-discovery.js';
 export { UpstreamTokenService } from './authorization-server/upstream/upstream-token.service.js';
+export { ConnectedAppsService, type ConnectedApp, type RevokedBy } from './authorization-server/connected-apps/connected-apps.service.js';
 export type { OAuthMcpStore } from './store/oauth-mcp-store.interface.js';
 export { MemoryStore } from './store/memory.store.js';
 export * from './resource-server/decorators/index.js';

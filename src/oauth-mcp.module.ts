@@ -4,6 +4,7 @@ import { auditProviders } from './audit/audit.providers.js';
 import { RequestContextMiddleware } from './audit/request-context.middleware.js';
 import {
   authorizationServerControllers,
+  authorizationServerExports,
   authorizationServerProviders,
   noAuthorizationServerProviders,
   UpstreamTokenService,
@@ -90,7 +91,17 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
       global: true,
       controllers,
       providers,
-      exports: [OAuthMcpConfigService, TokenVerifier, JwtAuthGuard, McpAuthGuard, UpstreamTokenService, AuditService, OAuthErrorResponder, OAUTH_MCP_STORE],
+      exports: [
+        OAuthMcpConfigService,
+        TokenVerifier,
+        JwtAuthGuard,
+        McpAuthGuard,
+        UpstreamTokenService,
+        AuditService,
+        OAuthErrorResponder,
+        OAUTH_MCP_STORE,
+        ...(proxy ? authorizationServerExports : []),
+      ],
     };
   }
 }

@@ -21,7 +21,9 @@ export type AuditEventType =
    * Per client IP and window: the failed authentications not logged one by one (`count`) and the
    * requests refused while blocked (`refused`); only the window's first failure has its own event.
    */
-  | 'authentication_failures';
+  | 'authentication_failures'
+  /** Connected apps: every grant of one client for one user ended; `reason` is `user_request` or `operator_request`. */
+  | 'connected_app_revoked';
 
 /**
  * One structured audit event. Never carries a secret: tokens, codes and states appear, if at all,

@@ -22,10 +22,14 @@ import { IdJagIssuerKeys } from './grants/id-jag-issuer-keys.js';
 import { IdJagVerifier } from './grants/id-jag-verifier.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { JwtBearerGrant } from './grants/jwt-bearer.grant.js';
+import { UserGrantsIndex } from './grants/user-grants.index.js';
+import { ConnectedAppsService } from './connected-apps/connected-apps.service.js';
+import { ConnectedAppsAuth } from './connected-apps/connected-apps-auth.js';
+import { ConnectedAppsController } from './connected-apps/connected-apps.controller.js';
 
 /** What the module mounts in front of the upstream IdP in proxy mode, and only then. */
 export function authorizationServerControllers(rootAliases: boolean): Type<unknown>[] {
-  return [OAuthController, ...(rootAliases ? [OAuthRootAliasesController] : [])];
+  return [OAuthController, ConnectedAppsController, ...(rootAliases ? [OAuthRootAliasesController] : [])];
 }
 
 export const authorizationServerProviders: Provider[] = [
@@ -33,6 +37,9 @@ export const authorizationServerProviders: Provider[] = [
   SigningKeyService,
   RevocationService,
   TokenIssuerService,
+  UserGrantsIndex,
+  ConnectedAppsService,
+  ConnectedAppsAuth,
   ClientRegistryService,
   ClientAuthenticator,
   ClientKeysService,
@@ -64,3 +71,6 @@ export const noAuthorizationServerProviders: Provider[] = [{ provide: OAUTH_MCP_
 
 /** In both modes, so tool code can inject it; it answers only in proxy mode. */
 export { UpstreamTokenService };
+
+/** What proxy mode adds to the module's exports: the operator side of connected apps. */
+export const authorizationServerExports = [ConnectedAppsService];

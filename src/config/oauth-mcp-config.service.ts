@@ -148,6 +148,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     // O3: keyed on what this server is (its own URL on loopback = a development machine), not on NODE_ENV.
     allowPrivateNetworkFetch: o.allowPrivateNetworkFetch ?? isLoopbackHostname(new URL(serverUrl).hostname),
     consentRememberDays: o.consentRememberDays ?? 30,
+    connectedAppsScope: o.connectedAppsScope ?? 'oauth:apps',
     store: o.store,
     redisUrl: o.redisUrl,
     redisKeyPrefix: o.redisKeyPrefix ?? 'oauth-mcp:',

@@ -199,6 +199,12 @@ export interface OAuthMcpProxyOnlyOptions {
   /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
   consentRememberDays?: number;
   /**
+   * Proxy mode: the scope a bearer token needs for the connected-apps API (`/oauth/connected-apps`). Only
+   * effective when it is one of `scopes` (otherwise no token can carry it, and only the browser session
+   * manages apps). Env: `OAUTH_CONNECTED_APPS_SCOPE`. @default 'oauth:apps'
+   */
+  connectedAppsScope?: string;
+  /**
    * Per-IP limits on `/oauth/*` (fixed windows, kept in the store), or `false` to turn them off.
    * Env: `OAUTH_RATE_LIMITS` (`off`, or `token=50/900,register=20/3600`).
    * @default authorize 100/15 min, token 50/15 min, register 20/h, revoke 50/15 min

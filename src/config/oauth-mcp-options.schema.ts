@@ -295,6 +295,10 @@ export class OAuthMcpOptionsSchema {
   consentRememberDays?: number;
 
   @IsOptional()
+  @Matches(SCOPE_TOKEN, { message: 'must be one scope token (no spaces, quotes or backslashes)' })
+  connectedAppsScope?: string;
+
+  @IsOptional()
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(0, { message: 'must not be negative' })
   @Max(3_600_000, { message: 'must be at most 3600000 ms' })

@@ -137,6 +137,7 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     clientIdMetadataDocuments: read('OAUTH_CIMD') === undefined ? undefined : read('OAUTH_CIMD') !== 'false',
     allowPrivateNetworkFetch: bool(read('OAUTH_ALLOW_PRIVATE_NETWORK_FETCH')) as boolean | undefined,
     consentRememberDays: int(read('OAUTH_CONSENT_REMEMBER_DAYS')),
+    connectedAppsScope: read('OAUTH_CONNECTED_APPS_SCOPE'),
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX'),
     rateLimits: rateLimits(read('OAUTH_RATE_LIMITS')),

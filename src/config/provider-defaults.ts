@@ -33,6 +33,7 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   staticClients: 'OAUTH_STATIC_CLIENTS',
   allowedRedirectSchemes: 'OAUTH_ALLOWED_CLIENT_REDIRECT_SCHEMES',
   consentRememberDays: 'OAUTH_CONSENT_REMEMBER_DAYS',
+  connectedAppsScope: 'OAUTH_CONNECTED_APPS_SCOPE',
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
   rateLimits: 'OAUTH_RATE_LIMITS',

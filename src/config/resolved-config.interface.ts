@@ -94,6 +94,7 @@ export interface ResolvedOAuthMcpConfig {
   /** CIMD fetches may reach non-public addresses and plain http (default: only for a loopback `serverUrl`). */
   readonly allowPrivateNetworkFetch: boolean;
   readonly consentRememberDays: number;
+  readonly connectedAppsScope: string;
   readonly store?: OAuthMcpStore;
   readonly redisUrl?: string;
   readonly redisKeyPrefix: string;

@@ -22,6 +22,8 @@ export const StoreKeys = {
   consent: (userKey: string, clientIdHash: string) => `consent:${userKey}:${clientIdHash}`,
   /** A grant: one refresh-token family (its deletion revokes every token of the grant). */
   family: (fid: string) => `family:${fid}`,
+  /** The grants of one user (fid, client, scopes, first and last use): what "Connected apps" lists. */
+  userGrants: (userKey: string) => `user-grants:${userKey}`,
   /** Refresh token → its family, by the token's SHA-256. */
   refreshToken: (tokenHash: string) => `rt:${tokenHash}`,
   /** The sealed upstream tokens of one grant. */

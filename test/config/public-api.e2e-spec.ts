@@ -13,6 +13,7 @@ describe('public API', () => {
       [
         'AccessDeniedError',
         'AuditService',
+        'ConnectedAppsService',
         'CurrentUser',
         'DiscoveryIssuerMismatchError',
         'DuplicateAuthorizationHeaderError',

@@ -207,7 +207,7 @@ describe('I. Token endpoint and refresh', () => {
     });
   });
 
-  it('I99 refresh rotation: R1 → R2; reusing R1 → invalid_grant, and R2 and every access token of the grant are revoked', async () => {
+  it('I99 refresh rotation: RT1 → RT2; reusing RT1 → invalid_grant, and RT2 and every access token of the grant are revoked', async () => {
     const a = await signedIn(f);
     const r1 = a.tokens.refresh_token;
     const first = await read(await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: r1, client_id: a.clientId }));

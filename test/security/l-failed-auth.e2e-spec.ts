@@ -12,6 +12,7 @@ import { RedisServer } from '../support/redis-server.js';
 import { appUrl, createTestApp } from '../support/test-app.js';
 import { signHmac } from '../support/tokens.js';
 import { claimsFor, RESOURCE, SCOPES, SECRET, SERVER_URL } from './guard-helpers.js';
+import { anyMode, type AnyModeOptions } from '../support/any-mode-options.js';
 
 /*
  * security-cases.md group L, cases 142–147: failed-authentication throttling (issue 18). One client
@@ -32,11 +33,11 @@ const mcp = (base: string, token: string | undefined, localAddress: string, head
 
 async function startNative(
   failedAuthThrottle: OAuthMcpModuleOptions['failedAuthThrottle'],
-  extra: Partial<OAuthMcpModuleOptions> = {},
+  extra: AnyModeOptions = {},
   adapter: AdapterName = 'express',
 ): Promise<{ app: INestApplication; base: string }> {
   const app = await createTestApp(
-    { provider: 'hmac', jwtSecret: SECRET, issuer: 'https://idp.example.com', audience: RESOURCE, serverUrl: SERVER_URL, scopes: SCOPES, failedAuthThrottle, ...extra },
+    anyMode({ provider: 'hmac', jwtSecret: SECRET, issuer: 'https://idp.example.com', audience: RESOURCE, serverUrl: SERVER_URL, scopes: SCOPES, failedAuthThrottle, ...extra }),
     true,
     adapter,
   );

@@ -26,6 +26,7 @@ import { newPkceVerifier, requirePkceChallenge } from '../grants/pkce.js';
 import { isThisResource } from '../grants/resource-indicator.js';
 import { UpstreamClientService } from '../upstream/upstream-client.service.js';
 import type {
+  AppsSignInStateRecord,
   AuthorizationCodeRecord,
   AuthorizationRequest,
   ConsentRequestRecord,
@@ -38,6 +39,7 @@ import { AccessPolicyService } from '../policy/access-policy.service.js';
 import { policyUser } from '../policy/access-rules.js';
 import { withinClientRegistration } from '../grants/granted-scopes.js';
 import { StoreKeys } from '../../store/store-keys.js';
+import { userKeyOf } from './user-key.js';
 
 /** What the controller sends: a page, or a redirect (302 after GET, 303 after the consent POST; never 307). */
 export type FlowResponse =
@@ -65,6 +67,12 @@ interface RememberedApproval {
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 const CODE_TTL_SECONDS = 60;
+/** A session opened only to manage connected apps, when consents are not remembered (no longer session exists). */
+const APPS_SESSION_TTL_SECONDS = 3600;
+/** Where a connected-apps sign-in returns. */
+export const CONNECTED_APPS_PAGE = '/oauth/apps';
+
+type UpstreamExchange = Awaited<ReturnType<UpstreamClientService['exchange']>>;
 
 /**
  * The browser leg of proxy mode: `/oauth/authorize` (every parameter validated first; unknown client or
@@ -144,11 +152,12 @@ export class AuthorizationFlowService {
     const invalidState = this.errorPage(new InvalidRequestError('The sign-in state is missing, expired, already used, or from another browser'));
     if (!state) return invalidState;
     const key = StoreKeys.upstreamState(sha256(state));
-    const record = await this.store.get<UpstreamStateRecord>(key);
+    const record = await this.store.get<UpstreamStateRecord | AppsSignInStateRecord>(key);
     const binding = cookies[this.stateCookieName(state)];
     if (!record || !binding || !safeEqual(sha256(binding), record.bindingHash)) return invalidState;
     if (!(await this.store.take(key))) return invalidState;
     const clear: CookieSpec[] = [{ name: this.stateCookieName(state), value: '', maxAgeSeconds: 0, sameSite: 'Lax' }];
+    if ('purpose' in record) return this.appsSignedIn(record, { query, rawQuery, state, code, error }, clear);
     const { request } = record;
     if (!(await this.stillRegistered(request))) return this.errorPage(new InvalidClientError('The client or its redirect URI is no longer registered'));
     if (code !== undefined && error !== undefined) return this.errorPage(new InvalidRequestError('The identity provider answered with both a code and an error'));
@@ -156,37 +165,10 @@ export class AuthorizationFlowService {
       // Relayed as a fixed code and text: the upstream's own description never reaches the client.
       return { ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The identity provider did not authorize the request'), request.state, 302), cookies: clear };
     }
-    // Checked here, before any upstream request: an empty code, or a mix-up (RFC 9207: an `iss` that is
-    // not the configured upstream), is the request's fault, not the IdP's.
-    let iss: string | undefined;
-    try {
-      iss = single(query, 'iss', 2048);
-    } catch (err) {
-      return { ...this.errorPage(err as OAuthError), cookies: clear };
-    }
-    if (code === '' || (iss !== undefined && iss !== this.config.upstream!.issuer)) {
-      return { ...this.errorPage(new InvalidRequestError('The sign-in response is invalid (empty code, or from another issuer)')), cookies: clear };
-    }
-    let result;
-    try {
-      result = await this.upstream.exchange(new URLSearchParams(rawQuery), {
-        state,
-        nonce: record.nonce,
-        codeVerifier: record.codeVerifier,
-      });
-    } catch (err) {
-      const name = (err as Error).name;
-      const errCode = (err as { code?: string }).code;
-      this.logger.warn(`Upstream code exchange failed (${name}${errCode ? ` ${errCode}` : ''})`);
-      // openid-client refuses a malformed response itself (ClientError) before or without trusting it.
-      if (name === 'ClientError' && errCode === 'OAUTH_INVALID_RESPONSE') {
-        return { ...this.errorPage(new InvalidRequestError('The sign-in response is invalid')), cookies: clear };
-      }
-      const timedOut = name === 'TimeoutError' || errCode === 'OAUTH_TIMEOUT';
-      const failure = timedOut ? new TemporarilyUnavailableError('The identity provider did not answer in time') : new UpstreamError();
-      return { ...this.errorPage(failure, timedOut ? 504 : 502), cookies: clear };
-    }
-    const userKey = sha256(`${this.config.upstream!.issuer}|${result.user.sub}`);
+    const exchanged = await this.exchange(query, rawQuery, state, code, record);
+    if ('kind' in exchanged) return { ...exchanged, cookies: clear };
+    const result = exchanged;
+    const userKey = userKeyOf(this.config.upstream!.issuer, result.user.sub);
     if (record.consentedUserKey && record.consentedUserKey !== userKey) {
       const denied = new AccessDeniedError('A different user signed in than the one who approved this application');
       return { ...this.redirectWithError(request.redirectUri, denied, request.state, 302), cookies: clear };
@@ -211,6 +193,62 @@ export class AuthorizationFlowService {
       location: withParams(request.redirectUri, { code: ourCode, state: request.state, iss: this.config.issuer }),
       cookies: [...clear, ...remembered],
     };
+  }
+
+  /** GET /oauth/apps without a session: the user signs in at the upstream, then lands back on the page. */
+  async signInForApps(): Promise<FlowResponse> {
+    return this.upstreamRedirect(302, (checks, bindingHash) => ({ purpose: 'connected-apps', nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash }));
+  }
+
+  /** The end of a connected-apps sign-in: a session for this user, and back to the page. No client, no code. */
+  private async appsSignedIn(
+    record: AppsSignInStateRecord,
+    p: { query: unknown; rawQuery: string; state: string; code?: string; error?: string },
+    clear: CookieSpec[],
+  ): Promise<FlowResponse> {
+    if (p.error !== undefined || p.code === undefined) {
+      return { ...this.errorPage(new AccessDeniedError('The identity provider did not sign you in'), 403), cookies: clear };
+    }
+    const exchanged = await this.exchange(p.query, p.rawQuery, p.state, p.code, record);
+    if ('kind' in exchanged) return { ...exchanged, cookies: clear };
+    const days = this.config.consentRememberDays;
+    const session = await this.startSession(userKeyOf(this.config.upstream!.issuer, exchanged.user.sub), days > 0 ? days * 86_400 : APPS_SESSION_TTL_SECONDS);
+    return { kind: 'redirect', status: 302, location: CONNECTED_APPS_PAGE, cookies: [...clear, session] };
+  }
+
+  /**
+   * The upstream code for the user: checked here first (an empty code, or a mix-up, RFC 9207: an `iss`
+   * that is not the configured upstream, is the request's fault, not the IdP's), then exchanged. A
+   * failure is the error page to show.
+   */
+  private async exchange(
+    query: unknown,
+    rawQuery: string,
+    state: string,
+    code: string,
+    record: { nonce: string; codeVerifier: string },
+  ): Promise<UpstreamExchange | FlowResponse> {
+    let iss: string | undefined;
+    try {
+      iss = single(query, 'iss', 2048);
+    } catch (err) {
+      return this.errorPage(err as OAuthError);
+    }
+    if (code === '' || (iss !== undefined && iss !== this.config.upstream!.issuer)) {
+      return this.errorPage(new InvalidRequestError('The sign-in response is invalid (empty code, or from another issuer)'));
+    }
+    try {
+      return await this.upstream.exchange(new URLSearchParams(rawQuery), { state, nonce: record.nonce, codeVerifier: record.codeVerifier });
+    } catch (err) {
+      const name = (err as Error).name;
+      const errCode = (err as { code?: string }).code;
+      this.logger.warn(`Upstream code exchange failed (${name}${errCode ? ` ${errCode}` : ''})`);
+      // openid-client refuses a malformed response itself (ClientError) before or without trusting it.
+      if (name === 'ClientError' && errCode === 'OAUTH_INVALID_RESPONSE') return this.errorPage(new InvalidRequestError('The sign-in response is invalid'));
+      const timedOut = name === 'TimeoutError' || errCode === 'OAUTH_TIMEOUT';
+      const failure = timedOut ? new TemporarilyUnavailableError('The identity provider did not answer in time') : new UpstreamError();
+      return this.errorPage(failure, timedOut ? 504 : 502);
+    }
   }
 
   private async validate(query: unknown): Promise<{ request: AuthorizationRequest; client: ClientRecord }> {
@@ -328,9 +366,14 @@ export class AuthorizationFlowService {
     const sameScopes = previous !== undefined && sameSet(previous.scopes, request.scopes) && Array.isArray(previous.redirectUris);
     const redirectUris = [request.redirectUri, ...(sameScopes ? previous.redirectUris.filter((u) => u !== request.redirectUri) : [])].slice(0, MAX_REMEMBERED_REDIRECTS);
     await this.store.set(key, { scopes: request.scopes, redirectUris } satisfies RememberedApproval, ttl);
+    return [await this.startSession(userKey, ttl)];
+  }
+
+  /** A browser session of this user (remembered consent, the connected-apps page); the store keeps only its hash. */
+  private async startSession(userKey: string, ttl: number): Promise<CookieSpec> {
     const sid = randomToken(32);
     await this.store.set(StoreKeys.session(sha256(sid)), { userKey }, ttl);
-    return [{ name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' }];
+    return { name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' };
   }
 
   private async consentPage(request: AuthorizationRequest, client: ClientRecord): Promise<FlowResponse> {
@@ -360,11 +403,18 @@ export class AuthorizationFlowService {
     };
   }
 
-  private async toUpstream(request: AuthorizationRequest, status: 302 | 303, consentedUserKey?: string): Promise<FlowResponse> {
+  private toUpstream(request: AuthorizationRequest, status: 302 | 303, consentedUserKey?: string): Promise<FlowResponse> {
+    return this.upstreamRedirect(status, (checks, bindingHash): UpstreamStateRecord => ({ request, nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash, consentedUserKey }));
+  }
+
+  /** To the upstream's sign-in, with a random single-use state bound to this browser by a cookie. */
+  private async upstreamRedirect(
+    status: 302 | 303,
+    record: (checks: { nonce: string; codeVerifier: string }, bindingHash: string) => UpstreamStateRecord | AppsSignInStateRecord,
+  ): Promise<FlowResponse> {
     const checks = { state: randomToken(32), nonce: randomToken(32), codeVerifier: newPkceVerifier() };
     const binding = randomToken(32);
-    const record: UpstreamStateRecord = { request, nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash: sha256(binding), consentedUserKey };
-    await this.store.set(StoreKeys.upstreamState(sha256(checks.state)), record, FLOW_TTL_SECONDS);
+    await this.store.set(StoreKeys.upstreamState(sha256(checks.state)), record(checks, sha256(binding)), FLOW_TTL_SECONDS);
     const url = await this.upstream.authorizationUrl(checks);
     return {
       kind: 'redirect',

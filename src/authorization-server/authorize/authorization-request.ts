@@ -32,6 +32,17 @@ export interface UpstreamStateRecord {
   consentedUserKey?: string;
 }
 
+/**
+ * Pending upstream sign-in started by the connected-apps page: no client, no code; it ends in a browser
+ * session for this server's own pages. Same key, binding cookie, nonce and PKCE as a client's sign-in.
+ */
+export interface AppsSignInStateRecord {
+  purpose: 'connected-apps';
+  nonce: string;
+  codeVerifier: string;
+  bindingHash: string;
+}
+
 /** This server's authorization code, keyed by its SHA-256; single use, 60 s. */
 export interface AuthorizationCodeRecord extends AuthorizationRequest {
   user: GrantedUser;

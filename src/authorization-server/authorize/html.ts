@@ -30,6 +30,6 @@ export function page(title: string, body: string): string {
 }
 
 /** The 400 page for errors that must not redirect (unknown client, unregistered redirect URI, bad state). */
-export function errorPage(error: string, description: string): string {
-  return page('Sign-in error', `<h1>This sign-in request cannot continue</h1><div class="box"><p><strong>${escapeHtml(error)}</strong></p><p>${escapeHtml(description)}</p></div><p>Return to the application and start again.</p>`);
+export function errorPage(error: string, description: string, heading = 'This sign-in request cannot continue', advice = 'Return to the application and start again.'): string {
+  return page('Sign-in error', `<h1>${escapeHtml(heading)}</h1><div class="box"><p><strong>${escapeHtml(error)}</strong></p><p>${escapeHtml(description)}</p></div><p>${escapeHtml(advice)}</p>`);
 }

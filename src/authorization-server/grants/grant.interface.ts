@@ -25,6 +25,8 @@ export interface RefreshFamily extends Grant {
   rtHash: string;
   /** Epoch seconds; the family ends then whatever the rotations. */
   expiresAt: number;
+  /** Epoch seconds of the last refresh (connected apps' "last used"); absent until the first one. */
+  usedAt?: number;
 }
 
 /** RFC 6749 §5.1 success response; absent members are omitted, never null. */

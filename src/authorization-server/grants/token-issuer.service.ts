@@ -10,6 +10,7 @@ import { RevocationService } from './revocation.service.js';
 import { SigningKeyService } from '../keys/signing-keys.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { StoreKeys } from '../../store/store-keys.js';
+import { UserGrantsIndex } from './user-grants.index.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -32,6 +33,7 @@ export class TokenIssuerService {
     private readonly revocations: RevocationService,
     @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
     private readonly audit: AuditService,
+    private readonly userGrants: UserGrantsIndex,
   ) {}
 
   /** A new family for an authorization code; returns the token response. */
@@ -40,6 +42,8 @@ export class TokenIssuerService {
     const rtHash = sha256(refreshToken);
     const ttl = this.configService.config.refreshTokenTtlSeconds;
     const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl };
+    // Connected apps: the user's index names the grant before it exists, so no grant is ever unlisted.
+    await this.userGrants.add(family);
     // Independent writes, sent together (one round trip on Redis).
     await Promise.all([this.store.set(StoreKeys.family(fid), family, ttl), this.store.set(StoreKeys.refreshToken(rtHash), { fid }, ttl)]);
     return this.respond(family, grant.scopes, refreshToken);
@@ -70,7 +74,7 @@ export class TokenIssuerService {
     const next = randomToken(32);
     const nextHash = sha256(next);
     const ttl = Math.max(1, family.expiresAt - now());
-    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash };
+    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash, usedAt: now() };
     // The new token's pointer is written beside the compare-and-set (one round trip on Redis); when the
     // rotation loses, that token is never handed out and its pointer leads to a family that refuses it.
     const [rotatedHere] = await Promise.all([

@@ -5,7 +5,7 @@ import { headerTarget } from '../../http/node-response.js';
 import { type ModuleRequest, requestPath, routeKey } from '../../http/node-request.js';
 
 /** The endpoints whose bodies are parsed before they run (form or JSON). */
-const OAUTH_BODY_PATHS = new Set(['/oauth/token', '/token', '/oauth/register', '/register', '/oauth/revoke', '/oauth/consent']);
+const OAUTH_BODY_PATHS = new Set(['/oauth/token', '/token', '/oauth/register', '/register', '/oauth/revoke', '/oauth/consent', '/oauth/apps/revoke', '/oauth/connected-apps/revoke']);
 
 interface ParseFailure {
   /** body-parser (Express) */
