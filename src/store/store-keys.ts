@@ -26,6 +26,10 @@ export const StoreKeys = {
   userGrants: (userKey: string) => `user-grants:${userKey}`,
   /** Refresh token → its family, by the token's SHA-256. */
   refreshToken: (tokenHash: string) => `rt:${tokenHash}`,
+  /** Revocation marker of one grant (outlives its access tokens, so cached tokens are refused too). */
+  revokedFamily: (fid: string) => `revoked:fam:${fid}`,
+  /** Lock held while one replica refreshes a grant's upstream tokens. */
+  upstreamRefreshLock: (fid: string) => `lock:upstream-refresh:${fid}`,
   /** The sealed upstream tokens of one grant. */
   upstreamTokens: (fid: string) => `upstream-tokens:${fid}`,
   /** A single-use identifier (assertion `jti`, …) of one kind, by hash. */

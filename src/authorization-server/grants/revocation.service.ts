@@ -21,13 +21,13 @@ export class RevocationService {
   /** Revokes the grant here, then removes (and revokes upstream) the IdP tokens it held. */
   async revokeFamily(fid: string): Promise<void> {
     const c = this.configService.config;
-    await this.store.set(`revoked:fam:${fid}`, 1, c.refreshTokenTtlSeconds + c.accessTokenTtlSeconds);
+    await this.store.set(StoreKeys.revokedFamily(fid), 1, c.refreshTokenTtlSeconds + c.accessTokenTtlSeconds);
     await this.store.delete(StoreKeys.family(fid));
     await this.upstreamTokens.discard(fid);
   }
 
   async isRevoked(fid: unknown): Promise<boolean> {
     if (typeof fid !== 'string') return true;
-    return (await this.store.get(`revoked:fam:${fid}`)) !== undefined;
+    return (await this.store.get(StoreKeys.revokedFamily(fid))) !== undefined;
   }
 }

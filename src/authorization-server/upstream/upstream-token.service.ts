@@ -94,7 +94,7 @@ export class UpstreamTokenService {
 
   /** Refreshes under the grant's store lock, or waits for whoever holds it and takes their result. */
   private async refreshOnce(fid: string, seen: UpstreamTokens): Promise<string> {
-    const lock = `lock:upstream-refresh:${fid}`;
+    const lock = StoreKeys.upstreamRefreshLock(fid);
     const waitMs = 2 * this.configService.config.fetchTimeoutMs + 2000;
     const deadline = Date.now() + waitMs;
     for (;;) {
