@@ -60,7 +60,7 @@ export class OAuthController {
   @All('oauth/token')
   token(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     return this.api(req, res, async () => {
-      sendJson(res, HttpStatus.OK, await this.tokens.token(singleAuthorizationHeader(req), req.body));
+      sendJson(res, HttpStatus.OK, await this.tokens.token(singleAuthorizationHeader(req), req.body, { method: req.method ?? 'POST', url: req.url, originalUrl: req.originalUrl, headers: req.headers }));
     });
   }
 
@@ -92,10 +92,11 @@ export class OAuthController {
   private async api(req: ModuleRequest, res: unknown, handle: () => Promise<void>): Promise<void> {
     const raw = headerTarget(res);
     raw.setHeader('Access-Control-Allow-Origin', '*');
+    raw.setHeader('Access-Control-Expose-Headers', 'DPoP-Nonce');
     if (req.method === 'OPTIONS') {
       applySecurityHeaders(raw);
       raw.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      raw.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, MCP-Protocol-Version');
+      raw.setHeader('Access-Control-Allow-Headers', 'Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version');
       raw.setHeader('Access-Control-Max-Age', '86400');
       return sendNoContent(res);
     }

@@ -25,12 +25,15 @@ export interface RefreshFamily extends Grant {
   rtHash: string;
   /** Epoch seconds; the family ends then whatever the rotations. */
   expiresAt: number;
+  /** RFC 9449 §5: a public client's refresh token is bound to its DPoP key (thumbprint); refreshing needs a proof by it. */
+  jkt?: string;
 }
 
 /** RFC 6749 §5.1 success response; absent members are omitted, never null. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to the client's key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   /** Absent for grants that get none (client credentials, ID-JAG: the client asks again). */
   refresh_token?: string;

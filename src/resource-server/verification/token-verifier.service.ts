@@ -7,7 +7,8 @@ import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
 import type { VerificationStrategies } from './verification-strategies.interface.js';
 import type { SelfIssuedInfo } from '../strategies/self-issued.strategy.js';
-import { type BearerTokenSyntax, bearerCredential, checkTokenSyntax } from './bearer-token.extractor.js';
+import { type BearerTokenSyntax, checkTokenSyntax, presentedCredential } from './bearer-token.extractor.js';
+import { DpopVerifier, type DpopRequest } from '../dpop/dpop-verifier.service.js';
 import type { AuthorizationHeaderCarrier } from '../../http/authorization-header.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
@@ -24,8 +25,17 @@ export interface VerifiedCaller {
 }
 
 interface RequestLike extends AuthorizationHeaderCarrier {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
   query?: unknown;
   body?: unknown;
+}
+
+/** The key a token is bound to (RFC 9449 §6 `cnf.jkt`), if any. */
+function boundKey(user: OAuthMcpUser): string | undefined {
+  const cnf = user.claims.cnf as { jkt?: unknown } | undefined;
+  return typeof cnf === 'object' && cnf !== null && typeof cnf.jkt === 'string' ? cnf.jkt : undefined;
 }
 
 /** What an application strategy must succeed with for the guards, the cache and `req.auth` to work. */
@@ -55,6 +65,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
     @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: VerificationStrategies,
     @Inject(OAUTH_MCP_TOKEN_CACHE) private readonly cache: TokenCache,
     @Inject(OAUTH_MCP_SELF_ISSUED) private readonly selfIssued: SelfIssuedTokens | null,
+    private readonly dpop: DpopVerifier,
     @Optional() @Inject(OAUTH_MCP_KEY_STORE) private readonly keys?: JwksKeyStore | null,
   ) {
     this.config = configService.config;
@@ -83,17 +94,18 @@ export class TokenVerifier implements OnApplicationBootstrap {
    * Throws (or rejects with) the refusal.
    */
   verifyRequest(req: RequestLike): VerifiedCaller | Promise<VerifiedCaller> {
-    const token = bearerCredential(req, this.config.maxTokenBytes);
+    const { token, dpop } = presentedCredential(req, this.config.maxTokenBytes);
     const hash = tokenHash(token);
     const cached = this.cache.get(hash);
-    if (cached && cached.grantId === undefined) return { token, user: cached.user };
+    // The synchronous hit is for plain bearer tokens only: a DPoP-bound one has its proof checked on every request.
+    if (cached && cached.grantId === undefined && !dpop && !this.config.dpopRequired && boundKey(cached.user) === undefined) return { token, user: cached.user };
     // A token not seen before gets its syntax checked before anything reads it (a cached one passed this
     // when first seen); with only JWT strategies the JOSE header rules check the compact JWS shape.
     if (!cached && this.syntax === 'b64token') checkTokenSyntax(token, this.syntax);
-    return this.verifyUncached(req, token, hash, cached);
+    return this.verifyUncached(req, token, hash, cached, dpop);
   }
 
-  private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined): Promise<VerifiedCaller> {
+  private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined, dpop: boolean): Promise<VerifiedCaller> {
     try {
       let verified = cached;
       if (!verified) {
@@ -101,6 +113,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
         verified = await this.authenticate(req);
         this.cache.set(hash, verified.user, verified.grantId);
       }
+      await this.checkPresentation(req, token, verified.user, dpop);
       // Proxy mode: this server's grants can be revoked; checked on every request, cache or not.
       if (verified.grantId !== undefined && (await this.isRevoked(verified.grantId))) throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
       return { token, user: verified.user };
@@ -110,6 +123,23 @@ export class TokenVerifier implements OnApplicationBootstrap {
       this.logger.debug?.(`Token rejected (sha256:${fingerprint(token)}): ${failure.description}`);
       throw failure;
     }
+  }
+
+  /**
+   * RFC 9449 §7: a token bound to a key (`cnf.jkt`) only with the `DPoP` scheme and a proof by that key for
+   * this request and token; the `DPoP` scheme only with a bound token; a bearer token not at all when the
+   * operator requires DPoP.
+   */
+  private async checkPresentation(req: RequestLike, token: string, user: OAuthMcpUser, dpop: boolean): Promise<void> {
+    const jkt = boundKey(user);
+    if (jkt === undefined) {
+      if (dpop) throw new InvalidTokenError(TOKEN_MESSAGES.notDpopBound);
+      if (this.config.dpopRequired) throw new InvalidTokenError(TOKEN_MESSAGES.dpopRequired);
+      return;
+    }
+    if (!dpop) throw new InvalidTokenError(TOKEN_MESSAGES.dpopBound);
+    const request: DpopRequest = { method: req.method ?? 'GET', url: req.url, originalUrl: req.originalUrl, headers: req.headers };
+    await this.dpop.verify(request, { accessToken: token, jkt, atResource: true });
   }
 
   /** Store unreachable: 503 (fail closed) unless `storeUnavailable: 'allow'` accepts the signed token. */
