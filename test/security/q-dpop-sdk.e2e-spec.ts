@@ -64,7 +64,7 @@ describe.each([
   });
   afterAll(() => app.close());
 
-  it(`Q16 ${mode}: sign-in with a DpopSession gets a DPoP-bound token (cnf.jkt = the session key); the transport presents it with withDpop and calls a tool`, async () => {
+  it('Q16 sign-in with a DpopSession gets a DPoP-bound token (cnf.jkt = the session key); the transport presents it with withDpop and calls a tool', async () => {
     const session = await DpopSession.create();
     const provider = new DpopClientProvider(session);
     await signIn(serverUrl, provider, 'quinn');

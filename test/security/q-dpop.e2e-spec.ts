@@ -5,6 +5,7 @@ import { MemoryStore } from '../../src/store/memory.store.js';
 import { type DpopKey, dpopKey, dpopProof, type ProofClaims } from '../support/dpop.js';
 import { authorizeUrl, completeFlow, pkce, type ProxyFixture, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
 import { sha256, WEB_APP } from './flow-helpers.js';
+import { AGENT_SECRET, CI_SECRET, idJag, JWT_BEARER, startEnterpriseFixture } from './enterprise-helpers.js';
 
 /**
  * Catalogue group Q (issue 15): DPoP (RFC 9449) in proxy mode, this server's token endpoint and its
@@ -321,6 +322,30 @@ describe('Q DPoP nonces and required DPoP (operator options)', () => {
       expect(ok.status).toBe(200);
     } finally {
       await required.close();
+    }
+  });
+});
+
+describe('Q DPoP on the machine grants', () => {
+  it('Q11 client_credentials and the ID-JAG grant with a proof: DPoP-bound access tokens (no refresh token), usable only with a proof', async () => {
+    const e = await startEnterpriseFixture();
+    try {
+      const key = await dpopKey();
+      const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+      const htu = `${e.f.base}/oauth/token`;
+      const cc = await tokenRequest(e.f, { grant_type: 'client_credentials' }, { authorization: basic('ci', CI_SECRET), dpop: await dpopProof(key, { htu }) });
+      const jag = await tokenRequest(e.f, { grant_type: JWT_BEARER, assertion: await idJag(e) }, { authorization: basic('agent', AGENT_SECRET), dpop: await dpopProof(key, { htu }) });
+      for (const res of [cc, jag]) {
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as Tokens;
+        expect(body.token_type).toBe('DPoP');
+        expect(body.refresh_token).toBeUndefined();
+        expect(decodeJwt(body.access_token).cnf).toEqual({ jkt: key.thumbprint });
+        expect((await callMcp(e.f, body.access_token, await dpopProof(key, { htu: e.f.resource, accessToken: body.access_token }))).status).toBe(201);
+        expect((await callMcp(e.f, body.access_token, undefined, 'Bearer')).status).toBe(401);
+      }
+    } finally {
+      await e.close();
     }
   });
 });
