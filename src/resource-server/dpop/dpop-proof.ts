@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors as joseErrors, type JWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, type CryptoKey, decodeProtectedHeader, errors as joseErrors, importJWK, type JWK, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { DPOP_ALGORITHMS } from '../../config/algorithm-rules.js';
 import { InvalidDpopProofError } from '../../errors/oauth.errors.js';
 import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
@@ -12,6 +13,28 @@ const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** JWK members of a private or symmetric key: a proof carries the public key only (RFC 9449 §4.3 step 7). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+/** RFC 7638 §3.2: the members that define a public key, per key type, in lexicographic order. */
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+
+/**
+ * Imported proof keys and their thumbprints, by algorithm and the key's defining members: a client signs
+ * every proof with one key, and importing it (WebCrypto) costs several times the signature check itself.
+ * Bounded, so keys nobody reuses cannot grow it.
+ */
+const proofKeys = new LRUCache<string, { key: CryptoKey | Uint8Array; jkt: string }>({ max: 1000 });
+
+/** The RFC 7638 member string of a public JWK (the thumbprint's input), or undefined for an unusable one. */
+function definingMembers(jwk: JWK): string | undefined {
+  const members = THUMBPRINT_MEMBERS[jwk.kty ?? ''];
+  if (!members) return undefined;
+  const picked: Record<string, unknown> = {};
+  for (const m of members) {
+    const v = (jwk as Record<string, unknown>)[m];
+    if (typeof v !== 'string' || v.length === 0 || v.length > 1024) return undefined;
+    picked[m] = v;
+  }
+  return JSON.stringify(picked);
+}
 
 /** What the request the proof came with must match. */
 export interface DpopProofExpectations {
@@ -86,10 +109,25 @@ export async function checkDpopProof(proof: string, expected: DpopProofExpectati
     throw refuse(DPOP_MESSAGES.malformed);
   }
   if (header.typ !== 'dpop+jwt' || !(DPOP_ALGORITHMS as readonly unknown[]).includes(header.alg) || !isPublicJwk(header.jwk)) throw refuse(DPOP_MESSAGES.header);
+  const alg = header.alg as string;
+  const members = definingMembers(header.jwk);
+  if (members === undefined) throw refuse(DPOP_MESSAGES.header);
   let payload: Record<string, unknown>;
+  let jkt: string;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] }));
+    // The key embedded in the proof (as jose's EmbeddedJWK does), imported once per key and algorithm.
+    const cacheKey = `${alg}\n${members}`;
+    let known = proofKeys.get(cacheKey);
+    if (!known) {
+      const jwk = JSON.parse(members) as JWK;
+      known = { key: await importJWK(jwk, alg), jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+      if (known.key instanceof Uint8Array || known.key.type !== 'public') throw refuse(DPOP_MESSAGES.header);
+      proofKeys.set(cacheKey, known);
+    }
+    jkt = known.jkt;
+    ({ payload } = await jwtVerify(proof, known.key, { typ: 'dpop+jwt', algorithms: [alg] }));
   } catch (err) {
+    if (err instanceof InvalidDpopProofError) throw err;
     throw refuse(err instanceof joseErrors.JWSSignatureVerificationFailed ? DPOP_MESSAGES.signature : DPOP_MESSAGES.header);
   }
   const { jti, htm, htu, iat, ath, nonce } = payload;
@@ -105,6 +143,5 @@ export async function checkDpopProof(proof: string, expected: DpopProofExpectati
     if (typeof ath !== 'string') throw refuse(DPOP_MESSAGES.claims);
     if (ath !== accessTokenHash(expected.accessToken)) throw refuse(DPOP_MESSAGES.ath);
   }
-  const jkt = await calculateJwkThumbprint(header.jwk as JWK, 'sha256');
   return { jkt, jti, nonce: typeof nonce === 'string' ? nonce : undefined };
 }
