@@ -60,7 +60,16 @@ export class OAuthController {
   @All('oauth/token')
   token(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     return this.api(req, res, async () => {
-      sendJson(res, HttpStatus.OK, await this.tokens.token(singleAuthorizationHeader(req), req.body, { method: req.method ?? 'POST', url: req.url, originalUrl: req.originalUrl, headers: req.headers }));
+      sendJson(
+        res,
+        HttpStatus.OK,
+        await this.tokens.token(singleAuthorizationHeader(req), req.body, {
+          method: req.method ?? 'POST',
+          url: req.url,
+          originalUrl: req.originalUrl,
+          headers: req.headers,
+        }),
+      );
     });
   }
 

@@ -78,7 +78,11 @@ describe.each([
     const byHand = withDpop(session, () => tokens.access_token)(fetch);
     expect(await whoami(serverUrl, new TransportV2(serverUrl, { fetch: byHand }))).toMatchObject({ sub: 'quinn' });
     // The same token as Bearer, as a thief without the key would send it: refused.
-    const stolen = await fetch(serverUrl, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' }, body: '{}' });
+    const stolen = await fetch(serverUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(stolen.status).toBe(401);
   });
 
@@ -103,7 +107,11 @@ describe('Q native mode: a DPoP-bound token from the IdP (oidc-provider) is chec
   let key: DpopKey;
   let token: string;
   const call = async (c: Partial<ProofClaims> | null, scheme = 'DPoP', k: DpopKey = key): Promise<Response> => {
-    const headers: Record<string, string> = { authorization: `${scheme} ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = {
+      authorization: `${scheme} ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
     if (c !== null) headers.dpop = await dpopProof(k, { htu: serverUrl.href, accessToken: token, ...c });
     return fetch(serverUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
   };
@@ -116,7 +124,10 @@ describe('Q native mode: a DPoP-bound token from the IdP (oidc-provider) is chec
   beforeAll(async () => {
     const port = await freePort();
     serverUrl = new URL(`http://localhost:${port}/mcp`);
-    app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: `http://localhost:${port}`, DEV_IDP_PORT: '0', OAUTH_MODE: 'native' }, logger: false });
+    app = await startExampleServer({
+      env: { MCP_PORT: String(port), MCP_URL: `http://localhost:${port}`, DEV_IDP_PORT: '0', OAUTH_MODE: 'native' },
+      logger: false,
+    });
     key = await dpopKey();
     const provider = new DpopClientProvider(await sessionFor(key));
     await signIn(serverUrl, provider, 'sam');
@@ -139,7 +150,12 @@ describe('Q native mode: a DPoP-bound token from the IdP (oidc-provider) is chec
   });
 
   it('Q4 native: a replayed proof is refused', async () => {
-    const headers = { authorization: `DPoP ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', dpop: await dpopProof(key, { htu: serverUrl.href, accessToken: token }) };
+    const headers = {
+      authorization: `DPoP ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      dpop: await dpopProof(key, { htu: serverUrl.href, accessToken: token }),
+    };
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
     expect((await fetch(serverUrl, { method: 'POST', headers, body })).status).not.toBe(401);
     await refused(await fetch(serverUrl, { method: 'POST', headers, body }), 'invalid_dpop_proof', 'The DPoP proof was already used');
@@ -182,7 +198,10 @@ describe('Q8 native mode with server nonces: the v2 client retries with the DPoP
     const provider = new DpopClientProvider(await sessionFor(key));
     await signIn(serverUrl, provider, 'tess');
     const token = provider.tokens()!.access_token;
-    const res = await fetch(serverUrl, { method: 'POST', headers: { authorization: `DPoP ${token}`, dpop: await dpopProof(key, { htu: serverUrl.href, accessToken: token }) } });
+    const res = await fetch(serverUrl, {
+      method: 'POST',
+      headers: { authorization: `DPoP ${token}`, dpop: await dpopProof(key, { htu: serverUrl.href, accessToken: token }) },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"');
     expect(res.headers.get('dpop-nonce')).toBeTruthy();

@@ -26,8 +26,17 @@ async function signInWithDpop(f: ProxyFixture, key: DpopKey | undefined, claims:
   const redirectUri = 'http://127.0.0.1:51000/callback';
   const clientId = await registerClient(f, [redirectUri]);
   const { verifier, challenge } = pkce();
-  const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
-  const params = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId };
+  const { callback } = await completeFlow(
+    f,
+    authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }),
+  );
+  const params = {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+  };
   const headers = key ? { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token`, ...claims }) } : {};
   const res = await tokenRequest(f, params, headers);
   if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${await res.text()}`);
@@ -89,13 +98,24 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
 
   it('Q1 a proof for another HTTP method: 401 invalid_dpop_proof (a valid proof for the same request passes)', async () => {
     expect((await callMcp(f, tokens.access_token, await proof())).status).toBe(201);
-    await expectDpopRefusal(await callMcp(f, tokens.access_token, await proof({ htm: 'GET' })), 'invalid_dpop_proof', 'The DPoP proof is for another HTTP method');
+    await expectDpopRefusal(
+      await callMcp(f, tokens.access_token, await proof({ htm: 'GET' })),
+      'invalid_dpop_proof',
+      'The DPoP proof is for another HTTP method',
+    );
     await expectDpopRefusal(await callMcp(f, tokens.access_token, await proof({ htm: 'post' })), 'invalid_dpop_proof');
   });
 
   it('Q2 a proof for another URL: 401; the same URL written differently (RFC 9449 §4.3 normalisation, query and fragment) passes', async () => {
     const other = new URL(f.resource);
-    for (const htu of [`${f.base}/mcp2`, `${f.base}/`, f.resource.replace('http:', 'https:'), f.resource.replace('localhost', '127.0.0.1'), `${other.protocol}//${other.hostname}:1${other.pathname}`, 'urn:x']) {
+    for (const htu of [
+      `${f.base}/mcp2`,
+      `${f.base}/`,
+      f.resource.replace('http:', 'https:'),
+      f.resource.replace('localhost', '127.0.0.1'),
+      `${other.protocol}//${other.hostname}:1${other.pathname}`,
+      'urn:x',
+    ]) {
       await expectDpopRefusal(await callMcp(f, tokens.access_token, await proof({ htu })), 'invalid_dpop_proof', 'The DPoP proof is for another URL');
     }
     for (const htu of [f.resource.replace('http://localhost', 'HTTP://LOCALHOST'), f.resource.replace('/mcp', '/%6Dcp'), `${f.resource}?x=1#frag`]) {
@@ -105,7 +125,11 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
 
   it('Q3 a proof whose iat is older than the window (60 s + skew) or in the future: 401', async () => {
     for (const iat of [now() - 120, now() + 120]) {
-      await expectDpopRefusal(await callMcp(f, tokens.access_token, await proof({ iat })), 'invalid_dpop_proof', 'The DPoP proof is too old or from the future');
+      await expectDpopRefusal(
+        await callMcp(f, tokens.access_token, await proof({ iat })),
+        'invalid_dpop_proof',
+        'The DPoP proof is too old or from the future',
+      );
     }
     expect((await callMcp(f, tokens.access_token, await proof({ iat: now() - 50 }))).status).toBe(201);
   });
@@ -128,14 +152,22 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
   });
 
   it('Q5 a proof whose ath is the hash of another token (or that has none): 401', async () => {
-    await expectDpopRefusal(await callMcp(f, tokens.access_token, await proof({ ath: sha256('another token') })), 'invalid_dpop_proof', 'The DPoP proof is for another access token');
+    await expectDpopRefusal(
+      await callMcp(f, tokens.access_token, await proof({ ath: sha256('another token') })),
+      'invalid_dpop_proof',
+      'The DPoP proof is for another access token',
+    );
     const noAth = await dpopProof(key, { htu: f.resource });
     await expectDpopRefusal(await callMcp(f, tokens.access_token, noAth), 'invalid_dpop_proof', 'The DPoP proof is missing a required claim');
   });
 
   it('Q6 a valid proof by another key than the token is bound to (a thief with the token and a key of its own): 401', async () => {
     const thief = await dpopKey();
-    await expectDpopRefusal(await callMcp(f, tokens.access_token, await proof({}, thief)), 'invalid_dpop_proof', 'The DPoP proof is signed with another key than the token is bound to');
+    await expectDpopRefusal(
+      await callMcp(f, tokens.access_token, await proof({}, thief)),
+      'invalid_dpop_proof',
+      'The DPoP proof is signed with another key than the token is bound to',
+    );
   });
 
   it('Q7 a DPoP-bound token presented as Bearer (with or without a proof) is refused: 401 invalid_token', async () => {
@@ -208,10 +240,17 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
   it('Q11 a confidential client’s refresh token is not bound to a key; each access token is bound to the proof sent with its request', async () => {
     const redirectUri = WEB_APP.redirectUri;
     const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: WEB_APP.clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
+    const { callback } = await completeFlow(
+      f,
+      authorizeUrl(f, { client_id: WEB_APP.clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }),
+    );
     const htu = `${f.base}/oauth/token`;
     const auth = { client_id: WEB_APP.clientId, client_secret: WEB_APP.secret };
-    const first = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, ...auth }, { dpop: await dpopProof(key, { htu }) });
+    const first = await tokenRequest(
+      f,
+      { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, ...auth },
+      { dpop: await dpopProof(key, { htu }) },
+    );
     const bound = (await first.json()) as Tokens;
     expect(bound.token_type).toBe('DPoP');
     const plain = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: bound.refresh_token, ...auth });
@@ -226,7 +265,13 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
     const id = await registerClient(f, [redirectUri]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: id, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
-    const params = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: id };
+    const params = {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: id,
+    };
     const htu = `${f.base}/oauth/token`;
     for (const bent of [{ htm: 'GET' }, { htu: `${f.base}/oauth/revoke` }, { iat: now() - 600 }]) {
       const res = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu, ...bent }) });
@@ -262,7 +307,13 @@ describe('Q DPoP nonces and required DPoP (operator options)', () => {
     const id = await registerClient(f, [redirectUri]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: id, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
-    const params = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: id };
+    const params = {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: id,
+    };
     const htu = `${f.base}/oauth/token`;
     const first = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu }) });
     expect(first.status).toBe(400);
@@ -284,12 +335,20 @@ describe('Q DPoP nonces and required DPoP (operator options)', () => {
   it('Q8 the nonce key is shared by replicas through the store (one key, created once)', async () => {
     const replica = await startProxyFixture({ dpopNonce: true, store: f.store }, { base: f.base, idp: f.idp });
     try {
-      const a = (await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' }, { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) })).headers.get('dpop-nonce');
-      const b = (await fetch(`${replica.origin}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' }),
-      })).headers.get('dpop-nonce');
+      const a = (
+        await tokenRequest(
+          f,
+          { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' },
+          { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) },
+        )
+      ).headers.get('dpop-nonce');
+      const b = (
+        await fetch(`${replica.origin}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' }),
+        })
+      ).headers.get('dpop-nonce');
       expect(a).toBeTruthy();
       expect(b).toBe(a);
       expect(f.store.keys().filter((k) => k === 'keys:dpop-nonce')).toHaveLength(1);
@@ -334,7 +393,11 @@ describe('Q DPoP on the machine grants', () => {
       const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
       const htu = `${e.f.base}/oauth/token`;
       const cc = await tokenRequest(e.f, { grant_type: 'client_credentials' }, { authorization: basic('ci', CI_SECRET), dpop: await dpopProof(key, { htu }) });
-      const jag = await tokenRequest(e.f, { grant_type: JWT_BEARER, assertion: await idJag(e) }, { authorization: basic('agent', AGENT_SECRET), dpop: await dpopProof(key, { htu }) });
+      const jag = await tokenRequest(
+        e.f,
+        { grant_type: JWT_BEARER, assertion: await idJag(e) },
+        { authorization: basic('agent', AGENT_SECRET), dpop: await dpopProof(key, { htu }) },
+      );
       for (const res of [cc, jag]) {
         expect(res.status).toBe(200);
         const body = (await res.json()) as Tokens;
@@ -360,7 +423,11 @@ describe('Q DPoP replay marks need the store', () => {
     const f = await startProxyFixture({ store: new FailingJtiStore() });
     try {
       const key = await dpopKey();
-      const res = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' }, { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) });
+      const res = await tokenRequest(
+        f,
+        { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' },
+        { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) },
+      );
       expect(res.status).toBe(503);
       expect((await res.json()).error).toBe('temporarily_unavailable');
     } finally {

@@ -43,8 +43,12 @@ describe('the DPoP scheme and header', () => {
 
 describe('resourceChallenges (RFC 9449 §7.1)', () => {
   it('Q13 Bearer first (the SDKs read it), then DPoP algs; a token error stays in the Bearer challenge', () => {
-    expect(resourceChallenges(new InvalidTokenError('x', true), PRM, ['mcp:read'], DPOP)).toBe(`Bearer resource_metadata="${PRM}", scope="mcp:read", DPoP algs="ES256 EdDSA"`);
-    expect(resourceChallenges(new InsufficientScopeError(['mcp:admin']), PRM, [], DPOP)).toMatch(/^Bearer error="insufficient_scope".*, DPoP algs="ES256 EdDSA"$/);
+    expect(resourceChallenges(new InvalidTokenError('x', true), PRM, ['mcp:read'], DPOP)).toBe(
+      `Bearer resource_metadata="${PRM}", scope="mcp:read", DPoP algs="ES256 EdDSA"`,
+    );
+    expect(resourceChallenges(new InsufficientScopeError(['mcp:admin']), PRM, [], DPOP)).toMatch(
+      /^Bearer error="insufficient_scope".*, DPoP algs="ES256 EdDSA"$/,
+    );
   });
 
   it('Q10 a proof error goes in the DPoP challenge; the Bearer one carries no error', () => {
@@ -55,6 +59,8 @@ describe('resourceChallenges (RFC 9449 §7.1)', () => {
   });
 
   it('Q14 DPoP required: the DPoP challenge alone, with resource_metadata and scope', () => {
-    expect(resourceChallenges(new InvalidTokenError('x', true), PRM, ['mcp:read'], { ...DPOP, required: true })).toBe(`DPoP algs="ES256 EdDSA", resource_metadata="${PRM}", scope="mcp:read"`);
+    expect(resourceChallenges(new InvalidTokenError('x', true), PRM, ['mcp:read'], { ...DPOP, required: true })).toBe(
+      `DPoP algs="ES256 EdDSA", resource_metadata="${PRM}", scope="mcp:read"`,
+    );
   });
 });

@@ -6,7 +6,6 @@ import { InvalidDpopProofError } from '../../errors/oauth.errors.js';
 import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
 import { type ModuleRequest, requestPath } from '../../http/node-request.js';
 
-
 /** Longest proof read: a JWS with an embedded RSA-4096 public key fits well below it. */
 const MAX_PROOF_LENGTH = 4096;
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -108,7 +107,8 @@ export async function checkDpopProof(proof: string, expected: DpopProofExpectati
   } catch {
     throw refuse(DPOP_MESSAGES.malformed);
   }
-  if (header.typ !== 'dpop+jwt' || !(DPOP_ALGORITHMS as readonly unknown[]).includes(header.alg) || !isPublicJwk(header.jwk)) throw refuse(DPOP_MESSAGES.header);
+  if (header.typ !== 'dpop+jwt' || !(DPOP_ALGORITHMS as readonly unknown[]).includes(header.alg) || !isPublicJwk(header.jwk))
+    throw refuse(DPOP_MESSAGES.header);
   const alg = header.alg as string;
   const members = definingMembers(header.jwk);
   if (members === undefined) throw refuse(DPOP_MESSAGES.header);

@@ -49,7 +49,10 @@ export class DpopVerifier {
   private readonly origin: string;
   readonly nonces: DpopNonces;
 
-  constructor(configService: OAuthMcpConfigService, @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore) {
+  constructor(
+    configService: OAuthMcpConfigService,
+    @Inject(OAUTH_MCP_STORE) private readonly store: OAuthMcpStore,
+  ) {
     this.config = configService.config;
     this.origin = new URL(this.config.serverUrl).origin;
     this.nonces = new DpopNonces(store);
