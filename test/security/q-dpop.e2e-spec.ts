@@ -2,6 +2,8 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { OAUTH_MCP_TOKEN_CACHE } from '../../src/oauth-mcp.internal-constants.js';
 import type { TokenCache } from '../../src/resource-server/verification/token-cache.js';
 import { MemoryStore } from '../../src/store/memory.store.js';
+import { RedisStore } from '../../src/store/redis.store.js';
+import { RedisServer } from '../support/redis-server.js';
 import { type DpopKey, dpopKey, dpopProof, type ProofClaims } from '../support/dpop.js';
 import { authorizeUrl, completeFlow, pkce, type ProxyFixture, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
 import { sha256, WEB_APP } from './flow-helpers.js';
@@ -430,6 +432,84 @@ describe('Q DPoP replay marks need the store', () => {
       );
       expect(res.status).toBe(503);
       expect((await res.json()).error).toBe('temporarily_unavailable');
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('Q DPoP across replicas sharing a real Redis', () => {
+  const redis = new RedisServer();
+  const stores: RedisStore[] = [];
+  let a: ProxyFixture;
+  let b: ProxyFixture;
+
+  beforeAll(async () => {
+    await redis.start();
+    const connect = async () => {
+      const store = await new RedisStore({ url: redis.url, keyPrefix: 'dpop:' }).connect();
+      stores.push(store);
+      return store;
+    };
+    a = await startProxyFixture({ store: await connect(), dpopNonce: true });
+    b = await startProxyFixture({ store: await connect(), dpopNonce: true }, { base: a.base, idp: a.idp });
+  }, 30_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await Promise.all(stores.map((s) => s.close()));
+    await redis.stop();
+  });
+
+  it('Q4/Q8 a nonce from replica A is accepted by B; a proof used at A is a replay at B (the jti mark is in Redis)', async () => {
+    const key = await dpopKey();
+    const redirectUri = 'http://127.0.0.1:51000/callback';
+    const id = await registerClient(a, [redirectUri]);
+    const { verifier, challenge } = pkce();
+    const { callback } = await completeFlow(a, authorizeUrl(a, { client_id: id, redirect_uri: redirectUri, code_challenge: challenge, resource: a.resource }));
+    const params = {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: id,
+    };
+    const htu = `${a.base}/oauth/token`;
+    const first = await tokenRequest(a, params, { dpop: await dpopProof(key, { htu }) });
+    expect((await first.json()).error).toBe('use_dpop_nonce');
+    const nonce = first.headers.get('dpop-nonce')!;
+    const atB = await fetch(`${b.origin}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await dpopProof(key, { htu, nonce }) },
+      body: new URLSearchParams(params),
+    });
+    expect(atB.status).toBe(200);
+    const { access_token } = (await atB.json()) as Tokens;
+    const once = await dpopProof(key, { htu: a.resource, accessToken: access_token, nonce });
+    expect((await callMcp(a, access_token, once)).status).toBe(201);
+    await expectDpopRefusal(await callMcp(a, access_token, once, 'DPoP', `${b.origin}/mcp`), 'invalid_dpop_proof', 'The DPoP proof was already used');
+  });
+});
+
+describe('Q DPoP on the Fastify adapter', () => {
+  it('Q1/Q2/Q11 on Fastify: the token endpoint binds, /mcp takes the proof for its own method and URL only', async () => {
+    const f = await startProxyFixture({}, undefined, 'fastify');
+    try {
+      const key = await dpopKey();
+      const { tokens } = await signInWithDpop(f, key);
+      expect(tokens.token_type).toBe('DPoP');
+      const proof = (c: Partial<ProofClaims> = {}) => dpopProof(key, { htu: f.resource, accessToken: tokens.access_token, ...c });
+      expect((await callMcp(f, tokens.access_token, await proof())).status).toBe(201);
+      await expectDpopRefusal(
+        await callMcp(f, tokens.access_token, await proof({ htm: 'GET' })),
+        'invalid_dpop_proof',
+        'The DPoP proof is for another HTTP method',
+      );
+      await expectDpopRefusal(
+        await callMcp(f, tokens.access_token, await proof({ htu: `${f.base}/other` })),
+        'invalid_dpop_proof',
+        'The DPoP proof is for another URL',
+      );
     } finally {
       await f.close();
     }
