@@ -6,7 +6,7 @@ import { RedisStore } from '../../src/store/redis.store.js';
 import { RedisServer } from '../support/redis-server.js';
 import { type DpopKey, dpopKey, dpopProof, type ProofClaims } from '../support/dpop.js';
 import { authorizeUrl, completeFlow, pkce, type ProxyFixture, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
-import { sha256, WEB_APP } from './flow-helpers.js';
+import { sha256, storeSnapshot, WEB_APP } from './flow-helpers.js';
 import { AGENT_SECRET, CI_SECRET, idJag, JWT_BEARER, startEnterpriseFixture } from './enterprise-helpers.js';
 
 /**
@@ -281,6 +281,11 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
       expect((await res.json()).error).toBe('invalid_dpop_proof');
       expect(res.headers.get('www-authenticate')).toBeNull();
     }
+    // A valid proof with a grant that fails (an unknown code) leaves no jti mark: nothing is stored for a refusal.
+    const snapshot = storeSnapshot(f);
+    const unknown = await tokenRequest(f, { ...params, code: 'unknown-code' }, { dpop: await dpopProof(key, { htu }) });
+    expect((await unknown.json()).error).toBe('invalid_grant');
+    expect(snapshot.added().filter((k) => k.startsWith('dpop-jti:'))).toEqual([]);
     // The 2025-03-26 root alias `/token` is another URL than /oauth/token.
     const alias = await fetch(`${f.base}/token`, {
       method: 'POST',
@@ -388,7 +393,7 @@ describe('Q DPoP nonces and required DPoP (operator options)', () => {
 });
 
 describe('Q DPoP on the machine grants', () => {
-  it('Q11 client_credentials and the ID-JAG grant with a proof: DPoP-bound access tokens (no refresh token), usable only with a proof', async () => {
+  it('Q4/Q11 client_credentials and the ID-JAG grant with a proof (used once): DPoP-bound access tokens (no refresh token), usable only with a proof', async () => {
     const e = await startEnterpriseFixture();
     try {
       const key = await dpopKey();
@@ -400,6 +405,13 @@ describe('Q DPoP on the machine grants', () => {
         { grant_type: JWT_BEARER, assertion: await idJag(e) },
         { authorization: basic('agent', AGENT_SECRET), dpop: await dpopProof(key, { htu }) },
       );
+      // Q4 at the token endpoint: the same proof again (a machine grant has no code or refresh token to spend).
+      const ccProof = await dpopProof(key, { htu });
+      const once = await tokenRequest(e.f, { grant_type: 'client_credentials' }, { authorization: basic('ci', CI_SECRET), dpop: ccProof });
+      expect(once.status).toBe(200);
+      const replay = await tokenRequest(e.f, { grant_type: 'client_credentials' }, { authorization: basic('ci', CI_SECRET), dpop: ccProof });
+      expect(replay.status).toBe(400);
+      expect(await replay.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'The DPoP proof was already used' });
       for (const res of [cc, jag]) {
         expect(res.status).toBe(200);
         const body = (await res.json()) as Tokens;
@@ -416,22 +428,24 @@ describe('Q DPoP on the machine grants', () => {
 });
 
 describe('Q DPoP replay marks need the store', () => {
-  it('Q15 the store cannot be reached while a proof’s jti is checked: 503, the request is not let through', async () => {
+  it('Q15 the store cannot be reached while a proof’s jti is spent: 503 at the token endpoint and at /mcp, no token handed out', async () => {
     class FailingJtiStore extends MemoryStore {
+      down = false;
       override setIfAbsent<T>(key: string, value: T, ttl?: number): Promise<boolean> {
-        return key.startsWith('dpop-jti:') ? Promise.reject(new Error('down')) : super.setIfAbsent(key, value, ttl);
+        return this.down && key.startsWith('dpop-jti:') ? Promise.reject(new Error('down')) : super.setIfAbsent(key, value, ttl);
       }
     }
-    const f = await startProxyFixture({ store: new FailingJtiStore() });
+    const store = new FailingJtiStore();
+    const f = await startProxyFixture({ store });
     try {
       const key = await dpopKey();
-      const res = await tokenRequest(
-        f,
-        { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'native-app' },
-        { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token` }) },
-      );
-      expect(res.status).toBe(503);
-      expect((await res.json()).error).toBe('temporarily_unavailable');
+      const { tokens } = await signInWithDpop(f, key);
+      store.down = true;
+      const mcp = await callMcp(f, tokens.access_token, await dpopProof(key, { htu: f.resource, accessToken: tokens.access_token }));
+      expect(mcp.status).toBe(503);
+      expect((await mcp.json()).error).toBe('temporarily_unavailable');
+      const res = await signInWithDpop(f, key).catch((err: Error) => err.message);
+      expect(res).toMatch(/^token request answered 503: .*temporarily_unavailable/);
     } finally {
       await f.close();
     }

@@ -29,7 +29,7 @@ import { JwtBearerGrant } from '../grants/jwt-bearer.grant.js';
 import { CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, offeredGrantTypes } from '../grants/offered-grants.js';
 import { StoreKeys } from '../../store/store-keys.js';
 import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
-import { dpopHeader, type DpopRequest, DpopVerifier } from '../../resource-server/dpop/dpop-verifier.service.js';
+import { type CheckedProof, dpopHeader, type DpopRequest, DpopVerifier } from '../../resource-server/dpop/dpop-verifier.service.js';
 
 /** What is kept of a redeemed code, to recognise a valid replay. */
 interface UsedCode {
@@ -81,8 +81,9 @@ export class TokenEndpointService {
     if (!client.grant_types.includes(grantType)) throw new UnauthorizedClientError();
     const resource = single(body, 'resource', 2048);
     if (resource !== undefined && !isThisResource(this.configService.config, resource)) throw new InvalidTargetError();
-    // Checked (and its jti spent) before any grant is: a refused proof spends no code or refresh token.
-    const jkt = await this.proofKey(request);
+    // Checked before any grant is (a refused proof spends no code or refresh token), spent once the grant succeeded.
+    const proof = await this.checkProof(request);
+    const jkt = proof?.jkt;
     let response: TokenResponse;
     if (grantType === CLIENT_CREDENTIALS_GRANT) response = await this.clientCredentials.grant(authenticated, body, jkt);
     else if (grantType === JWT_BEARER_GRANT) response = await this.jwtBearer.grant(authenticated, body, jkt);
@@ -93,20 +94,22 @@ export class TokenEndpointService {
       response =
         grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body, jkt, publicClient) : await this.refresh(client.client_id, body, lookup, jkt);
     }
+    // A replayed proof on a code or refresh token also fails there (single use, rotation); here for the machine grants.
+    if (proof) await this.dpop.spend(proof);
     await this.clients.touch(client);
     return response;
   }
 
   /**
-   * The key of the request's DPoP proof (RFC 9449 §5), or undefined for a bearer request; none at all is
+   * The request's DPoP proof, checked (RFC 9449 §5), or undefined for a bearer request; none at all is
    * `invalid_dpop_proof` when the operator requires DPoP.
    */
-  private async proofKey(request: DpopRequest | undefined): Promise<string | undefined> {
+  private async checkProof(request: DpopRequest | undefined): Promise<CheckedProof | undefined> {
     if (request === undefined || dpopHeader(request, false) === undefined) {
       if (this.configService.config.dpopRequired) throw new InvalidDpopProofError(DPOP_MESSAGES.missing);
       return undefined;
     }
-    return this.dpop.verify(request, { atResource: false });
+    return this.dpop.check(request, { atResource: false });
   }
 
   private async redeemCode(clientId: string, body: unknown, jkt: string | undefined, publicClient: boolean): Promise<TokenResponse> {

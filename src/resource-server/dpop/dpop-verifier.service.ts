@@ -26,6 +26,13 @@ export interface DpopBinding {
   atResource: boolean;
 }
 
+/** A proof that passed every check but single use: its key, and the mark that spends it. */
+export interface CheckedProof {
+  jkt: string;
+  /** Store key of the proof's `jti` mark, and how long it must live. */
+  mark: { key: string; ttlSeconds: number; atResource: boolean };
+}
+
 /**
  * The `DPoP` header of a request, if any. Node joins a repeated unknown header with `, `; a proof has
  * no comma, so a comma means more than one (RFC 9449 §4.3 step 1).
@@ -58,8 +65,18 @@ export class DpopVerifier {
     this.nonces = new DpopNonces(store);
   }
 
-  /** The proof's key thumbprint (`jkt`) once every check passed. */
+  /** The proof's key thumbprint (`jkt`) once every check passed and its `jti` is spent. */
   async verify(req: DpopRequest, binding: DpopBinding): Promise<string> {
+    const checked = await this.check(req, binding);
+    await this.spend(checked);
+    return checked.jkt;
+  }
+
+  /**
+   * Every check but single use; nothing is stored. The token endpoint spends the proof only once the grant
+   * succeeded, so a request refused for anything else leaves no mark.
+   */
+  async check(req: DpopRequest, binding: DpopBinding): Promise<CheckedProof> {
     const proof = dpopHeader(req, binding.atResource);
     if (proof === undefined) throw new InvalidDpopProofError(DPOP_MESSAGES.missing, binding.atResource);
     const c = this.config;
@@ -74,12 +91,21 @@ export class DpopVerifier {
     if (binding.jkt !== undefined && checked.jkt !== binding.jkt) throw new InvalidDpopProofError(DPOP_MESSAGES.key, binding.atResource);
     try {
       if (c.dpopNonce && !(await this.nonces.accepts(checked.nonce))) throw new UseDpopNonceError(await this.nonces.current(), binding.atResource);
-      const ttl = c.dpopProofMaxAgeSeconds + 2 * c.clockSkewSeconds;
-      const key = StoreKeys.dpopJti(createHash('sha256').update(`${checked.jkt}\n${checked.jti}`).digest('base64url'));
-      if (!(await this.store.setIfAbsent(key, 1, ttl))) throw new InvalidDpopProofError(DPOP_MESSAGES.replay, binding.atResource);
     } catch (err) {
       throw err instanceof OAuthError ? err : new TemporarilyUnavailableError();
     }
-    return checked.jkt;
+    const key = StoreKeys.dpopJti(createHash('sha256').update(`${checked.jkt}\n${checked.jti}`).digest('base64url'));
+    return { jkt: checked.jkt, mark: { key, ttlSeconds: c.dpopProofMaxAgeSeconds + 2 * c.clockSkewSeconds, atResource: binding.atResource } };
+  }
+
+  /** Marks the proof used (first writer wins, every replica sharing the store sees it); a second use is refused. */
+  async spend({ mark }: CheckedProof): Promise<void> {
+    let first: boolean;
+    try {
+      first = await this.store.setIfAbsent(mark.key, 1, mark.ttlSeconds);
+    } catch {
+      throw new TemporarilyUnavailableError();
+    }
+    if (!first) throw new InvalidDpopProofError(DPOP_MESSAGES.replay, mark.atResource);
   }
 }
