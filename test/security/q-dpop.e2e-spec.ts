@@ -1,4 +1,6 @@
+import { Test } from '@nestjs/testing';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { OAuthMcpConfigError, OAuthMcpConfigService, OAuthMcpModule, oauthMcpOptionsFromEnv } from '../../src/index.js';
 import { OAUTH_MCP_TOKEN_CACHE } from '../../src/oauth-mcp.internal-constants.js';
 import type { TokenCache } from '../../src/resource-server/verification/token-cache.js';
 import { MemoryStore } from '../../src/store/memory.store.js';
@@ -526,6 +528,41 @@ describe('Q DPoP on the Fastify adapter', () => {
       );
     } finally {
       await f.close();
+    }
+  });
+});
+
+describe('Q DPoP settings', () => {
+  const env = {
+    OAUTH_PROVIDER: 'hmac',
+    JWT_SECRET: 'Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUek7',
+    OIDC_AUDIENCE: 'http://localhost:9/mcp',
+    MCP_URL: 'http://localhost:9',
+  };
+  const compile = async (extra: Record<string, string>) => {
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [OAuthMcpModule.forRoot(oauthMcpOptionsFromEnv({ ...env, ...extra }))] }).compile();
+      const config = moduleRef.get(OAuthMcpConfigService).config;
+      await moduleRef.close();
+      return config;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+
+  it('Q17 OAUTH_DPOP_* map to the options; a proof age outside 5–300 s or a flag that is not true/false stops the app, naming the variable', async () => {
+    const config = await compile({ OAUTH_DPOP_REQUIRED: 'true', OAUTH_DPOP_NONCE: 'true', OAUTH_DPOP_PROOF_MAX_AGE_SECONDS: '30' });
+    expect(config).toMatchObject({ dpopRequired: true, dpopNonce: true, dpopProofMaxAgeSeconds: 30 });
+    expect(await compile({})).toMatchObject({ dpopRequired: false, dpopNonce: false, dpopProofMaxAgeSeconds: 60 });
+    for (const [name, value] of [
+      ['OAUTH_DPOP_PROOF_MAX_AGE_SECONDS', '301'],
+      ['OAUTH_DPOP_PROOF_MAX_AGE_SECONDS', '4'],
+      ['OAUTH_DPOP_REQUIRED', 'yes'],
+      ['OAUTH_DPOP_NONCE', 'on'],
+    ]) {
+      const err = await compile({ [name]: value });
+      expect(err).toBeInstanceOf(OAuthMcpConfigError);
+      expect((err as Error).message).toContain(name);
     }
   });
 });
