@@ -27,7 +27,8 @@ export function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAut
       jwtSecret: base.jwtSecret ?? randomBytes(32).toString('base64'),
     };
   }
-  return { ...common, mode: 'native', audience: resource, requireAccessTokenType: true };
+  // `base` comes from the environment (either mode's shape); validated at bootstrap like any options.
+  return { ...common, mode: 'native', audience: resource, requireAccessTokenType: true } as OAuthMcpModuleOptions;
 }
 
 /**

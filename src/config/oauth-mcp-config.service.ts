@@ -6,17 +6,8 @@ import { MODULE_OPTIONS_TOKEN } from '../oauth-mcp.module-definition.js';
 import { OAUTH_MCP_MODULE_SHAPE } from '../oauth-mcp.internal-constants.js';
 import type { ModuleShape } from './module-shape.js';
 import { OAuthMcpOptionsSchema } from './oauth-mcp-options.schema.js';
-import {
-  AZURE_MULTI_TENANTS,
-  azureIssuer,
-  azureJwksUri,
-  azureTenantOf,
-  DEFAULT_ALGORITHMS,
-  DEVELOPMENT_ORIGINS,
-  GOOGLE_ISSUERS,
-  GOOGLE_JWKS_URI,
-  OPTION_ENV_NAMES,
-} from './provider-defaults.js';
+import { DEVELOPMENT_ORIGINS, OPTION_ENV_NAMES } from './provider-defaults.js';
+import { PROVIDERS } from './providers/providers.table.js';
 import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
 import { parseSigningKeys } from './signing-key-rules.js';
 import { RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
@@ -53,10 +44,8 @@ export class OAuthMcpConfigService implements OnApplicationBootstrap {
 
   /** Validates and resolves options without Nest; throws `OAuthMcpConfigError`. */
   static resolve(options: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
-    const withDefaults: OAuthMcpModuleOptions = {
-      ...options,
-      mode: options.mode ?? (options.clientId ? 'proxy' : 'native'),
-    };
+    // Untyped sources (the environment, JavaScript) may leave the mode out; the schema checks the rest.
+    const withDefaults = { ...options, mode: options.mode ?? (options.clientId ? 'proxy' : 'native') } as OAuthMcpModuleOptions;
     const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true, stopAtFirstError: true }).flatMap(
       (e) => describe(e),
     );
@@ -101,7 +90,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
   const origin = new URL(serverUrl).origin;
   const basePath = new URL(serverUrl).pathname.replace(/\/$/, '');
   const proxy = o.mode === 'proxy';
-  const native = resolveIssuer(o);
+  const native = PROVIDERS[o.provider].resolve(o);
   // Development (loopback MCP_URL, not production) with no origins configured: the Inspector's web UI.
   const developmentOrigins = o.allowedOrigins === undefined && o.production !== true && isLoopbackHostname(new URL(serverUrl).hostname);
   // In proxy mode the guard accepts only this server's own tokens: issued here, for the MCP resource.
@@ -115,7 +104,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     issuers,
     authorizationServers,
     audiences: proxy ? [resource] : typeof o.audience === 'string' ? [o.audience] : [...(o.audience ?? [])],
-    algorithms: proxy ? ['ES256', 'RS256'] : (o.algorithms ?? DEFAULT_ALGORITHMS[o.provider]),
+    algorithms: proxy ? ['ES256', 'RS256'] : (o.algorithms ?? [...PROVIDERS[o.provider].defaultAlgorithms]),
     jwksUri,
     discoveryUrl,
     hmacSecrets: [o.jwtSecret, o.jwtSecretPrevious].filter((s): s is string => typeof s === 'string'),
@@ -208,33 +197,3 @@ function resolveUpstream(o: OAuthMcpModuleOptions, issuer: string): ResolvedUpst
   };
 }
 
-function resolveIssuer(o: OAuthMcpModuleOptions): {
-  issuers: string[];
-  authorizationServers: string[];
-  jwksUri?: string;
-  discoveryUrl?: string;
-} {
-  switch (o.provider) {
-    case 'hmac':
-      return { issuers: o.issuer ? [o.issuer] : [], authorizationServers: o.issuer ? [o.issuer] : [] };
-    case 'google': {
-      const issuers = o.issuer ? [o.issuer] : GOOGLE_ISSUERS;
-      return { issuers, authorizationServers: [GOOGLE_ISSUERS[0]], jwksUri: o.jwksUri ?? GOOGLE_JWKS_URI };
-    }
-    case 'azure': {
-      const tenant = azureTenantOf(o.issuer)!;
-      const issuers = AZURE_MULTI_TENANTS.includes(tenant)
-        ? (o.azureAllowedTenants ?? []).map(azureIssuer)
-        : [o.issuer!];
-      return { issuers, authorizationServers: issuers, jwksUri: o.jwksUri ?? azureJwksUri(tenant) };
-    }
-    case 'okta':
-    case 'oidc':
-      return {
-        issuers: [o.issuer!],
-        authorizationServers: [o.issuer!],
-        jwksUri: o.jwksUri,
-        discoveryUrl: o.jwksUri ? undefined : `${trimTrailingSlash(o.issuer!)}/.well-known/openid-configuration`,
-      };
-  }
-}

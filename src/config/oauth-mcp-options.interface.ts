@@ -13,16 +13,9 @@ export const OAUTH_PROVIDERS: readonly OAuthProviderName[] = ['hmac', 'okta', 'g
 export const OAUTH_MODES: readonly OAuthMode[] = ['native', 'proxy'];
 
 /**
- * Options of `OAuthMcpModule.forRoot()` / `forRootAsync()`. Validated once at bootstrap by
- * `OAuthMcpConfigService`; an unsafe value stops the application from starting.
- * @publicApi
+ * Options both modes read. @publicApi
  */
-export interface OAuthMcpModuleOptions {
-  /**
-   * `native` or `proxy`. When omitted: `proxy` if `clientId` is set, else `native` (as the Go library does).
-   * Env: `OAUTH_MODE`.
-   */
-  mode?: OAuthMode;
+export interface OAuthMcpCommonOptions {
   /** Which provider issues the tokens. Env: `OAUTH_PROVIDER`. */
   provider: OAuthProviderName;
   /**
@@ -32,17 +25,11 @@ export interface OAuthMcpModuleOptions {
   issuer?: string;
   /** Audience(s) the token's `aud` must contain. Required. Env: `OIDC_AUDIENCE`. */
   audience?: string | string[];
-  /** Upstream OAuth client id (proxy mode). Env: `OIDC_CLIENT_ID`. */
-  clientId?: string;
-  /** Upstream OAuth client secret (proxy mode). Env: `OIDC_CLIENT_SECRET`. */
-  clientSecret?: string;
   /**
    * JWKS URI override. When set, nothing else is fetched from the issuer (no discovery), so the server
    * starts and validates offline. Env: `OIDC_JWKS_URI`.
    */
   jwksUri?: string;
-  /** Allowlist of redirect URIs every client may use (proxy mode). Env: `OAUTH_REDIRECT_URIS` (comma-separated). */
-  redirectUris?: string[];
   /** Scopes this server supports, published in the protected resource metadata. Env: `OAUTH_SCOPES`. */
   scopes?: string[];
   /** HMAC shared secret: at least 32 bytes and an estimated 128 bits of entropy. Env: `JWT_SECRET`. */
@@ -130,9 +117,61 @@ export interface OAuthMcpModuleOptions {
    * @default true
    */
   builtInStrategies?: boolean;
+  /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */
+  store?: OAuthMcpStore;
+  /** Redis (`redis://` or `rediss://` for TLS) shared by every replica. Env: `REDIS_URL`. */
+  redisUrl?: string;
+  /** Prefix of every Redis key. Env: `REDIS_KEY_PREFIX`. @default 'oauth-mcp:' */
+  redisKeyPrefix?: string;
+  /**
+   * Proxies in front of the app that append to `X-Forwarded-For`; the client IP is read that many hops
+   * from the right. 0 = the socket peer (a client's own X-Forwarded-For is ignored). Env: `TRUST_PROXY_HOPS`.
+   * @default 0
+   */
+  trustProxyHops?: number;
+  /**
+   * Browser origins (besides this server's own) allowed to call the MCP endpoint, e.g. the MCP
+   * Inspector's `http://localhost:6274`. A request with another `Origin` is refused with 403 once
+   * authenticated (DNS rebinding). Env: `OAUTH_ALLOWED_ORIGINS` (comma-separated).
+   * @default the MCP Inspector's `http://localhost:6274` and `http://127.0.0.1:6274` when `serverUrl` is
+   * loopback and not `production`; otherwise none
+   */
+  allowedOrigins?: string[];
+  /**
+   * DPoP (RFC 9449): refuse bearer tokens. The token endpoint (proxy mode) then requires a `DPoP` proof on
+   * every grant, and the resource server accepts only DPoP-bound tokens presented with the `DPoP` scheme.
+   * Without it a client that sends a proof gets (and must then present) a DPoP-bound token; one that
+   * sends none keeps getting bearer tokens. Env: `OAUTH_DPOP_REQUIRED=true`.
+   * @default false
+   */
+  dpopRequired?: boolean;
+  /**
+   * DPoP: require server-provided nonces (RFC 9449 §8–9) in every proof, at the token endpoint and the
+   * resource server; a proof without a current one is answered `use_dpop_nonce` with a `DPoP-Nonce`.
+   * Env: `OAUTH_DPOP_NONCE=true`.
+   * @default false
+   */
+  dpopNonce?: boolean;
+  /**
+   * DPoP: how old (by its `iat`) a proof may be, in seconds (5–300); its `jti` is remembered that long.
+   * Env: `OAUTH_DPOP_PROOF_MAX_AGE_SECONDS`.
+   * @default 60
+   */
+  dpopProofMaxAgeSeconds?: number;
+  /** Where audit events go. @default one JSON line per event through Nest's Logger */
+  auditSink?: AuditSink;
+}
 
-  // ---- Proxy mode (this server is the authorization server) ----
-
+/**
+ * Options only proxy mode reads (this server is then the authorization server). @publicApi
+ */
+export interface OAuthMcpProxyOnlyOptions {
+  /** Upstream OAuth client id (proxy mode). Env: `OIDC_CLIENT_ID`. */
+  clientId?: string;
+  /** Upstream OAuth client secret (proxy mode). Env: `OIDC_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /** Allowlist of redirect URIs every client may use (proxy mode). Env: `OAUTH_REDIRECT_URIS` (comma-separated). */
+  redirectUris?: string[];
   /**
    * Scopes requested from the upstream IdP. Env: `OAUTH_UPSTREAM_SCOPES`.
    * @default ['openid', 'email', 'profile'] plus `offline_access` when the IdP advertises it
@@ -163,12 +202,6 @@ export interface OAuthMcpModuleOptions {
   allowPrivateNetworkFetch?: boolean;
   /** How long a user's approval of a client is remembered, days (0 = ask every time). @default 30 */
   consentRememberDays?: number;
-  /** Where clients, codes, refresh tokens, consents and keys live. @default `RedisStore` with `redisUrl`, else a single-process `MemoryStore` */
-  store?: OAuthMcpStore;
-  /** Redis (`redis://` or `rediss://` for TLS) shared by every replica. Env: `REDIS_URL`. */
-  redisUrl?: string;
-  /** Prefix of every Redis key. Env: `REDIS_KEY_PREFIX`. @default 'oauth-mcp:' */
-  redisKeyPrefix?: string;
   /**
    * Per-IP limits on `/oauth/*` (fixed windows, kept in the store), or `false` to turn them off.
    * Env: `OAUTH_RATE_LIMITS` (`off`, or `token=50/900,register=20/3600`).
@@ -176,54 +209,17 @@ export interface OAuthMcpModuleOptions {
    */
   rateLimits?: false | Partial<Record<'authorize' | 'token' | 'register' | 'revoke', { limit: number; windowSeconds: number }>>;
   /**
-   * Proxies in front of the app that append to `X-Forwarded-For`; the client IP is read that many hops
-   * from the right. 0 = the socket peer (a client's own X-Forwarded-For is ignored). Env: `TRUST_PROXY_HOPS`.
-   * @default 0
-   */
-  trustProxyHops?: number;
-  /**
    * Proxy mode, when the store cannot be reached while checking whether a token's grant was revoked:
    * `deny` answers 503 (fail closed); `allow` accepts the still-valid signed token. Env: `OAUTH_STORE_UNAVAILABLE`.
    * @default 'deny'
    */
   storeUnavailable?: 'deny' | 'allow';
   /**
-   * DPoP (RFC 9449): refuse bearer tokens. The token endpoint (proxy mode) then requires a `DPoP` proof on
-   * every grant, and the resource server accepts only DPoP-bound tokens presented with the `DPoP` scheme.
-   * Without it a client that sends a proof gets (and must then present) a DPoP-bound token; one that
-   * sends none keeps getting bearer tokens. Env: `OAUTH_DPOP_REQUIRED=true`.
-   * @default false
-   */
-  dpopRequired?: boolean;
-  /**
-   * DPoP: require server-provided nonces (RFC 9449 §8–9) in every proof, at the token endpoint and the
-   * resource server; a proof without a current one is answered `use_dpop_nonce` with a `DPoP-Nonce`.
-   * Env: `OAUTH_DPOP_NONCE=true`.
-   * @default false
-   */
-  dpopNonce?: boolean;
-  /**
-   * DPoP: how old (by its `iat`) a proof may be, in seconds (5–300); its `jti` is remembered that long.
-   * Env: `OAUTH_DPOP_PROOF_MAX_AGE_SECONDS`.
-   * @default 60
-   */
-  dpopProofMaxAgeSeconds?: number;
-  /**
-   * Browser origins (besides this server's own) allowed to call the MCP endpoint, e.g. the MCP
-   * Inspector's `http://localhost:6274`. A request with another `Origin` is refused with 403 once
-   * authenticated (DNS rebinding). Env: `OAUTH_ALLOWED_ORIGINS` (comma-separated).
-   * @default the MCP Inspector's `http://localhost:6274` and `http://127.0.0.1:6274` when `serverUrl` is
-   * loopback and not `production`; otherwise none
-   */
-  allowedOrigins?: string[];
-  /**
    * Cap on live dynamically registered clients, across all IPs and replicas: registrations not used yet
    * (they expire after 24 h) plus clients used within the refresh-token lifetime; beyond it
    * `/oauth/register` answers 503. Env: `OAUTH_MAX_CLIENTS`. @default 10000
    */
   maxRegisteredClients?: number;
-  /** Where audit events go. @default one JSON line per event through Nest's Logger */
-  auditSink?: AuditSink;
   /**
    * Enterprise-Managed Authorization: the enterprise IdPs whose Identity Assertion JWT Authorization
    * Grants (ID-JAG, `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) this server redeems for
@@ -238,6 +234,38 @@ export interface OAuthMcpModuleOptions {
    */
   accessPolicy?: AccessPolicyHook;
 }
+
+/** Proxy-only options are compile errors in native mode. */
+type WithoutProxyOptions = { [K in keyof OAuthMcpProxyOnlyOptions]?: never };
+
+/**
+ * Native mode: a resource server for tokens another IdP issues. @publicApi
+ */
+export interface OAuthMcpNativeOptions extends OAuthMcpCommonOptions, WithoutProxyOptions {
+  /** Env: `OAUTH_MODE`. @default 'native' */
+  mode?: 'native';
+}
+
+/**
+ * Proxy mode: also the OAuth authorization server in front of an upstream OIDC IdP (not `hmac`),
+ * issuing its own audience-bound tokens. `clientId` and `clientSecret` (the upstream client) and
+ * `jwtSecret` are required; they are checked at bootstrap, so values read from the environment fit.
+ * @publicApi
+ */
+export interface OAuthMcpProxyOptions extends OAuthMcpCommonOptions, OAuthMcpProxyOnlyOptions {
+  /** Env: `OAUTH_MODE`. */
+  mode: 'proxy';
+  provider: Exclude<OAuthProviderName, 'hmac'>;
+}
+
+/**
+ * Options of `OAuthMcpModule.forRoot()` / `forRootAsync()`, one shape per mode, so the compiler says which
+ * fields belong to which. Validated once at bootstrap by `OAuthMcpConfigService`; an unsafe value stops
+ * the application from starting. (Untyped sources such as `oauthMcpOptionsFromEnv()` may leave `mode`
+ * out: `proxy` if `clientId` is set, else `native`, as the Go library does.)
+ * @publicApi
+ */
+export type OAuthMcpModuleOptions = OAuthMcpNativeOptions | OAuthMcpProxyOptions;
 
 /**
  * A Passport strategy instance (any `passport-strategy` subclass, e.g. one from `PassportStrategy()`

@@ -22,7 +22,16 @@ import {
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
 import { CANONICAL_SERVER_URL_TEXT, checkServerUrl, isCanonicalServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
-import { AZURE_MULTI_TENANTS, azureTenantOf } from './provider-defaults.js';
+import { providerDefinition } from './providers/providers.table.js';
+import {
+  builtInStrategiesProblem,
+  proxyModeProblem,
+  rateLimitsProblem,
+  reusedSecretProblem,
+  schemesProblem,
+  strategiesProblem,
+  upstreamCredentialProblem,
+} from './option-rules.js';
 import { signingKeysProblem } from './signing-key-rules.js';
 import { redirectAllowlistProblem } from './redirect-uri.policy.js';
 import { staticClientsProblem } from './static-client-rules.js';
@@ -42,7 +51,6 @@ import { SCOPE_TOKEN } from './scope-rules.js';
 
 /** Scope token syntax (RFC 6749 §3.3), bounded; the challenge builder reuses it. @internal */
 export { SCOPE_TOKEN };
-const GOOGLE_BARE_ISSUER = 'accounts.google.com';
 
 function isProduction(args: ValidationArguments): boolean {
   return (args.object as OAuthMcpOptionsSchema).production === true;
@@ -66,7 +74,7 @@ function IsIssuer(): PropertyDecorator {
     name: 'isIssuer',
     validator: {
       validate: (value, args) =>
-        ((args!.object as OAuthMcpOptionsSchema).provider === 'google' && value === GOOGLE_BARE_ISSUER) ||
+        providerDefinition((args!.object as OAuthMcpOptionsSchema).provider)?.acceptsIssuer?.(value) === true ||
         checkServerUrl(value, isProduction(args!)) === undefined,
       defaultMessage: (args) => URL_PROBLEM_TEXT[checkServerUrl(args!.value, isProduction(args!))!],
     },
@@ -124,33 +132,6 @@ function IsScopeList(): PropertyDecorator {
   });
 }
 
-function azureTenantProblem(o: OAuthMcpOptionsSchema): string | undefined {
-  const tenant = azureTenantOf(o.issuer);
-  if (tenant === undefined) return 'must be an Azure v2 issuer: https://login.microsoftonline.com/{tenant}/v2.0';
-  if (!AZURE_MULTI_TENANTS.includes(tenant)) return undefined;
-  const allow = o.azureAllowedTenants;
-  if (!Array.isArray(allow) || allow.length === 0) {
-    return `uses the multi-tenant "${tenant}" endpoint; set AZURE_ALLOWED_TENANTS to the tenant ids you accept`;
-  }
-  if (!allow.every((t) => typeof t === 'string' && /^[0-9a-f-]{36}$/i.test(t))) {
-    return 'AZURE_ALLOWED_TENANTS must list tenant ids (GUIDs)';
-  }
-  return undefined;
-}
-
-function IsAzureIssuerPolicy(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isAzureIssuerPolicy',
-    validator: {
-      validate: (_value, args) => {
-        const o = args!.object as OAuthMcpOptionsSchema;
-        return o.provider !== 'azure' || azureTenantProblem(o) === undefined;
-      },
-      defaultMessage: (args) => azureTenantProblem(args!.object as OAuthMcpOptionsSchema)!,
-    },
-  });
-}
-
 function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSchema) => string | undefined): PropertyDecorator {
   return ValidateBy({
     name,
@@ -161,73 +142,13 @@ function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSc
   });
 }
 
-/** Names of the module's own strategies; an application strategy takes another name. */
-const STRATEGY_NAME = /^(?!oauth-mcp:)[A-Za-z0-9:._-]{1,64}$/;
 
-function strategiesProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must map strategy names to Passport strategy instances';
-  for (const [name, strategy] of Object.entries(value)) {
-    if (!STRATEGY_NAME.test(name)) return `has the name "${name.slice(0, 64)}": use 1-64 letters, digits, ":", ".", "_" or "-", not starting with "oauth-mcp:"`;
-    if (typeof (strategy as { authenticate?: unknown } | null)?.authenticate !== 'function') return `.${name} must be a Passport strategy (an object with authenticate())`;
-  }
-  return undefined;
-}
 
-function builtInStrategiesProblem(value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
-  if (typeof value !== 'boolean') return 'must be true or false';
-  if (value) return undefined;
-  if (o.mode === 'proxy') return 'must stay true in proxy mode: this server verifies the tokens it issued itself';
-  const own = o.strategies;
-  return typeof own === 'object' && own !== null && Object.keys(own).length > 0 ? undefined : 'is false, so at least one of strategies must verify tokens';
-}
 
-function proxyModeProblem(_value: unknown, o: OAuthMcpOptionsSchema): string | undefined {
-  if (o.mode !== 'proxy') return undefined;
-  if (o.provider === 'hmac') return 'is "proxy", which needs an OIDC upstream (okta, google, azure or oidc), not hmac';
-  if (o.provider === 'azure' && AZURE_MULTI_TENANTS.includes(azureTenantOf(o.issuer) ?? '')) {
-    return 'is "proxy", which needs a single Azure tenant in OIDC_ISSUER (multi-tenant sign-in is native mode only)';
-  }
-  const url = parseUrlStrict(o.serverUrl);
-  if (url && url.pathname !== '/') return 'is "proxy": MCP_URL must be an origin without a path (this server is the issuer)';
-  return undefined;
-}
 
-function upstreamCredentialProblem(value: unknown, what: string, pattern: RegExp): string | undefined {
-  if (value === undefined || value === '') return `is required in proxy mode: the client ${what} this server has at the upstream IdP`;
-  return typeof value === 'string' && pattern.test(value) ? undefined : 'must be printable ASCII';
-}
 
-/** N132: JWT_SECRET keys our tokens and sealed state, so it must not also be a secret someone else holds. */
-function reusedSecretProblem(secret: unknown, o: OAuthMcpOptionsSchema): string | undefined {
-  if (typeof secret !== 'string') return undefined;
-  if (secret === o.clientSecret) return 'must differ from OIDC_CLIENT_SECRET (the IdP knows that one)';
-  if (secret === o.jwtSecretPrevious) return 'must differ from JWT_SECRET_PREVIOUS';
-  if ((o.staticClients ?? []).some((c) => c?.client_secret === secret)) return 'must differ from every OAUTH_STATIC_CLIENTS client_secret';
-  return undefined;
-}
 
-function rateLimitsProblem(value: unknown): string | undefined {
-  if (value === false) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be false or per-endpoint limits';
-  for (const [name, rule] of Object.entries(value)) {
-    if (!['authorize', 'token', 'register', 'revoke'].includes(name)) return 'may only set authorize, token, register and revoke';
-    const r = rule as { limit?: unknown; windowSeconds?: unknown };
-    if (!Number.isInteger(r?.limit) || (r.limit as number) < 1 || !Number.isInteger(r.windowSeconds) || (r.windowSeconds as number) < 1 || (r.windowSeconds as number) > 86_400) {
-      return `${name} needs a whole limit >= 1 and a window of 1-86400 seconds (e.g. token=50/900)`;
-    }
-  }
-  return undefined;
-}
 
-function schemesProblem(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return 'must be a list of URI schemes';
-  const forbidden = ['http', 'https', 'javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'ws', 'wss'];
-  for (const scheme of value) {
-    if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]{0,63}$/.test(scheme)) return 'must list lowercase scheme names without ":" (e.g. cursor,vscode)';
-    if (forbidden.includes(scheme)) return `must not list ${scheme}`;
-  }
-  return undefined;
-}
 
 /**
  * class-validator view of `OAuthMcpModuleOptions`: validated once at bootstrap. Messages never
@@ -243,9 +164,9 @@ export class OAuthMcpOptionsSchema {
   @IsIn(OAUTH_PROVIDERS, { message: `must be one of ${OAUTH_PROVIDERS.join(', ')}` })
   provider: OAuthProviderName;
 
-  @ValidateIf((o: OAuthMcpOptionsSchema) => (o.provider !== 'hmac' && o.provider !== 'google') || o.issuer !== undefined)
+  @ValidateIf((o: OAuthMcpOptionsSchema) => providerDefinition(o.provider)?.issuerOptional !== true || o.issuer !== undefined)
   @IsIssuer()
-  @IsAzureIssuerPolicy()
+  @simpleRule('providerIssuer', (_v, o) => providerDefinition(o.provider)?.issuerProblem?.(o))
   issuer?: string;
 
   azureAllowedTenants?: string[];

@@ -140,5 +140,6 @@ export function oauthMcpOptionsFromEnv(env: EnvSource): OAuthMcpModuleOptions {
     maxRegisteredClients: int(read('OAUTH_MAX_CLIENTS')),
     idJag: idJag(read('OAUTH_ID_JAG_ISSUERS'), int(read('OAUTH_ID_JAG_MAX_LIFETIME_SECONDS'))),
     accessRules: accessRules(read),
-  };
+    // Either mode's shape, decided by OAUTH_MODE (or OIDC_CLIENT_ID) at run time and checked at bootstrap.
+  } as OAuthMcpModuleOptions;
 }

@@ -1,37 +1,8 @@
-import type { OAuthProviderName } from './oauth-mcp-options.interface.js';
-
-/** Google signs ID tokens with either issuer form; both are accepted only when none is configured. */
-export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
-export const GOOGLE_JWKS_URI = 'https://www.googleapis.com/oauth2/v3/certs';
-export const AZURE_MULTI_TENANTS = ['common', 'organizations', 'consumers'];
-
-const AZURE_V2_ISSUER = /^https:\/\/login\.microsoftonline\.com\/([A-Za-z0-9.-]+)\/v2\.0$/;
-
-export function azureTenantOf(issuer: unknown): string | undefined {
-  return typeof issuer === 'string' ? AZURE_V2_ISSUER.exec(issuer)?.[1] : undefined;
-}
-
-export function azureIssuer(tenant: string): string {
-  return `https://login.microsoftonline.com/${tenant}/v2.0`;
-}
-
-export function azureJwksUri(tenant: string): string {
-  return `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`;
-}
-
 /**
  * Browser origins allowed on the MCP endpoint in development (a loopback MCP_URL, not production) when
  * none are configured: the MCP Inspector's web UI, so its direct mode works against a local server.
  */
 export const DEVELOPMENT_ORIGINS: readonly string[] = ['http://localhost:6274', 'http://127.0.0.1:6274'];
-
-export const DEFAULT_ALGORITHMS: Record<OAuthProviderName, string[]> = {
-  hmac: ['HS256'],
-  okta: ['RS256'],
-  google: ['RS256'],
-  azure: ['RS256'],
-  oidc: ['RS256', 'ES256'],
-};
 
 /** Environment variable behind each option, used to name the setting in bootstrap errors. */
 export const OPTION_ENV_NAMES: Record<string, string> = {

@@ -7,6 +7,7 @@ import {
   oauthMcpOptionsFromEnv,
   type OAuthMcpModuleOptions,
 } from '../../src/index.js';
+import { anyMode, type AnyModeOptions } from '../support/any-mode-options.js';
 
 /*
  * Startup rules (security-cases.md group N): an unsafe or incomplete configuration stops the Nest
@@ -18,7 +19,8 @@ const SECRET = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
 const AUD = 'https://mcp.example.com/mcp';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
-const hmac = (extra: Partial<OAuthMcpModuleOptions> = {}): OAuthMcpModuleOptions => ({
+const hmac = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions =>
+  anyMode({
   provider: 'hmac',
   jwtSecret: SECRET,
   audience: AUD,
@@ -26,7 +28,8 @@ const hmac = (extra: Partial<OAuthMcpModuleOptions> = {}): OAuthMcpModuleOptions
   ...extra,
 });
 
-const oidc = (extra: Partial<OAuthMcpModuleOptions> = {}): OAuthMcpModuleOptions => ({
+const oidc = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions =>
+  anyMode({
   provider: 'oidc',
   issuer: 'https://idp.example.com',
   audience: AUD,
@@ -35,7 +38,7 @@ const oidc = (extra: Partial<OAuthMcpModuleOptions> = {}): OAuthMcpModuleOptions
 });
 
 /** Production settings that are otherwise valid (https everywhere). */
-const prod = (extra: Partial<OAuthMcpModuleOptions> = {}): OAuthMcpModuleOptions =>
+const prod = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions =>
   oidc({ production: true, serverUrl: 'https://mcp.example.com', ...extra });
 
 /** Compiles a Nest module importing OAuthMcpModule.forRoot(options); resolves with the error, if any. */
@@ -250,7 +253,7 @@ describe('bootstrap rules (OAuthMcpModule.forRoot)', () => {
   });
 
   describe('N138 Azure multi-tenant endpoints need a tenant allowlist', () => {
-    const azure = (extra: Partial<OAuthMcpModuleOptions> = {}) =>
+    const azure = (extra: AnyModeOptions = {}) =>
       oidc({ provider: 'azure', issuer: 'https://login.microsoftonline.com/common/v2.0', ...extra });
 
     it.each(['common', 'organizations', 'consumers'])(

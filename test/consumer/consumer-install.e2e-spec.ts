@@ -44,7 +44,7 @@ function readmeQuickStart(): string {
 }
 
 /** `skipLibCheck: false` checks our published declarations too; Nest 12.0.1's own need it on (they name a package it does not install). */
-function tsconfig(dir: string, skipLibCheck: boolean): void {
+function tsconfig(dir: string, skipLibCheck: boolean, include = ['main.ts']): void {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -59,7 +59,7 @@ function tsconfig(dir: string, skipLibCheck: boolean): void {
         types: ['node'],
         outDir: 'out',
       },
-      include: ['main.ts'],
+      include,
     }),
   );
 }
@@ -154,7 +154,7 @@ describe('the packed package in scratch Nest 12 applications', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/testing/index.js', 'dist/health/index.js']));
   });
 
-  it('ESM app: the README quick start compiles as-is and runs; a native-mode install adds at most 32 packages and 15 MB', async () => {
+  it('ESM app: the README quick start compiles as-is and runs, options are typed per mode; a native-mode install adds at most 32 packages and 15 MB', async () => {
     const dir = join(work, 'esm');
     execFileSync('mkdir', ['-p', dir]);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'esm-consumer', private: true, type: 'module' }));
@@ -166,7 +166,9 @@ describe('the packed package in scratch Nest 12 applications', () => {
 
     npm(dir, ['install', ...APP_EXTRAS]);
     writeFileSync(join(dir, 'main.ts'), readmeQuickStart());
-    tsconfig(dir, false);
+    // And the options' per-mode types, as an app sees them (issue 10: the compiler says which fields belong to which mode).
+    copyFileSync(join(ROOT, 'test/consumer/apps/options-per-mode.ts'), join(dir, 'options-per-mode.ts'));
+    tsconfig(dir, false, ['main.ts', 'options-per-mode.ts']);
     compile(dir);
     const app = await run(dir);
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import type { AuditEvent, IdJagIssuerOptions, OAuthMcpModuleOptions, StaticClientOptions } from '../../src/index.js';
+import type { AuditEvent, IdJagIssuerOptions, OAuthMcpProxyOptions, StaticClientOptions } from '../../src/index.js';
 import { EnterpriseIdp } from '../support/enterprise-idp.js';
 import { startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 import type { AdapterName } from '../support/adapters.js';
@@ -53,7 +53,7 @@ export function enterpriseClients(key: ClientKey, extra: StaticClientOptions[] =
 }
 
 export async function startEnterpriseFixture(
-  overrides: Partial<OAuthMcpModuleOptions> = {},
+  overrides: Partial<OAuthMcpProxyOptions> = {},
   extraClients: StaticClientOptions[] = [],
   moreIssuers: IdJagIssuerOptions[] = [],
   adapter: AdapterName = 'express',

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import type { OAuthMcpModuleOptions } from '../../src/index.js';
+import type { OAuthMcpProxyOptions, OAuthMcpModuleOptions } from '../../src/index.js';
 import type { ProxyFixture } from '../support/proxy-fixture.js';
 
 /*
@@ -149,11 +149,10 @@ const NATIVE_HMAC: OAuthMcpModuleOptions = {
   jwtSecret: FIXTURE_SECRET,
   audience: 'http://127.0.0.1:9/mcp',
   serverUrl: 'http://127.0.0.1:9',
-  rateLimits: false,
-} as OAuthMcpModuleOptions;
+};
 
 /** Production settings for a fixture: https everywhere; the app still listens on loopback http. */
-const PRODUCTION: Partial<OAuthMcpModuleOptions> = { production: true, serverUrl: 'https://mcp.example.com', issuer: 'https://idp.example.com' };
+const PRODUCTION: Partial<OAuthMcpProxyOptions> = { production: true, serverUrl: 'https://mcp.example.com', issuer: 'https://idp.example.com' };
 
 describe('J. Metadata endpoints and SSRF', () => {
   let f: ProxyFixture;

@@ -5,18 +5,18 @@
  * only this server's own origin and the listed ones pass.
  */
 import type { INestApplication } from '@nestjs/common';
-import type { OAuthMcpModuleOptions } from '../../src/index.js';
 import { OAuthMcpConfigService } from '../../src/config/oauth-mcp-config.service.js';
 import { appUrl, createTestApp } from '../support/test-app.js';
 import { now, signHmac } from '../support/tokens.js';
+import { anyMode, type AnyModeOptions } from '../support/any-mode-options.js';
 
 const SECRET = 'Wq4Zt8Mm1Xp6Rv9Ks2Ld7Nf4Gb5Jc0Yb';
 const INSPECTOR = ['http://localhost:6274', 'http://127.0.0.1:6274'];
 const OTHERS = ['http://evil.com', 'http://localhost:6275', 'http://localhost:3000', 'https://localhost:6274', 'null'];
 
-async function start(options: Partial<OAuthMcpModuleOptions>) {
+async function start(options: AnyModeOptions) {
   const serverUrl = options.serverUrl ?? 'http://127.0.0.1:9';
-  const app = await createTestApp({ provider: 'hmac', jwtSecret: SECRET, audience: `${serverUrl}/mcp`, serverUrl, ...options });
+  const app = await createTestApp(anyMode({ provider: 'hmac', jwtSecret: SECRET, audience: `${serverUrl}/mcp`, serverUrl, ...options }));
   const base = await appUrl(app);
   const token = await signHmac(SECRET, { sub: 'alice', aud: `${serverUrl}/mcp`, exp: now() + 600, iat: now() });
   const call = (origin: string) => fetch(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, origin } }).then((r) => r.status);

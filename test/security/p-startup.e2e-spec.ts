@@ -2,6 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { OAuthMcpConfigError, OAuthMcpModule, type OAuthMcpModuleOptions, oauthMcpOptionsFromEnv } from '../../src/index.js';
 import { SECRET, SERVER_URL } from './guard-helpers.js';
+import { anyMode } from '../support/any-mode-options.js';
 
 /*
  * security-cases.md group P, P25: the enterprise settings are checked once, at bootstrap, as operators
@@ -265,7 +266,7 @@ describe('P25 enterprise settings are checked at bootstrap', () => {
   it('P25 ID-JAG issuers and access rules in native mode (where this server makes no grant): refused, not silently ignored', async () => {
     await expectRefused({ ...NATIVE_ENV, OAUTH_ID_JAG_ISSUERS: 'https://idp.corp.example' }, 'OAUTH_ID_JAG_ISSUERS');
     await expectRefused({ ...NATIVE_ENV, OAUTH_POLICY_EMAIL_DOMAINS: 'corp.example' }, 'OAUTH_POLICY_EMAIL_DOMAINS');
-    const err = await compile({ ...oauthMcpOptionsFromEnv(NATIVE_ENV), accessPolicy: () => true });
+    const err = await compile(anyMode({ ...oauthMcpOptionsFromEnv(NATIVE_ENV), accessPolicy: () => true }));
     expect((err as OAuthMcpConfigError).message).toContain('accessPolicy is only used in proxy mode');
     const notAFunction = await compile({ ...oauthMcpOptionsFromEnv(PROXY_ENV), accessPolicy: 'allow' as never });
     expect((notAFunction as OAuthMcpConfigError).message).toContain('accessPolicy must be a function');

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import type { AuditEvent, AuditSink } from '../../src/audit/audit-event.interface.js';
 import { MemoryStore } from '../../src/store/memory.store.js';
 import type { DevIdp } from '../../src/dev-idp/dev-idp.js';
-import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleOptions } from '../../src/index.js';
+import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleOptions, type OAuthMcpProxyOptions } from '../../src/index.js';
 import { freePort } from './free-port.js';
 import type { ProxyFixture } from './proxy-fixture.js';
 
@@ -94,12 +94,12 @@ class CapturedMcpController {
 export async function startCapturedProxy(
   upstream: Pick<DevIdp, 'issuer' | 'jwksUri' | 'proxyClient' | 'close'>,
   logger: LoggerService,
-  overrides: Partial<OAuthMcpModuleOptions> = {},
+  overrides: Partial<OAuthMcpProxyOptions> = {},
 ): Promise<ProxyFixture> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const store = new MemoryStore();
-  const options: OAuthMcpModuleOptions = {
+  const options: OAuthMcpProxyOptions = {
     mode: 'proxy',
     provider: 'oidc',
     issuer: upstream.issuer,

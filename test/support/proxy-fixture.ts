@@ -4,7 +4,7 @@ import { Controller, Module, Post, type Type, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MemoryStore } from '../../src/store/memory.store.js';
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../src/dev-idp/dev-idp.js';
-import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleExtras, type OAuthMcpModuleOptions } from '../../src/index.js';
+import { CurrentUser, McpAuthGuard, OAuthMcpModule, type OAuthMcpModuleExtras, type OAuthMcpProxyOptions } from '../../src/index.js';
 import { type AdapterName, createApp } from './adapters.js';
 import { freePort } from './free-port.js';
 
@@ -49,7 +49,7 @@ export interface FixtureExtras {
 }
 
 export async function startProxyFixture(
-  overrides: Partial<OAuthMcpModuleOptions & OAuthMcpModuleExtras> = {},
+  overrides: Partial<OAuthMcpProxyOptions & OAuthMcpModuleExtras> = {},
   replicaOf?: ReplicaOf,
   adapter: AdapterName = 'express',
   extras: FixtureExtras = {},
@@ -59,7 +59,7 @@ export async function startProxyFixture(
   const idp =
     replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback`, ...extras.idp }));
   const store = new MemoryStore();
-  const options: OAuthMcpModuleOptions & OAuthMcpModuleExtras = {
+  const options: OAuthMcpProxyOptions & OAuthMcpModuleExtras = {
     mode: 'proxy',
     // The catalogue covers the 2025-03-26 root aliases too (they are opt-in).
     rootAliases: true,

@@ -7,7 +7,7 @@ import {
   InvalidClientError,
   InvalidRequestError,
   InvalidTargetError,
-  type OAuthError,
+  OAuthError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
@@ -22,7 +22,7 @@ import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
 import { cookieName, type CookieSpec } from '../http/cookies.js';
 import { DuplicateParameterError, single } from '../http/request-params.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
-import { CODE_CHALLENGE_S256 } from '../grants/pkce.js';
+import { newPkceVerifier, requirePkceChallenge } from '../grants/pkce.js';
 import { isThisResource } from '../grants/resource-indicator.js';
 import { UpstreamClientService } from '../upstream/upstream-client.service.js';
 import type {
@@ -261,10 +261,12 @@ export class AuthorizationFlowService {
     const responseType = p('response_type', 64);
     if (responseType === undefined) throw fail(new InvalidRequestError('response_type is required'));
     if (responseType !== 'code') throw fail(new UnsupportedResponseTypeError());
-    const codeChallenge = p('code_challenge', 128);
-    if (codeChallenge === undefined) throw fail(new InvalidRequestError('code_challenge is required (PKCE with S256)'));
-    if (!CODE_CHALLENGE_S256.test(codeChallenge)) throw fail(new InvalidRequestError('code_challenge is not a valid S256 challenge'));
-    if (p('code_challenge_method', 16) !== 'S256') throw fail(new InvalidRequestError('code_challenge_method must be S256'));
+    let codeChallenge: string;
+    try {
+      codeChallenge = requirePkceChallenge(p('code_challenge', 128), p('code_challenge_method', 16));
+    } catch (err) {
+      throw err instanceof OAuthError ? fail(err) : err;
+    }
     const resource = p('resource', 2048);
     if (resource !== undefined && !isThisResource(this.config, resource)) throw fail(new InvalidTargetError());
     const scopes = withinClientRegistration(client, this.grantableScopes(p('scope', 4096)));
@@ -359,7 +361,7 @@ export class AuthorizationFlowService {
   }
 
   private async toUpstream(request: AuthorizationRequest, status: 302 | 303, consentedUserKey?: string): Promise<FlowResponse> {
-    const checks = { state: randomToken(32), nonce: randomToken(32), codeVerifier: randomToken(48) };
+    const checks = { state: randomToken(32), nonce: randomToken(32), codeVerifier: newPkceVerifier() };
     const binding = randomToken(32);
     const record: UpstreamStateRecord = { request, nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash: sha256(binding), consentedUserKey };
     await this.store.set(StoreKeys.upstreamState(sha256(checks.state)), record, FLOW_TTL_SECONDS);

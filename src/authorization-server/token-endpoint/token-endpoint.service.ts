@@ -17,7 +17,7 @@ import { sha256 } from '../crypto/random.js';
 import { single } from '../http/request-params.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import type { TokenResponse } from '../grants/grant.interface.js';
-import { CODE_VERIFIER, verifyPkceS256 } from '../grants/pkce.js';
+import { checkPkceVerifierSyntax, requirePkceMatch, verifyPkceS256 } from '../grants/pkce.js';
 import { RevocationService } from '../grants/revocation.service.js';
 import { SigningKeyService } from '../keys/signing-keys.service.js';
 import { type RefreshTokenLookup, TokenIssuerService } from '../grants/token-issuer.service.js';
@@ -116,7 +116,7 @@ export class TokenEndpointService {
     const code = single(body, 'code', 512);
     if (!code) throw new InvalidRequestError('code is required');
     const verifier = single(body, 'code_verifier', 256);
-    if (verifier !== undefined && !CODE_VERIFIER.test(verifier)) throw new InvalidRequestError('code_verifier must be 43-128 characters of [A-Za-z0-9._~-]');
+    checkPkceVerifierSyntax(verifier);
     const redirectUri = single(body, 'redirect_uri', 2048);
     const hash = sha256(code);
     const record = await this.store.take<AuthorizationCodeRecord>(StoreKeys.code(hash));
@@ -139,8 +139,7 @@ export class TokenEndpointService {
     try {
       if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
       if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
-      if (typeof record.codeChallenge !== 'string') throw new InvalidRequestError('The authorization code was issued without PKCE');
-      if (verifier === undefined || !verifyPkceS256(verifier, record.codeChallenge)) throw new InvalidGrantError('PKCE verification failed');
+      requirePkceMatch(verifier, record.codeChallenge);
       const dpop = jkt === undefined ? undefined : { jkt, bindRefreshToken: publicClient };
       response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid, dpop);
     } finally {

@@ -4,6 +4,8 @@ import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js'
 import { OAuthMcpConfigError } from '../../errors/config.errors.js';
 import type { ResolvedUpstream } from '../../config/resolved-config.interface.js';
 import type { GrantedUser } from '../grants/grant.interface.js';
+import { pkceChallengeOf } from '../grants/pkce.js';
+import { PROVIDERS } from '../../config/providers/providers.table.js';
 import { readCapped, SafeFetchError } from '../../resource-server/verification/safe-fetch.js';
 
 /** What the upstream leg needs to remember between the redirect and the callback. */
@@ -116,9 +118,9 @@ export class UpstreamClientService implements OnModuleInit {
       scope: scopes.join(' '),
       state: checks.state,
       nonce: checks.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(checks.codeVerifier),
+      code_challenge: pkceChallengeOf(checks.codeVerifier),
       code_challenge_method: 'S256',
-      ...(this.upstream.provider === 'google' ? { access_type: 'offline' } : {}),
+      ...PROVIDERS[this.upstream.provider].upstreamAuthorizationParams,
     });
   }
 
