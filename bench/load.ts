@@ -120,6 +120,8 @@ export interface LoadOptions {
   token?: string;
   /** A token per request. */
   tokens?: TokenSource;
+  /** `Authorization: DPoP <token>` with a fresh proof per request (each handed out once). */
+  dpop?: { token: string; proofs: TokenSource };
   /** Seconds; ignored when `amount` is set. */
   duration?: number;
   /** Send exactly this many requests. */
@@ -153,22 +155,23 @@ export interface LoadResult {
  */
 export async function runLoad(options: LoadOptions, server?: ServerProcess): Promise<LoadResult> {
   const connections = options.connections ?? 10;
-  const source = options.tokens;
+  const source = options.dpop?.proofs ?? options.tokens;
   let sourceError: Error | undefined;
   let stop: (() => void) | undefined;
+  const dpopToken = options.dpop?.token;
   const requests = source
     ? [
         {
           setupRequest: (req: { headers?: Record<string, string> }) => {
-            let token: string;
+            let value: string;
             try {
-              token = source.next();
+              value = source.next();
             } catch (err) {
               sourceError ??= err as Error;
               stop?.();
-              token = 'exhausted';
+              value = 'exhausted';
             }
-            req.headers = { authorization: `Bearer ${token}` };
+            req.headers = dpopToken === undefined ? { authorization: `Bearer ${value}` } : { authorization: `DPoP ${dpopToken}`, dpop: value };
             return req;
           },
         },
@@ -249,6 +252,7 @@ export interface Side {
   url: string;
   token?: string;
   tokens?: TokenSource;
+  dpop?: LoadOptions['dpop'];
 }
 
 /**
@@ -272,7 +276,7 @@ export async function alternate(
     for (let attempt = 0; ; attempt++) {
       await beforeSlice?.(side, sliceSeconds, attempt > 0);
       try {
-        runs[side].push(await runLoad({ url: spec.url, token: spec.token, tokens: spec.tokens, duration: sliceSeconds }, server));
+        runs[side].push(await runLoad({ url: spec.url, token: spec.token, tokens: spec.tokens, dpop: spec.dpop, duration: sliceSeconds }, server));
         break;
       } catch (err) {
         // Out of fresh tokens mid-slice (the server got faster): discard the slice, top up, redo it.

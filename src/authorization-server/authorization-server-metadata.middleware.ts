@@ -5,7 +5,7 @@ import { OAuthErrorResponder } from '../http/oauth-error.responder.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { SigningKeyService } from './keys/signing-keys.service.js';
 import { offeredGrantTypes, offersPrivateKeyJwt } from './grants/offered-grants.js';
-import { ASYMMETRIC_ALGORITHMS } from '../config/algorithm-rules.js';
+import { ASYMMETRIC_ALGORITHMS, DPOP_ALGORITHMS } from '../config/algorithm-rules.js';
 
 /** The profile an authorization server that redeems ID-JAGs advertises. */
 const ID_JAG_GRANT_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag';
@@ -60,6 +60,8 @@ export class AuthorizationServerMetadataMiddleware extends MetadataDocumentsMidd
       ...(c.idJag ? { authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] } : {}),
       client_id_metadata_document_supported: c.clientIdMetadataDocuments,
       authorization_response_iss_parameter_supported: true,
+      // RFC 9449 §5.1: proofs are accepted at the token endpoint (and required when `dpopRequired`).
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     };
     const oauth = JSON.stringify(metadata);
     // OIDC Discovery requires these two even though this server issues no ID tokens.

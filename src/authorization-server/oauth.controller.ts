@@ -67,7 +67,12 @@ export class OAuthController {
       await this.failedAuth.admit(req as PeerRequest);
       let response;
       try {
-        response = await this.tokens.token(singleAuthorizationHeader(req), req.body);
+        response = await this.tokens.token(singleAuthorizationHeader(req), req.body, {
+          method: req.method ?? 'POST',
+          url: req.url,
+          originalUrl: req.originalUrl,
+          headers: req.headers,
+        });
       } catch (err) {
         // Failed client authentication and refused grants (codes, refresh tokens, assertions) count; a malformed request does not.
         if (err instanceof InvalidClientError || err instanceof InvalidGrantError) await this.failedAuth.failed(req as PeerRequest, err);
@@ -105,10 +110,11 @@ export class OAuthController {
   private async api(req: ModuleRequest, res: unknown, handle: () => Promise<void>): Promise<void> {
     const raw = headerTarget(res);
     raw.setHeader('Access-Control-Allow-Origin', '*');
+    raw.setHeader('Access-Control-Expose-Headers', 'DPoP-Nonce');
     if (req.method === 'OPTIONS') {
       applySecurityHeaders(raw);
       raw.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      raw.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, MCP-Protocol-Version');
+      raw.setHeader('Access-Control-Allow-Headers', 'Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version');
       raw.setHeader('Access-Control-Max-Age', '86400');
       return sendNoContent(res);
     }

@@ -3,6 +3,9 @@ import type { OAuthProviderName } from './oauth-mcp-options.interface.js';
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
 
+/** DPoP proof algorithms (RFC 9449 §11.6: asymmetric only), the v2 MCP SDK's list; advertised in challenges and metadata. */
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+
 /** Returns why an algorithm allowlist is unsafe for the provider, or undefined when it is fine. */
 export function checkAlgorithms(value: unknown, provider: OAuthProviderName | undefined): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return 'must be a non-empty list of JWS algorithms';

@@ -154,6 +154,27 @@ export interface OAuthMcpCommonOptions {
    * loopback and not `production`; otherwise none
    */
   allowedOrigins?: string[];
+  /**
+   * DPoP (RFC 9449): refuse bearer tokens. The token endpoint (proxy mode) then requires a `DPoP` proof on
+   * every grant, and the resource server accepts only DPoP-bound tokens presented with the `DPoP` scheme.
+   * Without it a client that sends a proof gets (and must then present) a DPoP-bound token; one that
+   * sends none keeps getting bearer tokens. Env: `OAUTH_DPOP_REQUIRED=true`.
+   * @default false
+   */
+  dpopRequired?: boolean;
+  /**
+   * DPoP: require server-provided nonces (RFC 9449 §8–9) in every proof, at the token endpoint and the
+   * resource server; a proof without a current one is answered `use_dpop_nonce` with a `DPoP-Nonce`.
+   * Env: `OAUTH_DPOP_NONCE=true`.
+   * @default false
+   */
+  dpopNonce?: boolean;
+  /**
+   * DPoP: how old (by its `iat`) a proof may be, in seconds (5–300); its `jti` is remembered that long.
+   * Env: `OAUTH_DPOP_PROOF_MAX_AGE_SECONDS`.
+   * @default 60
+   */
+  dpopProofMaxAgeSeconds?: number;
   /** Where audit events go. @default one JSON line per event through Nest's Logger */
   auditSink?: AuditSink;
 }

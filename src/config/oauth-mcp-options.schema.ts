@@ -369,6 +369,20 @@ export class OAuthMcpOptionsSchema {
   storeUnavailable?: string;
 
   @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  dpopRequired?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  dpopNonce?: boolean;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(5, { message: 'must be at least 5 seconds' })
+  @Max(300, { message: 'must be at most 300 seconds' })
+  dpopProofMaxAgeSeconds?: number;
+
+  @IsOptional()
   @simpleRule('allowedOrigins', (v) =>
     Array.isArray(v) && v.every((o) => typeof o === 'string' && parseUrlStrict(o)?.origin === o && /^https?:/.test(o))
       ? undefined

@@ -102,6 +102,10 @@ export interface ResolvedOAuthMcpConfig {
   readonly failedAuthThrottle: false | Readonly<{ limit: number; windowSeconds: number; blockSeconds: number }>;
   readonly trustProxyHops: number;
   readonly storeUnavailable: 'deny' | 'allow';
+  /** DPoP (RFC 9449): bearer tokens refused; proofs need a server nonce; the oldest proof accepted (seconds). */
+  readonly dpopRequired: boolean;
+  readonly dpopNonce: boolean;
+  readonly dpopProofMaxAgeSeconds: number;
   /** Origins allowed on the MCP endpoint: this server's own plus the configured ones (or the development default). */
   readonly allowedOrigins: readonly string[];
   /** `allowedOrigins` holds the development default (MCP Inspector) because none were configured on a loopback MCP_URL. */

@@ -17,4 +17,24 @@ export const TOKEN_MESSAGES = {
   invalid: 'The access token is invalid',
   revoked: 'The access token was revoked',
   multipleMethods: 'Only one method of presenting the access token may be used',
+  dpopBound: 'The access token is bound to a DPoP key; present it with the DPoP scheme and a proof',
+  notDpopBound: 'The access token is not bound to a DPoP key',
+  dpopRequired: 'A DPoP-bound access token is required',
+} as const;
+
+/** Every client-visible `error_description` of a refused DPoP proof (RFC 9449 §4.3). None embeds request data. */
+export const DPOP_MESSAGES = {
+  missing: 'A DPoP proof is required',
+  multiple: 'Exactly one DPoP proof must be sent',
+  malformed: 'The DPoP proof is malformed',
+  header: 'The DPoP proof must be a dpop+jwt signed with an accepted asymmetric algorithm and carry its public key',
+  signature: 'The DPoP proof signature is invalid',
+  claims: 'The DPoP proof is missing a required claim',
+  method: 'The DPoP proof is for another HTTP method',
+  url: 'The DPoP proof is for another URL',
+  iat: 'The DPoP proof is too old or from the future',
+  replay: 'The DPoP proof was already used',
+  ath: 'The DPoP proof is for another access token',
+  key: 'The DPoP proof is signed with another key than the token is bound to',
+  refreshKey: 'The refresh token is bound to another DPoP key',
 } as const;

@@ -10,9 +10,10 @@ export abstract class OAuthError extends HttpException {
   abstract readonly error: string;
   /**
    * The `WWW-Authenticate` scheme the response carries: `Bearer` for the resource server's refusals
-   * (RFC 6750 §3), `Basic` for a client that authenticated with HTTP Basic (RFC 6749 §5.2).
+   * (RFC 6750 §3), `DPoP` for the resource server's refusals of a DPoP proof (RFC 9449 §7.1; sent beside
+   * the Bearer challenge), `Basic` for a client that authenticated with HTTP Basic (RFC 6749 §5.2).
    */
-  challenge?: 'Bearer' | 'Basic';
+  challenge?: 'Bearer' | 'DPoP' | 'Basic';
 
   constructor(
     status: number,
@@ -51,6 +52,36 @@ export class InsufficientScopeError extends OAuthError {
     readonly grantedScopes: readonly string[] = [],
   ) {
     super(HttpStatus.FORBIDDEN, 'The access token lacks a scope this operation requires');
+  }
+}
+
+/**
+ * `invalid_dpop_proof` (RFC 9449 §5, §7.1): the `DPoP` proof is missing, malformed, stale, replayed or not
+ * for this request, token or key. 400 at the token endpoint; 401 with a `DPoP` challenge at the resource.
+ * @publicApi
+ */
+export class InvalidDpopProofError extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  constructor(description = 'The DPoP proof is invalid', atResource = false) {
+    super(atResource ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST, description);
+    if (atResource) this.challenge = 'DPoP';
+  }
+}
+
+/**
+ * `use_dpop_nonce` (RFC 9449 §8–9): the proof must carry the server's current nonce, sent as `DPoP-Nonce`.
+ * 400 at the token endpoint; 401 with a `DPoP` challenge at the resource.
+ * @publicApi
+ */
+export class UseDpopNonceError extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  constructor(
+    /** The nonce to use, sent in the `DPoP-Nonce` header. */
+    readonly nonce: string,
+    atResource = false,
+  ) {
+    super(atResource ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST, 'The DPoP proof must carry the nonce the server provides');
+    if (atResource) this.challenge = 'DPoP';
   }
 }
 

@@ -1,12 +1,13 @@
 import { HttpException, HttpStatus, Injectable, Logger, type LoggerService } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
-import { InvalidRequestError, MethodNotAllowedError, OAuthError, ServerError, TooManyRequestsError } from '../errors/oauth.errors.js';
-import { bearerChallenge } from './www-authenticate.js';
+import { InvalidRequestError, MethodNotAllowedError, OAuthError, ServerError, TooManyRequestsError, UseDpopNonceError } from '../errors/oauth.errors.js';
+import { DPOP_ALGORITHMS } from '../config/algorithm-rules.js';
+import { type DpopChallengeSettings, resourceChallenges } from './www-authenticate.js';
 import { headerTarget, writeJson } from './node-response.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** Browser clients (Inspector direct mode, claude.ai) must be able to read the challenge. */
-const EXPOSED_ON_CHALLENGE = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version';
+const EXPOSED_ON_CHALLENGE = 'WWW-Authenticate, DPoP-Nonce, Mcp-Session-Id, MCP-Protocol-Version';
 
 /**
  * The one exit for OAuth errors: it alone decides an error response's status, `{ error,
@@ -19,11 +20,13 @@ export class OAuthErrorResponder {
   private readonly logger: LoggerService;
   private readonly resourceMetadataUrl: string;
   private readonly scopes: readonly string[];
+  private readonly dpop: DpopChallengeSettings;
 
   constructor(configService: OAuthMcpConfigService) {
     const c = configService.config;
     this.resourceMetadataUrl = c.resourceMetadataUrl;
     this.scopes = c.scopes;
+    this.dpop = { algs: DPOP_ALGORITHMS, required: c.dpopRequired };
     this.logger = c.logger ?? new Logger('OAuthMcp');
   }
 
@@ -40,11 +43,13 @@ export class OAuthErrorResponder {
   /** Every header of the error's response, in the order they are written. */
   headers(err: OAuthError): [string, string][] {
     const out: [string, string][] = [...SECURITY_HEADERS, ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']];
-    if (err.challenge === 'Bearer') {
-      out.push(['WWW-Authenticate', bearerChallenge(err, this.resourceMetadataUrl, this.scopes)], ['Access-Control-Expose-Headers', EXPOSED_ON_CHALLENGE]);
+    if (err.challenge === 'Bearer' || err.challenge === 'DPoP') {
+      out.push(['WWW-Authenticate', resourceChallenges(err, this.resourceMetadataUrl, this.scopes, this.dpop)], ['Access-Control-Expose-Headers', EXPOSED_ON_CHALLENGE]);
     } else if (err.challenge === 'Basic') {
       out.push(['WWW-Authenticate', 'Basic realm="oauth"']);
     }
+    // RFC 9449 §8–9: the nonce to retry with, at the token endpoint and the resource alike.
+    if (err instanceof UseDpopNonceError) out.push(['DPoP-Nonce', err.nonce]);
     if (err instanceof MethodNotAllowedError) out.push(['Allow', err.allow.join(', ')]);
     if (err instanceof TooManyRequestsError && err.retryAfterSeconds !== undefined) out.push(['Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds)))]);
     return out;

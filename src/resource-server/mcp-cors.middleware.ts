@@ -4,8 +4,8 @@ import { OAuthMcpConfigService } from '../config/oauth-mcp-config.service.js';
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
 import { requestPath, routeKey } from '../http/node-request.js';
 
-const EXPOSED = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name';
+const EXPOSED = 'WWW-Authenticate, DPoP-Nonce, Mcp-Session-Id, MCP-Protocol-Version';
+const ALLOWED_HEADERS = 'Authorization, DPoP, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name';
 
 /**
  * Browser access to the MCP endpoint: for an allowed `Origin` (this server's, or `allowedOrigins`) the

@@ -10,6 +10,7 @@ import { JwksKeyStore } from './verification/jwks-key-store.js';
 import { OidcDiscovery } from './verification/oidc-discovery.js';
 import { TokenCache } from './verification/token-cache.js';
 import { TokenVerifier } from './verification/token-verifier.service.js';
+import { DpopVerifier } from './dpop/dpop-verifier.service.js';
 
 /** The resource server, in both modes: verification, guards and the protected resource metadata. */
 export const resourceServerProviders: Provider[] = [
@@ -27,6 +28,7 @@ export const resourceServerProviders: Provider[] = [
         : new JwksKeyStore(config, new OidcDiscovery(config), () => cache.clear()),
   },
   ...strategyProviders,
+  DpopVerifier,
   TokenVerifier,
   JwtAuthGuard,
   McpAuthGuard,

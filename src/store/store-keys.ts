@@ -34,6 +34,10 @@ export const StoreKeys = {
   upstreamTokens: (fid: string) => `upstream-tokens:${fid}`,
   /** A single-use identifier (assertion `jti`, …) of one kind, by hash. */
   singleUse: (kind: string, hash: string) => `jti:${kind}:${hash}`,
+  /** A used DPoP proof (RFC 9449 §11.1 replay), by the SHA-256 of its key thumbprint and `jti`. */
+  dpopJti: (hash: string) => `dpop-jti:${hash}`,
+  /** The key the DPoP nonces of every replica are made with (created once, first writer wins). */
+  dpopNonceKey: () => 'keys:dpop-nonce',
   /** A rate-limit counter of one throttler, by the SHA-256 of its tracker. */
   rate: (throttler: string, trackerHash: string) => `rate:${throttler}:${trackerHash}`,
   /** The block a rate-limit counter started (until when, ms since epoch): read before any work is done. */

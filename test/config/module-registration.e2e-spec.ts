@@ -195,7 +195,7 @@ describe('global: true registers JwtAuthGuard for every route', () => {
         if (guarded) {
           expect(anonymous.status).toBe(401);
           expect(anonymous.headers.get('www-authenticate')).toBe(
-            `Bearer resource_metadata="${SERVER_URL}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write"`,
+            `Bearer resource_metadata="${SERVER_URL}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`,
           );
           const authorized = await fetch(`${base}/anything`, { headers: { authorization: `Bearer ${await token()}` } });
           expect(authorized.status).toBe(200);

@@ -114,7 +114,7 @@ const toolCall = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, metho
 async function expectGuardedMcp(app: Running): Promise<void> {
   const anonymous = await fetch(`${app.base}/mcp`, { method: 'POST' });
   expect(anonymous.status).toBe(401);
-  expect(anonymous.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${app.base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin"`);
+  expect(anonymous.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${app.base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`);
   expect((await fetch(`${app.base}/.well-known/oauth-protected-resource/mcp`)).status).toBe(200);
   const call = async (scope: string, tool: string) =>
     fetch(`${app.base}/mcp`, {

@@ -65,7 +65,7 @@ describe('@rekog/mcp-nest example: its MCP server guarded by McpAuthGuard (nativ
       });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe(
-        `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write mcp:admin"`,
+        `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`,
       );
       expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'Bearer token required' });
     }

@@ -26,7 +26,7 @@ describe('Fastify adapter, native mode', () => {
     for (const path of ['/mcp', '/protected']) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin"');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"');
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'Bearer token required' });

@@ -228,7 +228,7 @@ describe('an application strategy beside the built-in ones: opaque tokens throug
     const res = await post(base, activeToken('mcp:read'), 'admin_ping');
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(
-      `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`,
     );
   });
 

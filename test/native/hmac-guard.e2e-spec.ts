@@ -40,7 +40,7 @@ describe('native mode, hmac provider', () => {
     const res = await get('/protected');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write mcp:admin"',
+      'Bearer resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"',
     );
     expect(res.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -51,7 +51,7 @@ describe('native mode, hmac provider', () => {
     const res = await get('/protected', 'a.b.c');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer error="invalid_token", error_description="The access token is malformed", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write mcp:admin"',
+      'Bearer error="invalid_token", error_description="The access token is malformed", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"',
     );
   });
 
@@ -72,7 +72,7 @@ describe('native mode, hmac provider', () => {
     const res = await get('/admin', await signHmac(SECRET, claims()));
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer error="insufficient_scope", scope="mcp:read mcp:write mcp:admin", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", error_description="The access token lacks a scope this operation requires"',
+      'Bearer error="insufficient_scope", scope="mcp:read mcp:write mcp:admin", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp", error_description="The access token lacks a scope this operation requires", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"',
     );
     expect((await get('/admin', await signHmac(SECRET, { ...claims(), scope: 'mcp:admin mcp:write' }))).status).toBe(200);
   });

@@ -17,6 +17,7 @@ import {
   expectAllRejected,
   handMadeJws,
   IDP_ISS,
+  DPOP_CHALLENGE,
   invalidToken,
   noCredentials,
   outcome,
@@ -138,7 +139,7 @@ describe.each(MODES)('native $name', (mode) => {
       expect({ label, ...(await outcome(await call(t().base, req))) }).toEqual({
         label,
         status: 400,
-        challenge: `Bearer error="invalid_request", error_description="${TOKEN_MESSAGES.multipleMethods}", resource_metadata="${PRM}", scope="mcp:read mcp:write mcp:admin"`,
+        challenge: `Bearer error="invalid_request", error_description="${TOKEN_MESSAGES.multipleMethods}", resource_metadata="${PRM}", scope="mcp:read mcp:write mcp:admin"${DPOP_CHALLENGE}`,
         body: { error: 'invalid_request', error_description: TOKEN_MESSAGES.multipleMethods },
       });
     }
@@ -258,7 +259,7 @@ describe.each(MODES)('native $name', (mode) => {
     const route = await call(t().base, { token, path: '/admin' });
     expect(await outcome(route)).toEqual({
       status: 403,
-      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin mcp:write", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin mcp:write", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"${DPOP_CHALLENGE}`,
       body: { error: 'insufficient_scope', error_description: 'The access token lacks a scope this operation requires' },
     });
     const tool = await call(t().base, {
@@ -269,7 +270,7 @@ describe.each(MODES)('native $name', (mode) => {
     });
     expect({ status: tool.status, challenge: tool.headers.get('www-authenticate') }).toEqual({
       status: 403,
-      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires"`,
+      challenge: `Bearer error="insufficient_scope", scope="mcp:read mcp:admin", resource_metadata="${PRM}", error_description="The access token lacks a scope this operation requires", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`,
     });
     expect((await call(t().base, { token: await mode.sign(claimsFor({ scope: 'mcp:admin mcp:write' })), path: '/admin' })).status).toBe(200);
   });

@@ -82,6 +82,9 @@ export async function outcome(res: Response): Promise<Outcome> {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** RFC 9449 §7.1: every challenge of the resource server also offers DPoP, after the Bearer one. */
+export const DPOP_CHALLENGE = ', DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"';
+
 /**
  * The exact 401: `Bearer error="invalid_token", error_description="…", resource_metadata="<PRM>",
  * scope="…"` and the body `{ error, error_description }` with the same sentence. `description`
@@ -92,7 +95,7 @@ export function invalidToken(t: Pick<Target, 'prm' | 'scopes'>, description?: st
   const scope = t.scopes.length > 0 ? `, scope="${escape(t.scopes.join(' '))}"` : '';
   return {
     status: 401,
-    challenge: expect.stringMatching(new RegExp(`^Bearer error="invalid_token", error_description="${desc}", resource_metadata="${escape(t.prm)}"${scope}$`)),
+    challenge: expect.stringMatching(new RegExp(`^Bearer error="invalid_token", error_description="${desc}", resource_metadata="${escape(t.prm)}"${scope}${escape(DPOP_CHALLENGE)}$`)),
     body: { error: 'invalid_token', error_description: description ?? expect.any(String) },
   };
 }
@@ -101,7 +104,7 @@ export function invalidToken(t: Pick<Target, 'prm' | 'scopes'>, description?: st
 export function noCredentials(t: Pick<Target, 'prm' | 'scopes'>): Outcome {
   return {
     status: 401,
-    challenge: `Bearer resource_metadata="${t.prm}"${t.scopes.length > 0 ? `, scope="${t.scopes.join(' ')}"` : ''}`,
+    challenge: `Bearer resource_metadata="${t.prm}"${t.scopes.length > 0 ? `, scope="${t.scopes.join(' ')}"` : ''}${DPOP_CHALLENGE}`,
     body: { error: 'invalid_token', error_description: 'Bearer token required' },
   };
 }

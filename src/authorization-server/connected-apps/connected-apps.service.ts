@@ -87,8 +87,8 @@ export class ConnectedAppsService {
           scopes: [...new Set(entries.flatMap((e) => e.scopes))].sort(),
           firstUsed: iso(Math.min(...entries.map((e) => e.firstUsed))),
           lastUsed: iso(Math.max(...entries.map((e, i) => families[i].usedAt ?? e.firstUsed))),
-          // `jkt` is set on the family of a DPoP-bound grant.
-          tokenBinding: families.every((f) => typeof (f as { jkt?: unknown }).jkt === 'string') ? 'DPoP' : 'bearer',
+          // A grant's access tokens are DPoP-bound (any client), or its refresh token is (public clients).
+          tokenBinding: families.every((f) => f.accessBound === true || typeof f.jkt === 'string') ? 'DPoP' : 'bearer',
           grants: entries.length,
         };
       }),

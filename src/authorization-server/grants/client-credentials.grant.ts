@@ -27,7 +27,8 @@ export class ClientCredentialsGrant {
     private readonly audit: AuditService,
   ) {}
 
-  async grant(authenticated: AuthenticatedClient, body: unknown): Promise<TokenResponse> {
+  /** `jkt`: the key of the request's DPoP proof, which the token is bound to. */
+  async grant(authenticated: AuthenticatedClient, body: unknown, jkt?: string): Promise<TokenResponse> {
     const c = this.configService.config;
     const { client } = authenticated;
     // Never a registered or metadata-document client, never a public one (the configuration ensures it too).
@@ -41,6 +42,7 @@ export class ClientCredentialsGrant {
     const { response, fid } = await this.issuer.issueAccessToken(
       { clientId: client.client_id, user: { sub: client.client_id, groups: [] }, scopes: outcome.scopes, resource: c.resource },
       { gty: CLIENT_CREDENTIALS_GRANT },
+      jkt,
     );
     this.audit.emit({
       type: 'token_issued',

@@ -27,12 +27,17 @@ export interface RefreshFamily extends Grant {
   expiresAt: number;
   /** Epoch seconds of the last refresh (connected apps' "last used"); absent until the first one. */
   usedAt?: number;
+  /** RFC 9449 §5: a public client's refresh token is bound to its DPoP key (thumbprint); refreshing needs a proof by it. */
+  jkt?: string;
+  /** Whether the access tokens last issued on this grant are DPoP-bound (any client; connected apps show it). */
+  accessBound?: boolean;
 }
 
 /** RFC 6749 §5.1 success response; absent members are omitted, never null. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to the client's key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   /** Absent for grants that get none (client credentials, ID-JAG: the client asks again). */
   refresh_token?: string;

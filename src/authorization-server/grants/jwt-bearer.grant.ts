@@ -38,7 +38,8 @@ export class JwtBearerGrant {
     private readonly audit: AuditService,
   ) {}
 
-  async grant(authenticated: AuthenticatedClient, body: unknown): Promise<TokenResponse> {
+  /** `jkt`: the key of the request's DPoP proof, which the token is bound to. */
+  async grant(authenticated: AuthenticatedClient, body: unknown, jkt?: string): Promise<TokenResponse> {
     const c = this.configService.config;
     const { client } = authenticated;
     // draft §9.1: confidential clients only (the configuration ensures it too).
@@ -66,6 +67,7 @@ export class JwtBearerGrant {
     const { response, fid } = await this.issuer.issueAccessToken(
       { clientId: client.client_id, user: jag.user, scopes: outcome.scopes, resource: c.resource },
       { gty: JWT_BEARER_GRANT, id_jag_iss: jag.issuer },
+      jkt,
     );
     this.audit.emit({
       type: 'token_issued',

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import jsonwebtoken from 'jsonwebtoken';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
-import { InvalidGrantError, InvalidScopeError } from '../../errors/oauth.errors.js';
+import { InvalidDpopProofError, InvalidGrantError, InvalidScopeError } from '../../errors/oauth.errors.js';
+import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
 import { OAUTH_MCP_STORE } from '../../oauth-mcp.internal-constants.js';
 import { randomToken, sha256 } from '../crypto/random.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
@@ -13,6 +14,12 @@ import { StoreKeys } from '../../store/store-keys.js';
 import { UserGrantsIndex } from './user-grants.index.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
+
+/** A DPoP-bound issue (RFC 9449 §5): the proof's key, and whether the refresh token is bound to it too (public clients). */
+export interface DpopIssue {
+  jkt: string;
+  bindRefreshToken: boolean;
+}
 
 /** A refresh token's hash and the family its pointer leads to (if any). */
 export interface RefreshTokenLookup {
@@ -37,16 +44,16 @@ export class TokenIssuerService {
   ) {}
 
   /** A new family for an authorization code; returns the token response. */
-  async issue(grant: Grant, fid = randomToken(16)): Promise<TokenResponse> {
+  async issue(grant: Grant, fid = randomToken(16), dpop?: DpopIssue): Promise<TokenResponse> {
     const refreshToken = randomToken(32);
     const rtHash = sha256(refreshToken);
     const ttl = this.configService.config.refreshTokenTtlSeconds;
-    const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl };
+    const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl, accessBound: dpop !== undefined, ...(dpop?.bindRefreshToken ? { jkt: dpop.jkt } : {}) };
     // Connected apps: the user's index names the grant before it exists, so no grant is ever unlisted.
     await this.userGrants.add(family);
     // Independent writes, sent together (one round trip on Redis).
     await Promise.all([this.store.set(StoreKeys.family(fid), family, ttl), this.store.set(StoreKeys.refreshToken(rtHash), { fid }, ttl)]);
-    return this.respond(family, grant.scopes, refreshToken);
+    return this.respond(family, grant.scopes, refreshToken, dpop?.jkt);
   }
 
   /**
@@ -60,7 +67,7 @@ export class TokenIssuerService {
   }
 
   /** RFC 6749 §6 with rotation (OAuth 2.1 §4.3.1) and reuse detection. */
-  async refresh(refreshToken: string | RefreshTokenLookup, clientId: string, requestedScopes: string[] | undefined): Promise<TokenResponse> {
+  async refresh(refreshToken: string | RefreshTokenLookup, clientId: string, requestedScopes: string[] | undefined, jkt?: string): Promise<TokenResponse> {
     const { hash, family } = typeof refreshToken === 'string' ? await this.lookUpRefreshToken(refreshToken) : refreshToken;
     if (!family || family.expiresAt <= now()) throw new InvalidGrantError('The refresh token is invalid or expired');
     if (family.clientId !== clientId) throw new InvalidGrantError('The refresh token was issued to another client');
@@ -69,12 +76,14 @@ export class TokenIssuerService {
       this.audit.emit({ type: 'refresh_token_reuse', clientId, subject: family.user.sub, grantId: family.fid, reason: 'grant_revoked' });
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
+    // A bound refresh token is spent only with a proof by its key: a stolen token alone refreshes nothing.
+    if (family.jkt !== undefined && family.jkt !== jkt) throw new InvalidDpopProofError(jkt === undefined ? DPOP_MESSAGES.missing : DPOP_MESSAGES.refreshKey);
     const scopes = requestedScopes ?? family.scopes;
     if (!scopes.every((s) => family.scopes.includes(s))) throw new InvalidScopeError('A refresh may only narrow the scope');
     const next = randomToken(32);
     const nextHash = sha256(next);
     const ttl = Math.max(1, family.expiresAt - now());
-    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash, usedAt: now() };
+    const rotated: RefreshFamily = { ...family, version: family.version + 1, rtHash: nextHash, usedAt: now(), accessBound: jkt !== undefined };
     // The new token's pointer is written beside the compare-and-set (one round trip on Redis); when the
     // rotation loses, that token is never handed out and its pointer leads to a family that refuses it.
     const [rotatedHere] = await Promise.all([
@@ -88,7 +97,7 @@ export class TokenIssuerService {
       throw new InvalidGrantError('The refresh token was already used; the grant is revoked');
     }
     this.audit.emit({ type: 'token_refreshed', clientId, subject: family.user.sub, grantId: family.fid, scopes });
-    return this.respond(rotated, scopes, next);
+    return this.respond(rotated, scopes, next, jkt);
   }
 
   /**
@@ -96,15 +105,15 @@ export class TokenIssuerService {
    * client exchanges again for the next token). It has a grant id of its own, so it can be revoked.
    * `claims` are added to the token (`gty`, the ID-JAG's issuer).
    */
-  async issueAccessToken(grant: Grant, claims: Record<string, string>): Promise<{ response: TokenResponse; fid: string }> {
+  async issueAccessToken(grant: Grant, claims: Record<string, string>, jkt?: string): Promise<{ response: TokenResponse; fid: string }> {
     const fid = randomToken(16);
     const c = this.configService.config;
-    const accessToken = this.sign({ ...grant, fid }, grant.scopes, claims);
+    const accessToken = this.sign({ ...grant, fid }, grant.scopes, claims, jkt);
     return {
       fid,
       response: {
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: jkt === undefined ? 'Bearer' : 'DPoP',
         expires_in: c.accessTokenTtlSeconds,
         ...(grant.scopes.length > 0 ? { scope: grant.scopes.join(' ') } : {}),
       },
@@ -116,12 +125,12 @@ export class TokenIssuerService {
     return (await this.lookUpRefreshToken(refreshToken)).family;
   }
 
-  private respond(family: RefreshFamily, scopes: string[], refreshToken: string): TokenResponse {
+  private respond(family: RefreshFamily, scopes: string[], refreshToken: string, jkt: string | undefined): TokenResponse {
     const c = this.configService.config;
-    const accessToken = this.sign(family, scopes);
+    const accessToken = this.sign(family, scopes, {}, jkt);
     return {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: jkt === undefined ? 'Bearer' : 'DPoP',
       expires_in: c.accessTokenTtlSeconds,
       refresh_token: refreshToken,
       ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
@@ -132,7 +141,7 @@ export class TokenIssuerService {
    * The access token of a grant (see docs/enterprise.md for the claims of each grant type), signed
    * synchronously: jsonwebtoken on node:crypto, no WebCrypto job and thread-pool hop per grant.
    */
-  private sign(grant: Grant & { fid: string }, scopes: string[], extra: Record<string, string> = {}): string {
+  private sign(grant: Grant & { fid: string }, scopes: string[], extra: Record<string, string> = {}, jkt?: string): string {
     const c = this.configService.config;
     const key = this.keys.current();
     const iat = now();
@@ -155,6 +164,8 @@ export class TokenIssuerService {
         iat,
         exp: iat + c.accessTokenTtlSeconds,
         jti: randomToken(16),
+        // RFC 9449 §6: bound to the client's DPoP key.
+        ...(jkt !== undefined ? { cnf: { jkt } } : {}),
       },
       key.privateKey,
       { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: 'at+jwt' } },

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { errors as joseErrors, decodeJwt, jwtVerify, decodeProtectedHeader } from 'jose';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import {
+  InvalidDpopProofError,
   InvalidGrantError,
   InvalidRequestError,
   InvalidScopeError,
@@ -27,6 +28,8 @@ import { ClientCredentialsGrant } from '../grants/client-credentials.grant.js';
 import { JwtBearerGrant } from '../grants/jwt-bearer.grant.js';
 import { CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, offeredGrantTypes } from '../grants/offered-grants.js';
 import { StoreKeys } from '../../store/store-keys.js';
+import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
+import { type CheckedProof, dpopHeader, type DpopRequest, DpopVerifier } from '../../resource-server/dpop/dpop-verifier.service.js';
 
 /** What is kept of a redeemed code, to recognise a valid replay. */
 interface UsedCode {
@@ -58,11 +61,13 @@ export class TokenEndpointService {
     private readonly audit: AuditService,
     private readonly clientCredentials: ClientCredentialsGrant,
     private readonly jwtBearer: JwtBearerGrant,
+    private readonly dpop: DpopVerifier,
   ) {
     this.offered = offeredGrantTypes(configService.config);
   }
 
-  async token(authorization: string | undefined, body: unknown): Promise<TokenResponse> {
+  /** `request`: the HTTP request, for its `DPoP` proof (RFC 9449 §5). */
+  async token(authorization: string | undefined, body: unknown, request?: DpopRequest): Promise<TokenResponse> {
     const grantType = single(body, 'grant_type', 256);
     if (grantType === undefined) throw new InvalidRequestError('grant_type is required');
     if (!this.offered.includes(grantType)) throw new UnsupportedGrantTypeError();
@@ -76,19 +81,38 @@ export class TokenEndpointService {
     if (!client.grant_types.includes(grantType)) throw new UnauthorizedClientError();
     const resource = single(body, 'resource', 2048);
     if (resource !== undefined && !isThisResource(this.configService.config, resource)) throw new InvalidTargetError();
+    // Checked before any grant is (a refused proof spends no code or refresh token), spent once the grant succeeded.
+    const proof = await this.checkProof(request);
+    const jkt = proof?.jkt;
     let response: TokenResponse;
-    if (grantType === CLIENT_CREDENTIALS_GRANT) response = await this.clientCredentials.grant(authenticated, body);
-    else if (grantType === JWT_BEARER_GRANT) response = await this.jwtBearer.grant(authenticated, body);
+    if (grantType === CLIENT_CREDENTIALS_GRANT) response = await this.clientCredentials.grant(authenticated, body, jkt);
+    else if (grantType === JWT_BEARER_GRANT) response = await this.jwtBearer.grant(authenticated, body, jkt);
     else {
       // These grants spend their code or refresh token whatever follows: the client assertion goes first.
       await this.authenticator.claimAssertion(authenticated);
-      response = grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body) : await this.refresh(client.client_id, body, lookup);
+      const publicClient = client.token_endpoint_auth_method === 'none';
+      response =
+        grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body, jkt, publicClient) : await this.refresh(client.client_id, body, lookup, jkt);
     }
+    // A replayed proof on a code or refresh token also fails there (single use, rotation); here for the machine grants.
+    if (proof) await this.dpop.spend(proof);
     await this.clients.touch(client);
     return response;
   }
 
-  private async redeemCode(clientId: string, body: unknown): Promise<TokenResponse> {
+  /**
+   * The request's DPoP proof, checked (RFC 9449 §5), or undefined for a bearer request; none at all is
+   * `invalid_dpop_proof` when the operator requires DPoP.
+   */
+  private async checkProof(request: DpopRequest | undefined): Promise<CheckedProof | undefined> {
+    if (request === undefined || dpopHeader(request, false) === undefined) {
+      if (this.configService.config.dpopRequired) throw new InvalidDpopProofError(DPOP_MESSAGES.missing);
+      return undefined;
+    }
+    return this.dpop.check(request, { atResource: false });
+  }
+
+  private async redeemCode(clientId: string, body: unknown, jkt: string | undefined, publicClient: boolean): Promise<TokenResponse> {
     const code = single(body, 'code', 512);
     if (!code) throw new InvalidRequestError('code is required');
     const verifier = single(body, 'code_verifier', 256);
@@ -116,7 +140,8 @@ export class TokenEndpointService {
       if (record.clientId !== clientId) throw new InvalidGrantError('The authorization code was issued to another client');
       if (!this.redirectMatches(record, redirectUri)) throw new InvalidGrantError('redirect_uri does not match the authorization request');
       requirePkceMatch(verifier, record.codeChallenge);
-      response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid);
+      const dpop = jkt === undefined ? undefined : { jkt, bindRefreshToken: publicClient };
+      response = await this.issuer.issue({ clientId, user: record.user, scopes: record.scopes, resource: record.resource }, record.fid, dpop);
     } finally {
       await markedUsed;
     }
@@ -139,12 +164,12 @@ export class TokenEndpointService {
     return typeof value === 'string' && value.length > 0 && value.length <= 512 ? this.issuer.lookUpRefreshToken(value) : undefined;
   }
 
-  private async refresh(clientId: string, body: unknown, lookup: Promise<RefreshTokenLookup> | undefined): Promise<TokenResponse> {
+  private async refresh(clientId: string, body: unknown, lookup: Promise<RefreshTokenLookup> | undefined, jkt: string | undefined): Promise<TokenResponse> {
     const refreshToken = single(body, 'refresh_token', 512);
     if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
     const scope = single(body, 'scope', 4096);
     if (scope !== undefined && !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope)) throw new InvalidScopeError();
-    return this.issuer.refresh(lookup ? await lookup : refreshToken, clientId, scope === undefined ? undefined : [...new Set(scope.split(' '))]);
+    return this.issuer.refresh(lookup ? await lookup : refreshToken, clientId, scope === undefined ? undefined : [...new Set(scope.split(' '))], jkt);
   }
 
   /** RFC 7009: revokes the grant behind an access or refresh token of this client; unknown tokens are fine. */

@@ -19,27 +19,46 @@ function hasAccessTokenParam(container: unknown): boolean {
   return typeof container === 'object' && container !== null && 'access_token' in container;
 }
 
+/** An access token and the scheme it came with: `Bearer` (RFC 6750) or `DPoP` (RFC 9449 §7.1). */
+export interface PresentedCredential {
+  token: string;
+  dpop: boolean;
+}
+
+/** `Bearer ` or `DPoP ` (any case, exactly one space): the scheme's length, or 0. */
+function schemeLength(header: string): number {
+  if (header.charCodeAt(6) === 0x20 && header.slice(0, 6).toLowerCase() === 'bearer') return 6;
+  if (header.charCodeAt(4) === 0x20 && header.slice(0, 4).toLowerCase() === 'dpop') return 4;
+  return 0;
+}
+
 /**
- * The credential of the request's `Authorization: Bearer` header (RFC 6750 §2.1; the MCP spec forbids
- * tokens in the query string): everything `extractBearerToken` checks but the token's own syntax.
- * Case-insensitive scheme, exactly one space; length is checked before anything else so oversized
- * input costs nothing.
+ * The credential of the request's `Authorization: Bearer` or `Authorization: DPoP` header (RFC 6750
+ * §2.1, RFC 9449 §7.1; the MCP spec forbids tokens in the query string): everything `extractBearerToken`
+ * checks but the token's own syntax. Case-insensitive scheme, exactly one space; length is checked
+ * before anything else so oversized input costs nothing.
  * @throws InvalidTokenError (401) for a missing, malformed or oversized credential
  * @throws InvalidRequestError (400) when the token is also sent in the query or body (RFC 6750 §2), or
  *   the Authorization header is repeated
  */
-export function bearerCredential(req: RequestLike, maxTokenBytes: number): string {
+export function presentedCredential(req: RequestLike, maxTokenBytes: number): PresentedCredential {
   const header = singleAuthorizationHeader(req);
   if (header === undefined) throw new InvalidTokenError(TOKEN_MESSAGES.missing, true);
   if (typeof header !== 'string') throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
   if (header.length > maxTokenBytes + 7) throw new InvalidTokenError(TOKEN_MESSAGES.tooLarge);
-  if (header.length < 8 || header.charCodeAt(6) !== 0x20 || header.slice(0, 6).toLowerCase() !== 'bearer') {
-    throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
-  }
+  const scheme = schemeLength(header);
+  if (scheme === 0 || header.length <= scheme + 1) throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
   if (hasAccessTokenParam(req.query) || hasAccessTokenParam(req.body)) {
     throw new InvalidRequestError(TOKEN_MESSAGES.multipleMethods);
   }
-  return header.slice(7);
+  return { token: header.slice(scheme + 1), dpop: scheme === 4 };
+}
+
+/** `presentedCredential` for the `Bearer` scheme only. */
+export function bearerCredential(req: RequestLike, maxTokenBytes: number): string {
+  const credential = presentedCredential(req, maxTokenBytes);
+  if (credential.dpop) throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
+  return credential.token;
 }
 
 /** @throws InvalidTokenError (401) when the token is not of `syntax` */

@@ -7,7 +7,8 @@ import type { OAuthMcpUser } from '../oauth-mcp-user.interface.js';
 import { OAUTH_MCP_KEY_STORE, OAUTH_MCP_SELF_ISSUED, OAUTH_MCP_STRATEGIES, OAUTH_MCP_TOKEN_CACHE } from '../../oauth-mcp.internal-constants.js';
 import type { VerificationStrategies } from './verification-strategies.interface.js';
 import type { SelfIssuedInfo } from '../strategies/self-issued.strategy.js';
-import { type BearerTokenSyntax, bearerCredential, checkTokenSyntax } from './bearer-token.extractor.js';
+import { type BearerTokenSyntax, checkTokenSyntax, presentedCredential } from './bearer-token.extractor.js';
+import { DpopVerifier, type DpopRequest } from '../dpop/dpop-verifier.service.js';
 import type { AuthorizationHeaderCarrier } from '../../http/authorization-header.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 import { DiscoveryIssuerMismatchError } from './oidc-discovery.js';
@@ -27,6 +28,9 @@ export interface VerifiedCaller {
 }
 
 interface RequestLike extends AuthorizationHeaderCarrier {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
   query?: unknown;
   body?: unknown;
 }
@@ -37,6 +41,12 @@ interface RequestLike extends AuthorizationHeaderCarrier {
  */
 function countsAsFailure(err: unknown): boolean {
   return (err instanceof InvalidTokenError && !err.missing) || err instanceof InvalidRequestError;
+}
+
+/** The key a token is bound to (RFC 9449 §6 `cnf.jkt`), if any. */
+function boundKey(user: OAuthMcpUser): string | undefined {
+  const cnf = user.claims.cnf as { jkt?: unknown } | undefined;
+  return typeof cnf === 'object' && cnf !== null && typeof cnf.jkt === 'string' ? cnf.jkt : undefined;
 }
 
 /** What an application strategy must succeed with for the guards, the cache and `req.auth` to work. */
@@ -67,6 +77,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
     @Inject(OAUTH_MCP_STRATEGIES) private readonly strategies: VerificationStrategies,
     @Inject(OAUTH_MCP_TOKEN_CACHE) private readonly cache: TokenCache,
     @Inject(OAUTH_MCP_SELF_ISSUED) private readonly selfIssued: SelfIssuedTokens | null,
+    private readonly dpop: DpopVerifier,
     @Optional() @Inject(OAUTH_MCP_KEY_STORE) private readonly keys?: JwksKeyStore | null,
     @Optional() private readonly failedAuth?: FailedAuthThrottle,
   ) {
@@ -96,23 +107,26 @@ export class TokenVerifier implements OnApplicationBootstrap {
    * Throws (or rejects with) the refusal.
    */
   verifyRequest(req: RequestLike): VerifiedCaller | Promise<VerifiedCaller> {
-    let token: string;
+    let presented: { token: string; dpop: boolean };
     try {
-      token = bearerCredential(req, this.config.maxTokenBytes);
+      presented = presentedCredential(req, this.config.maxTokenBytes);
     } catch (err) {
       if (!this.failedAuth?.enabled || !countsAsFailure(err)) throw err;
       return this.failedAuth.failed(req as PeerRequest, err as object).then(() => Promise.reject(err));
     }
+    const { token, dpop } = presented;
     const hash = tokenHash(token);
     const cached = this.cache.get(hash);
-    // A token known good passes without a store round trip, even from a client IP that is throttled.
-    if (cached) return cached.grantId === undefined ? { token, user: cached.user } : this.verifyUncached(req, token, hash, cached);
+    // A plain bearer token known good passes synchronously, without a store round trip, even from a throttled
+    // client IP; a DPoP-bound one has its proof checked on every request.
+    if (cached && cached.grantId === undefined && !dpop && !this.config.dpopRequired && boundKey(cached.user) === undefined) return { token, user: cached.user };
+    if (cached) return this.verifyUncached(req, token, hash, cached, dpop);
     // Anything else is verification work: a client IP over the failed-authentication limit gets 429 first.
     const admitted = this.failedAuth?.admit(req as PeerRequest);
-    return admitted ? admitted.then(() => this.verifyUncached(req, token, hash, undefined)) : this.verifyUncached(req, token, hash, undefined);
+    return admitted ? admitted.then(() => this.verifyUncached(req, token, hash, undefined, dpop)) : this.verifyUncached(req, token, hash, undefined, dpop);
   }
 
-  private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined): Promise<VerifiedCaller> {
+  private async verifyUncached(req: RequestLike, token: string, hash: string, cached: VerifiedToken | undefined, dpop: boolean): Promise<VerifiedCaller> {
     try {
       let verified = cached;
       if (!verified) {
@@ -123,6 +137,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
         verified = await this.authenticate(req);
         this.cache.set(hash, verified.user, verified.grantId);
       }
+      await this.checkPresentation(req, token, verified.user, dpop);
       // Proxy mode: this server's grants can be revoked; checked on every request, cache or not.
       if (verified.grantId !== undefined && (await this.isRevoked(verified.grantId))) throw new InvalidTokenError(TOKEN_MESSAGES.revoked);
       return { token, user: verified.user };
@@ -134,6 +149,23 @@ export class TokenVerifier implements OnApplicationBootstrap {
       if (!isQuietRefusal(failure)) this.logger.debug?.(`Token rejected (sha256:${fingerprint(token)}): ${failure.description}`);
       throw failure;
     }
+  }
+
+  /**
+   * RFC 9449 §7: a token bound to a key (`cnf.jkt`) only with the `DPoP` scheme and a proof by that key for
+   * this request and token; the `DPoP` scheme only with a bound token; a bearer token not at all when the
+   * operator requires DPoP.
+   */
+  private async checkPresentation(req: RequestLike, token: string, user: OAuthMcpUser, dpop: boolean): Promise<void> {
+    const jkt = boundKey(user);
+    if (jkt === undefined) {
+      if (dpop) throw new InvalidTokenError(TOKEN_MESSAGES.notDpopBound);
+      if (this.config.dpopRequired) throw new InvalidTokenError(TOKEN_MESSAGES.dpopRequired);
+      return;
+    }
+    if (!dpop) throw new InvalidTokenError(TOKEN_MESSAGES.dpopBound);
+    const request: DpopRequest = { method: req.method ?? 'GET', url: req.url, originalUrl: req.originalUrl, headers: req.headers };
+    await this.dpop.verify(request, { accessToken: token, jkt, atResource: true });
   }
 
   /** Store unreachable: 503 (fail closed) unless `storeUnavailable: 'allow'` accepts the signed token. */
