@@ -94,7 +94,16 @@ const field = (html: string, name: string) => new RegExp(`name="${name}" value="
 
 /** authorize → (consent) → dev IdP (login) → callback; returns our authorization code. */
 async function flow(browser: Browser, base: string, clientId: string, challenge: string): Promise<string> {
-  const q = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's', resource: `${base}/mcp`, scope: SCOPES.join(' ') });
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 's',
+    resource: `${base}/mcp`,
+    scope: SCOPES.join(' '),
+  });
   let res = (await browser.request(`${base}/oauth/authorize?${q}`)) as Response & { bodyText: string };
   if (res.status === 200) {
     res = (await browser.request(`${base}/oauth/consent`, {
@@ -198,7 +207,14 @@ async function startProxyServer(redisUrl: string | undefined, label: string): Pr
     tokenUrl: `${base}/oauth/token`,
     idpOrigin: new URL(idp.issuer).origin,
     code: (browser) => flow(browser, base, clientId, challenge),
-    redeem: (code) => ({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource: `${base}/mcp` }),
+    redeem: (code) => ({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+      resource: `${base}/mcp`,
+    }),
     refresh: (refreshToken) => ({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
     close: async () => {
       await server.stop();
@@ -386,7 +402,9 @@ async function throughput(ours: GrantTarget, peer: GrantTarget, store: string, l
     const r = refresh.get(t)!;
     if (c.statuses['200'] !== c.requests) throw new Error(`${t.label} code grants (${store}): expected only 200, got ${JSON.stringify(c.statuses)}`);
     if (r.statuses['200'] !== r.requests) throw new Error(`${t.label} refresh grants (${store}): expected only 200, got ${JSON.stringify(r.statuses)}`);
-    log(`${t.label} (${store}): ${Math.round(rateOf(c))} code grants/s (${c.requests}, ${round(c.cpuMicros / c.requests, 0)} µs CPU/grant), ${Math.round(rateOf(r))} refresh grants/s (${r.requests}, ${round(r.cpuMicros / r.requests, 0)} µs CPU/grant)`);
+    log(
+      `${t.label} (${store}): ${Math.round(rateOf(c))} code grants/s (${c.requests}, ${round(c.cpuMicros / c.requests, 0)} µs CPU/grant), ${Math.round(rateOf(r))} refresh grants/s (${r.requests}, ${round(r.cpuMicros / r.requests, 0)} µs CPU/grant)`,
+    );
   }
   const entry = (kind: 'code' | 'refresh', phases: Map<GrantTarget, Phase>, rates: Map<GrantTarget, number[]>): ProxyCaseResult[] => {
     const o = phases.get(ours)!;
@@ -452,7 +470,10 @@ async function roundTrip(p: ProxyServer, log: (m: string) => void): Promise<Prox
     note: 'module ms = total − dev IdP ms per flow (browser legs to the IdP timed on the client, back-channel calls timed inside the IdP); fresh cookies, so every flow shows the consent page and the IdP login',
   });
   const out = [entry(0.5, 'p50'), entry(0.99, 'p99')];
-  for (const e of out) log(`${e.name}: module ${e.valueMs} ms (total ${e.totalMs} ms, dev IdP ${e.idpMs} ms; ${ROUNDTRIPS} sequential flows, ${((backChannelRequests - backChannelBefore) / (ROUNDTRIP_WARMUP + ROUNDTRIPS)).toFixed(1)} back-channel requests per flow)`);
+  for (const e of out)
+    log(
+      `${e.name}: module ${e.valueMs} ms (total ${e.totalMs} ms, dev IdP ${e.idpMs} ms; ${ROUNDTRIPS} sequential flows, ${((backChannelRequests - backChannelBefore) / (ROUNDTRIP_WARMUP + ROUNDTRIPS)).toFixed(1)} back-channel requests per flow)`,
+    );
   return out;
 }
 
@@ -460,7 +481,9 @@ async function roundTrip(p: ProxyServer, log: (m: string) => void): Promise<Prox
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> } | undefined> {
   if (spawnSync('redis-server', ['--version']).error) return undefined;
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);

@@ -43,7 +43,8 @@ function target(e: Entry): string {
 }
 
 const verdict = (e: Entry) => (e.met === undefined ? '' : e.met ? 'met' : e.noisy ? 'not settled (noisy)' : 'missed');
-const context = (e: Entry) => [e.noise !== undefined ? `noise ${n(e.noise, 3)}` : '', e.loadAverage1m !== undefined ? `load ${n(e.loadAverage1m, 1)}` : ''].filter(Boolean).join(', ');
+const context = (e: Entry) =>
+  [e.noise !== undefined ? `noise ${n(e.noise, 3)}` : '', e.loadAverage1m !== undefined ? `load ${n(e.loadAverage1m, 1)}` : ''].filter(Boolean).join(', ');
 
 console.log(`Run: ${results.machine}; load average at the end ${results.loadAverage?.join(' / ') ?? '?'} (1 / 5 / 15 min).\n`);
 console.log('| Case | Value | Target | | Noise, load |');

@@ -19,16 +19,7 @@ import type { VerifyReport } from './verify.js';
 import { proxyCases } from './proxy.js';
 import { dpopProofs, generateDpopKey } from './dpop.js';
 import type { ServerSpec } from './server.js';
-import {
-  claims,
-  garbageTokens,
-  generateBenchKey,
-  mintTokens,
-  randomKidTokens,
-  signer,
-  type BenchKey,
-  type ClaimsTemplate,
-} from './tokens.js';
+import { claims, garbageTokens, generateBenchKey, mintTokens, randomKidTokens, signer, type BenchKey, type ClaimsTemplate } from './tokens.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -116,7 +107,9 @@ function recordRatio(name: string, guarded: LoadResult, open: LoadResult, target
   results.push(entry);
   log(`  ${describeRun('unguarded', open)}`);
   log(`  ${describeRun('guarded', guarded)}`);
-  log(`${name}: ratio ${ratio.toFixed(3)}${target !== undefined ? ` (target ≥ ${target})` : ''}, +${(micros - baselineMicros).toFixed(1)} µs server CPU per request, noise ${noise.toFixed(3)}`);
+  log(
+    `${name}: ratio ${ratio.toFixed(3)}${target !== undefined ? ` (target ≥ ${target})` : ''}, +${(micros - baselineMicros).toFixed(1)} µs server CPU per request, noise ${noise.toFixed(3)}`,
+  );
   return entry;
 }
 
@@ -131,7 +124,14 @@ function variation(r: LoadResult): number {
  * Item 1 (and 6): one valid token on every request. After a warm-up of both routes, the unguarded
  * and guarded routes of the same process alternate in slices (A B B A …, DURATION s per side).
  */
-async function cacheHitCase(name: string, server: ServerProcess, guardedPath: string, token: string, target: number | undefined, extra: Record<string, unknown> = {}): Promise<CaseResult> {
+async function cacheHitCase(
+  name: string,
+  server: ServerProcess,
+  guardedPath: string,
+  token: string,
+  target: number | undefined,
+  extra: Record<string, unknown> = {},
+): Promise<CaseResult> {
   log(`${name}: warm-up`);
   await runLoad({ url: server.url('/open'), token, duration: WARMUP }, server);
   const warm = await runLoad({ url: server.url(guardedPath), token, duration: WARMUP }, server);
@@ -162,19 +162,29 @@ async function dpopCacheHitCase(server: ServerProcess, bearerToken: string, hmac
   const token = signer(hmac)({ ...claims({ iss: HMAC_ISSUER, aud: AUDIENCE, ttl: 3600 }, 'dpop-hit'), cnf: { jkt: key.jkt } });
   const htu = `${SERVER_URL}/guarded`;
   log(`${name}: warm-up`);
-  const warm = await runLoad({ url: server.url('/guarded'), dpop: { token, proofs: new OnceSource(dpopProofs(key, token, htu, 20_000)) }, duration: WARMUP }, server);
+  const warm = await runLoad(
+    { url: server.url('/guarded'), dpop: { token, proofs: new OnceSource(dpopProofs(key, token, htu, 20_000)) }, duration: WARMUP },
+    server,
+  );
   expectOnly(warm, '200', `${name} warm-up`);
   let rate = warm.reqPerSec;
   const proofs = new OnceSource([]);
   let remainingBefore = 0;
-  const { a: bearer, b: dpop } = await alternate(server, { url: server.url('/guarded'), token: bearerToken }, { url: server.url('/guarded'), dpop: { token, proofs } }, DURATION, SLICE, async (side, seconds, retry) => {
-    if (side !== 'b') return;
-    if (remainingBefore > proofs.remaining()) rate = Math.max(rate, (remainingBefore - proofs.remaining()) / seconds);
-    if (retry) rate *= 2;
-    // Fresh proofs for every slice (iat = now), at 2 × the fastest rate seen.
-    proofs.add(dpopProofs(key, token, htu, Math.ceil(rate * seconds * 2) + 500));
-    remainingBefore = proofs.remaining();
-  });
+  const { a: bearer, b: dpop } = await alternate(
+    server,
+    { url: server.url('/guarded'), token: bearerToken },
+    { url: server.url('/guarded'), dpop: { token, proofs } },
+    DURATION,
+    SLICE,
+    async (side, seconds, retry) => {
+      if (side !== 'b') return;
+      if (remainingBefore > proofs.remaining()) rate = Math.max(rate, (remainingBefore - proofs.remaining()) / seconds);
+      if (retry) rate *= 2;
+      // Fresh proofs for every slice (iat = now), at 2 × the fastest rate seen.
+      proofs.add(dpopProofs(key, token, htu, Math.ceil(rate * seconds * 2) + 500));
+      remainingBefore = proofs.remaining();
+    },
+  );
   expectOnly(bearer, '200', `${name} bearer`);
   expectOnly(dpop, '200', `${name} dpop`);
   return recordRatio(name, dpop, bearer, undefined, {
@@ -241,9 +251,17 @@ async function coldCase(name: string, server: ServerProcess, key: BenchKey, temp
   const entry = recordRatio(name, guarded, open, target, { distinctTokens: guarded.requests });
   // The same verification by bare passport-jwt behind @nestjs/passport's AuthGuard (no cache, none of
   // this module's rules), same process, same tokens: the floor any passport-jwt guard starts from.
-  const bare = await alternate(server, { url: server.url('/open'), tokens: cycle(warmTokens) }, { url: server.url('/guarded-bare'), tokens: cycle(warmTokens) }, DURATION, SLICE);
+  const bare = await alternate(
+    server,
+    { url: server.url('/open'), tokens: cycle(warmTokens) },
+    { url: server.url('/guarded-bare'), tokens: cycle(warmTokens) },
+    DURATION,
+    SLICE,
+  );
   expectOnly(bare.b, '200', `${name} bare passport-jwt`);
-  recordRatio(`${name}-bare-passport-jwt`, bare.b, bare.a, undefined, { note: 'AuthGuard + passport-jwt alone (no cache, no module rules): the floor for any passport-jwt guard' });
+  recordRatio(`${name}-bare-passport-jwt`, bare.b, bare.a, undefined, {
+    note: 'AuthGuard + passport-jwt alone (no cache, no module rules): the floor for any passport-jwt guard',
+  });
   return entry;
 }
 
@@ -317,7 +335,9 @@ async function herdCase(rsa: BenchKey, template: ClaimsTemplate): Promise<void> 
       targetOf: 'jwksFetches ==',
       met: jwksFetches === 1 && r.statusCodes['200'] === 1_000,
     });
-    log(`${name}: ${r.requests} concurrent requests with a newly rotated kid in ${r.seconds.toFixed(2)} s → ${jwksFetches} JWKS fetch(es) (target 1), statuses ${JSON.stringify(r.statusCodes)}`);
+    log(
+      `${name}: ${r.requests} concurrent requests with a newly rotated kid in ${r.seconds.toFixed(2)} s → ${jwksFetches} JWKS fetch(es) (target 1), statuses ${JSON.stringify(r.statusCodes)}`,
+    );
   } finally {
     await server.stop();
     await jwks.stop();
@@ -360,7 +380,9 @@ function verifyCase(): void {
       loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
       tokensPerBlock: r.cold.blockSize,
     });
-    log(`verify ${r.alg}: hit ${r.hit.ours.micros} µs (bare passport-jwt, no cache: ${r.hit.bare.micros} µs); cold ${r.cold.ours.micros} µs vs bare ${r.cold.bare.micros} µs (+${overhead.toFixed(1)} µs); noise ${Math.max(hitNoise, coldNoise).toFixed(3)}`);
+    log(
+      `verify ${r.alg}: hit ${r.hit.ours.micros} µs (bare passport-jwt, no cache: ${r.hit.bare.micros} µs); cold ${r.cold.ours.micros} µs vs bare ${r.cold.bare.micros} µs (+${overhead.toFixed(1)} µs); noise ${Math.max(hitNoise, coldNoise).toFixed(3)}`,
+    );
   }
 }
 
@@ -374,13 +396,21 @@ function memoryCase(): void {
   });
   const report = JSON.parse(out.trim().split('\n').pop()!) as MemoryReport;
   results.push({ name: 'memory-bound', ...report, target: CACHE_MAX_ENTRIES, targetOf: 'entries <= (and heap flat once full)', met: report.withinBound });
-  log(`memory-bound: ${fmt(report.tokens)} tokens, ${fmt(report.entries)} entries, heap ${report.heapBeforeMB} → ${report.heapFullMB} (cache full) → ${report.heapAfterMB} MB; ${report.withinBound ? 'within' : 'OUTSIDE'} the bound`);
+  log(
+    `memory-bound: ${fmt(report.tokens)} tokens, ${fmt(report.entries)} entries, heap ${report.heapBeforeMB} → ${report.heapFullMB} (cache full) → ${report.heapAfterMB} MB; ${report.withinBound ? 'within' : 'OUTSIDE'} the bound`,
+  );
 }
 
-function nestSpec(o: { provider: 'hmac' } | { provider: 'oidc'; issuer: string; jwksUri: string; cooldownMs?: number; jwks?: Record<string, unknown>[] }): ServerSpec {
+function nestSpec(
+  o: { provider: 'hmac' } | { provider: 'oidc'; issuer: string; jwksUri: string; cooldownMs?: number; jwks?: Record<string, unknown>[] },
+): ServerSpec {
   const common = { audience: AUDIENCE, serverUrl: SERVER_URL, scopes: ['mcp:read', 'mcp:write'], cache: { maxEntries: CACHE_MAX_ENTRIES } };
   if (o.provider === 'hmac') {
-    return { kind: 'nest', options: { ...common, provider: 'hmac', jwtSecret: SECRET, issuer: HMAC_ISSUER }, bare: { secret: SECRET, algorithms: ['HS256'], issuer: HMAC_ISSUER, audience: AUDIENCE } };
+    return {
+      kind: 'nest',
+      options: { ...common, provider: 'hmac', jwtSecret: SECRET, issuer: HMAC_ISSUER },
+      bare: { secret: SECRET, algorithms: ['HS256'], issuer: HMAC_ISSUER, audience: AUDIENCE },
+    };
   }
   return {
     kind: 'nest',
@@ -396,7 +426,11 @@ function nestSpec(o: { provider: 'hmac' } | { provider: 'oidc'; issuer: string; 
   };
 }
 
-const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function machine(): string {
   const cpus = os.cpus();
@@ -452,7 +486,9 @@ function printTable(): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(NOISY: the case's noise was above ${NOISE_LIMIT} or the load average above ${LOAD_LIMIT}, so a target is never reported met from it; rerun on a quiet machine)`);
+  console.log(
+    `(NOISY: the case's noise was above ${NOISE_LIMIT} or the load average above ${LOAD_LIMIT}, so a target is never reported met from it; rerun on a quiet machine)`,
+  );
   console.log();
 }
 
@@ -540,7 +576,8 @@ async function main(): Promise<void> {
           note: `MCP SDK requireBearerAuth + jose jwtVerify on Express; same token as cache-hit-${alg}`,
           oursRatio,
         });
-        if (oursRatio !== undefined) Object.assign(entry, { target: oursRatio, targetOf: 'ratio <= (ours)', ...judged(oursRatio >= entry.ratio!, entry.noise as number) });
+        if (oursRatio !== undefined)
+          Object.assign(entry, { target: oursRatio, targetOf: 'ratio <= (ours)', ...judged(oursRatio >= entry.ratio!, entry.noise as number) });
         // The SDK has no cache: every request of its case is a full RS256 validation, like our cold case.
         if (alg === 'rs256' && coldRs256) {
           const needed = Number((entry.ratio! + 0.1).toFixed(3));
@@ -569,7 +606,13 @@ async function main(): Promise<void> {
 
   log(`load average ${loadAverage()} (1, 5, 15 min; other processes on this machine skew the ratios)`);
   printTable();
-  const output = { machine: machine(), loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), noiseLimit: NOISE_LIMIT, loadLimit: LOAD_LIMIT, cases: results };
+  const output = {
+    machine: machine(),
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+    noiseLimit: NOISE_LIMIT,
+    loadLimit: LOAD_LIMIT,
+    cases: results,
+  };
   if (!ONLY) {
     writeFileSync(new URL('../../results.json', import.meta.url), `${JSON.stringify(output, null, 2)}\n`);
     log('wrote bench/results.json');

@@ -124,7 +124,10 @@ function registerBareStrategy(spec: BareJwtSpec): void {
 
 async function startNest(options: OAuthMcpModuleOptions, bare?: BareJwtSpec): Promise<{ port: number; close: () => Promise<void> }> {
   if (bare) registerBareStrategy(bare);
-  @Module({ imports: [OAuthMcpModule.forRoot({ ...options, global: false })], controllers: [OpenController, GuardedController, NoopGuardedController, ...(bare ? [BareGuardedController] : [])] })
+  @Module({
+    imports: [OAuthMcpModule.forRoot({ ...options, global: false })],
+    controllers: [OpenController, GuardedController, NoopGuardedController, ...(bare ? [BareGuardedController] : [])],
+  })
   class BenchAppModule {}
   const app: INestApplication = await NestFactory.create(BenchAppModule, { logger: false });
   await app.listen(0, '127.0.0.1');

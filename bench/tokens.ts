@@ -26,10 +26,7 @@ export interface ClaimsTemplate {
 }
 
 export function generateBenchKey(alg: 'RS256' | 'ES256', kid: string): BenchKey {
-  const pair =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const publicJwk = { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
   return { alg, kid, privatePem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, publicJwk };
 }

@@ -59,7 +59,11 @@ export class OAuthMcpModule extends OAuthMcpConfigurableModule implements NestMo
 
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
     const mode: OAuthMode = options.mode ?? (options.clientId ? 'proxy' : 'native');
-    return OAuthMcpModule.assemble(super.forRoot(options), { mode, rootAliases: options.rootAliases ?? false, requestIdHeader: options.requestIdHeader ?? false }, options.global);
+    return OAuthMcpModule.assemble(
+      super.forRoot(options),
+      { mode, rootAliases: options.rootAliases ?? false, requestIdHeader: options.requestIdHeader ?? false },
+      options.global,
+    );
   }
 
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE & OAuthMcpAsyncModeOption): DynamicModule {

@@ -17,7 +17,13 @@ import { type DevIdp } from 'nestjs-oauth-mcp/testing';
  */
 export function devIdpOptions(base: OAuthMcpModuleOptions, devIdp: DevIdp): OAuthMcpModuleOptions {
   const resource = `${base.serverUrl.replace(/\/$/, '')}/mcp`;
-  const common = { ...base, provider: 'oidc' as const, issuer: devIdp.issuer, scopes: base.scopes ?? DEFAULT_SCOPES, resourceName: base.resourceName ?? 'nestjs-oauth-mcp example' };
+  const common = {
+    ...base,
+    provider: 'oidc' as const,
+    issuer: devIdp.issuer,
+    scopes: base.scopes ?? DEFAULT_SCOPES,
+    resourceName: base.resourceName ?? 'nestjs-oauth-mcp example',
+  };
   if (devIdp.proxyClient) {
     return {
       ...common,

@@ -137,10 +137,9 @@ export function startupLines(app: INestApplication, spec: Pick<ExampleServerSpec
   }
   if (spec.health) rows.push(['Health', `${base}/health/live, ${base}/health/ready`]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;
-  const block = [
-    `${spec.title}: mode ${c.mode}, provider ${c.provider}`,
-    ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)} ${value}`),
-  ].join('\n');
+  const block = [`${spec.title}: mode ${c.mode}, provider ${c.provider}`, ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)} ${value}`)].join(
+    '\n',
+  );
 
   const warnings: string[] = [];
   const listenWarning = listenAddressWarning(c.resourceUrl, app.getHttpServer().address() as AddressInfo | null);

@@ -12,7 +12,12 @@ const ID_JAG_GRANT_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag';
 
 /** RFC 8414 metadata (root and under the MCP path), OIDC discovery, and the JWKS. */
 export function authorizationServerMetadataPaths(c: ResolvedOAuthMcpConfig): [oauth: string, oauthUnderMcp: string, openid: string, jwks: string] {
-  return ['/.well-known/oauth-authorization-server', `/.well-known/oauth-authorization-server${c.mcpPath}`, '/.well-known/openid-configuration', '/.well-known/jwks.json'];
+  return [
+    '/.well-known/oauth-authorization-server',
+    `/.well-known/oauth-authorization-server${c.mcpPath}`,
+    '/.well-known/openid-configuration',
+    '/.well-known/jwks.json',
+  ];
 }
 
 /**

@@ -49,7 +49,13 @@ export async function tokenCommand(args: string[], context: ResolvedCliContext):
   if (!values.sub) throw new CliUsageError('token: --sub is required');
   const ttlSeconds = parseDuration(values.ttl);
   if (ttlSeconds === undefined) throw new CliUsageError('token: --ttl must be a duration such as 90s, 15m, 1h or 1d (at most 30d)');
-  const aud = values.aud ?? (env.OIDC_AUDIENCE ? env.OIDC_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean) : []);
+  const aud =
+    values.aud ??
+    (env.OIDC_AUDIENCE
+      ? env.OIDC_AUDIENCE.split(',')
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : []);
   if (aud.length === 0) throw new CliUsageError('token: --aud is required when OIDC_AUDIENCE is not set');
 
   const secret = env.JWT_SECRET;
@@ -68,8 +74,6 @@ export async function tokenCommand(args: string[], context: ResolvedCliContext):
   const token = await mintTestToken({ secret, sub: values.sub, scope, aud: aud.length === 1 ? aud[0] : aud, iss, ttlSeconds });
   const expires = new Date(Date.now() + ttlSeconds * 1000).toISOString();
   context.stdout.write(`${token}\n`);
-  context.stderr.write(
-    `HS256 token: sub=${values.sub} aud=${aud.join(',')}${iss ? ` iss=${iss}` : ''} scope="${scope.join(' ')}" expires ${expires}\n`,
-  );
+  context.stderr.write(`HS256 token: sub=${values.sub} aud=${aud.join(',')}${iss ? ` iss=${iss}` : ''} scope="${scope.join(' ')}" expires ${expires}\n`);
   return 0;
 }

@@ -23,7 +23,5 @@ export function clientNameProblem(name: string): string | undefined {
  * they existed) is replaced by a visible `[U+XXXX]`, and stacked marks are cut to three.
  */
 export function displayableClientName(name: string): string {
-  return name
-    .replace(UNSAFE_ALL, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`)
-    .replace(/(\p{M}{3})\p{M}+/gu, '$1');
+  return name.replace(UNSAFE_ALL, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`).replace(/(\p{M}{3})\p{M}+/gu, '$1');
 }

@@ -19,7 +19,7 @@ export function estimateEntropyBits(secret: string): number {
   const chars = [...secret].slice(0, MAX_CHARS).map((c) => c.codePointAt(0)!);
   const perChar = Math.log2(alphabetSize(chars));
   let bits = 0;
-  for (let i = 0; i < chars.length; ) {
+  for (let i = 0; i < chars.length;) {
     const repeat = longestEarlierMatch(chars, i);
     const run = stepRun(chars, i);
     if (repeat >= MIN_PATTERN && repeat >= run) {

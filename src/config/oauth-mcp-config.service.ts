@@ -24,10 +24,7 @@ import { DEFAULT_ID_JAG_ALGORITHMS, DEFAULT_ID_JAG_MAX_LIFETIME_SECONDS } from '
 export class OAuthMcpConfigService implements OnApplicationBootstrap {
   readonly config: ResolvedOAuthMcpConfig;
 
-  constructor(
-    @Inject(MODULE_OPTIONS_TOKEN) options: OAuthMcpModuleOptions,
-    @Optional() @Inject(OAUTH_MCP_MODULE_SHAPE) shape?: ModuleShape,
-  ) {
+  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: OAuthMcpModuleOptions, @Optional() @Inject(OAUTH_MCP_MODULE_SHAPE) shape?: ModuleShape) {
     this.config = OAuthMcpConfigService.resolve(options);
     if (shape && shape.mode !== this.config.mode) {
       throw new OAuthMcpConfigError([
@@ -46,9 +43,7 @@ export class OAuthMcpConfigService implements OnApplicationBootstrap {
   static resolve(options: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     // Untyped sources (the environment, JavaScript) may leave the mode out; the schema checks the rest.
     const withDefaults = { ...options, mode: options.mode ?? (options.clientId ? 'proxy' : 'native') } as OAuthMcpModuleOptions;
-    const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true, stopAtFirstError: true }).flatMap(
-      (e) => describe(e),
-    );
+    const problems = validateSync(OAuthMcpOptionsSchema.from(withDefaults), { forbidUnknownValues: true, stopAtFirstError: true }).flatMap((e) => describe(e));
     if (problems.length > 0) throw new OAuthMcpConfigError(problems);
     return build(withDefaults);
   }
@@ -198,4 +193,3 @@ function resolveUpstream(o: OAuthMcpModuleOptions, issuer: string): ResolvedUpst
     allowInsecureHttp: o.production !== true,
   };
 }
-

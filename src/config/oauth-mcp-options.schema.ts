@@ -12,13 +12,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
-import {
-  OAUTH_MODES,
-  OAUTH_PROVIDERS,
-  type OAuthMcpModuleOptions,
-  type OAuthMode,
-  type OAuthProviderName,
-} from './oauth-mcp-options.interface.js';
+import { OAUTH_MODES, OAUTH_PROVIDERS, type OAuthMcpModuleOptions, type OAuthMode, type OAuthProviderName } from './oauth-mcp-options.interface.js';
 import { checkSecret, SECRET_PROBLEM_TEXT } from './secret-rules.js';
 import { CANONICAL_SERVER_URL_TEXT, checkServerUrl, isCanonicalServerUrl, parseUrlStrict, URL_PROBLEM_TEXT } from './url-rules.js';
 import { checkAlgorithms } from './algorithm-rules.js';
@@ -98,11 +92,7 @@ function IsAudience(): PropertyDecorator {
     validator: {
       validate: (value) => {
         const list = typeof value === 'string' ? [value] : value;
-        return (
-          Array.isArray(list) &&
-          list.length > 0 &&
-          list.every((a) => typeof a === 'string' && a.length > 0 && a.length <= 2048 && !a.includes('*'))
-        );
+        return Array.isArray(list) && list.length > 0 && list.every((a) => typeof a === 'string' && a.length > 0 && a.length <= 2048 && !a.includes('*'));
       },
       defaultMessage: () => 'is required: the value the token `aud` claim must contain (no wildcards)',
     },
@@ -143,14 +133,6 @@ function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSc
   });
 }
 
-
-
-
-
-
-
-
-
 /**
  * class-validator view of `OAuthMcpModuleOptions`: validated once at bootstrap. Messages never
  * contain the value being checked.
@@ -190,7 +172,9 @@ export class OAuthMcpOptionsSchema {
 
   @IsServerUrl()
   // Reported only for an otherwise valid URL, so each problem is named by its own rule.
-  @simpleRule('canonicalServerUrl', (v, o) => (checkServerUrl(v, o.production === true) !== undefined || isCanonicalServerUrl(v) ? undefined : CANONICAL_SERVER_URL_TEXT))
+  @simpleRule('canonicalServerUrl', (v, o) =>
+    checkServerUrl(v, o.production === true) !== undefined || isCanonicalServerUrl(v) ? undefined : CANONICAL_SERVER_URL_TEXT,
+  )
   serverUrl: string;
 
   @IsOptional()
@@ -324,7 +308,9 @@ export class OAuthMcpOptionsSchema {
 
   @IsOptional()
   @simpleRule('impliedScopes', (v) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) &&
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
     Object.entries(v).every(([k, list]) => SCOPE_TOKEN.test(k) && Array.isArray(list) && list.every((x) => typeof x === 'string' && SCOPE_TOKEN.test(x)))
       ? undefined
       : 'must map scope tokens to lists of scope tokens',

@@ -14,7 +14,8 @@ export function strategiesProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must map strategy names to Passport strategy instances';
   for (const [name, strategy] of Object.entries(value)) {
     if (!STRATEGY_NAME.test(name)) return `has the name "${name.slice(0, 64)}": use 1-64 letters, digits, ":", ".", "_" or "-", not starting with "oauth-mcp:"`;
-    if (typeof (strategy as { authenticate?: unknown } | null)?.authenticate !== 'function') return `.${name} must be a Passport strategy (an object with authenticate())`;
+    if (typeof (strategy as { authenticate?: unknown } | null)?.authenticate !== 'function')
+      return `.${name} must be a Passport strategy (an object with authenticate())`;
   }
   return undefined;
 }
@@ -56,7 +57,13 @@ export function rateLimitsProblem(value: unknown): string | undefined {
   for (const [name, rule] of Object.entries(value)) {
     if (!['authorize', 'token', 'register', 'revoke'].includes(name)) return 'may only set authorize, token, register and revoke';
     const r = rule as { limit?: unknown; windowSeconds?: unknown };
-    if (!Number.isInteger(r?.limit) || (r.limit as number) < 1 || !Number.isInteger(r.windowSeconds) || (r.windowSeconds as number) < 1 || (r.windowSeconds as number) > 86_400) {
+    if (
+      !Number.isInteger(r?.limit) ||
+      (r.limit as number) < 1 ||
+      !Number.isInteger(r.windowSeconds) ||
+      (r.windowSeconds as number) < 1 ||
+      (r.windowSeconds as number) > 86_400
+    ) {
       return `${name} needs a whole limit >= 1 and a window of 1-86400 seconds (e.g. token=50/900)`;
     }
   }

@@ -92,7 +92,13 @@ describe('redirect URI policy', () => {
 
   it('O-info registration and use agree: port 0, fragments, response parameters and a stray ? never pass', () => {
     const reg = ['http://127.0.0.1/callback'];
-    for (const uri of ['http://127.0.0.1:0/callback', 'http://127.0.0.1:5000/callback#x', 'http://127.0.0.1/callback#', 'http://127.0.0.1:5000/callback?', 'http://127.0.0.1/callback?code=1']) {
+    for (const uri of [
+      'http://127.0.0.1:0/callback',
+      'http://127.0.0.1:5000/callback#x',
+      'http://127.0.0.1/callback#',
+      'http://127.0.0.1:5000/callback?',
+      'http://127.0.0.1/callback?code=1',
+    ]) {
       expect({ uri, matched: findRegisteredRedirectUri(uri, reg) }).toEqual({ uri, matched: undefined });
     }
     for (const uri of ['http://127.0.0.1:0/callback', 'http://127.0.0.1/callback?state=x', 'Cursor://cb', 'cursor://cb/é']) {

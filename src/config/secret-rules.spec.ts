@@ -19,7 +19,13 @@ describe('secret rules', () => {
   });
 
   it('O9 estimates entropy from structure: repeats, runs, padding and character classes', () => {
-    for (const weak of ['abcdefgh'.repeat(4), 'Password1Password1Password1Pass!', `${' '.repeat(24)}83920174`, 'Zq8Wm3Xv'.repeat(4), 'ZYXWVUTSRQPONMLKJIHGFEDCBA987654']) {
+    for (const weak of [
+      'abcdefgh'.repeat(4),
+      'Password1Password1Password1Pass!',
+      `${' '.repeat(24)}83920174`,
+      'Zq8Wm3Xv'.repeat(4),
+      'ZYXWVUTSRQPONMLKJIHGFEDCBA987654',
+    ]) {
       expect({ weak, problem: checkSecret(weak) }).toEqual({ weak, problem: 'low-entropy' });
     }
     expect(checkSecret(`S3cr3t!${'\u0000'.repeat(25)}`)).toBe('unprintable');

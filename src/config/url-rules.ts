@@ -23,15 +23,7 @@ export function parseUrlStrict(raw: unknown): URL | undefined {
   }
 }
 
-export type UrlProblem =
-  | 'unparseable'
-  | 'not-http'
-  | 'insecure'
-  | 'insecure-production'
-  | 'fragment'
-  | 'query'
-  | 'credentials'
-  | 'wildcard';
+export type UrlProblem = 'unparseable' | 'not-http' | 'insecure' | 'insecure-production' | 'fragment' | 'query' | 'credentials' | 'wildcard';
 
 /**
  * Checks a server-side URL (issuer, JWKS URI, public server URL): http(s) only, https unless the host

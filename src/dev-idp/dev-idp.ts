@@ -86,7 +86,12 @@ function devIdpConfiguration(options: DevIdpOptions, proxyClient?: { clientId: s
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   return {
-    jwks: { keys: [{ ...ec, kid: 'dev-es256', alg: 'ES256', use: 'sig' }, { ...rsa, kid: 'dev-rs256', alg: 'RS256', use: 'sig' }] as never },
+    jwks: {
+      keys: [
+        { ...ec, kid: 'dev-es256', alg: 'ES256', use: 'sig' },
+        { ...rsa, kid: 'dev-rs256', alg: 'RS256', use: 'sig' },
+      ] as never,
+    },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     clients: proxyClient
       ? [

@@ -5,10 +5,7 @@
  */
 export class OAuthMcpConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(
-      `nestjs-oauth-mcp refused to start: ${problems.length} configuration problem(s):\n` +
-        problems.map((p) => `  - ${p}`).join('\n'),
-    );
+    super(`nestjs-oauth-mcp refused to start: ${problems.length} configuration problem(s):\n` + problems.map((p) => `  - ${p}`).join('\n'));
     this.name = this.constructor.name;
   }
 }

@@ -13,7 +13,10 @@ export function clientIp(req: PeerRequest, trustProxyHops: number): string {
   const peer = (req.socket?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
   if (trustProxyHops <= 0) return peer;
   const header = req.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   return hops.length >= trustProxyHops ? hops[hops.length - trustProxyHops].replace(/^::ffff:/, '') : peer;
 }
 
@@ -27,5 +30,8 @@ export function rateLimitBucket(ip: string): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

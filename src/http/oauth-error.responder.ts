@@ -44,14 +44,18 @@ export class OAuthErrorResponder {
   headers(err: OAuthError): [string, string][] {
     const out: [string, string][] = [...SECURITY_HEADERS, ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']];
     if (err.challenge === 'Bearer' || err.challenge === 'DPoP') {
-      out.push(['WWW-Authenticate', resourceChallenges(err, this.resourceMetadataUrl, this.scopes, this.dpop)], ['Access-Control-Expose-Headers', EXPOSED_ON_CHALLENGE]);
+      out.push(
+        ['WWW-Authenticate', resourceChallenges(err, this.resourceMetadataUrl, this.scopes, this.dpop)],
+        ['Access-Control-Expose-Headers', EXPOSED_ON_CHALLENGE],
+      );
     } else if (err.challenge === 'Basic') {
       out.push(['WWW-Authenticate', 'Basic realm="oauth"']);
     }
     // RFC 9449 §8–9: the nonce to retry with, at the token endpoint and the resource alike.
     if (err instanceof UseDpopNonceError) out.push(['DPoP-Nonce', err.nonce]);
     if (err instanceof MethodNotAllowedError) out.push(['Allow', err.allow.join(', ')]);
-    if (err instanceof TooManyRequestsError && err.retryAfterSeconds !== undefined) out.push(['Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds)))]);
+    if (err instanceof TooManyRequestsError && err.retryAfterSeconds !== undefined)
+      out.push(['Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds)))]);
     return out;
   }
 

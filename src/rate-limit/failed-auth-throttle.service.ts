@@ -120,7 +120,13 @@ export class FailedAuthThrottle implements OnModuleDestroy {
     if (record.isBlocked) this.remember(client.bucket, record.timeToBlockExpire);
     if (record.blockStarted) {
       this.audit.emit(
-        { type: 'authentication_throttled', ipHash: ipHash(client), count: record.totalHits, windowSeconds: limits.windowSeconds, blockSeconds: limits.blockSeconds },
+        {
+          type: 'authentication_throttled',
+          ipHash: ipHash(client),
+          count: record.totalHits,
+          windowSeconds: limits.windowSeconds,
+          blockSeconds: limits.blockSeconds,
+        },
         req,
       );
     }
@@ -130,7 +136,13 @@ export class FailedAuthThrottle implements OnModuleDestroy {
   flush(): void {
     const limits = this.config.failedAuthThrottle;
     for (const [ipHash, { failures, refused }] of this.tally.drain()) {
-      this.audit.emit({ type: 'authentication_failures', ipHash, count: failures, refused, windowSeconds: limits === false ? undefined : limits.windowSeconds });
+      this.audit.emit({
+        type: 'authentication_failures',
+        ipHash,
+        count: failures,
+        refused,
+        windowSeconds: limits === false ? undefined : limits.windowSeconds,
+      });
     }
   }
 

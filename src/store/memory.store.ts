@@ -7,7 +7,6 @@ interface Slot {
   until: number;
 }
 
-
 /**
  * Single-process store (the default). Everything is lost on restart and nothing is shared between
  * replicas: use a shared store (Redis) for more than one instance. Flow entries (pending consents and

@@ -16,7 +16,10 @@ export class MemoryOAuthClientProvider implements OAuthClientProvider {
   lastAuthorizationUrl?: URL;
   private readonly stateValue = randomBytes(16).toString('base64url');
 
-  constructor(readonly redirectUrl = 'http://localhost:53682/callback', private readonly clientName = 'nestjs-oauth-mcp demo') {}
+  constructor(
+    readonly redirectUrl = 'http://localhost:53682/callback',
+    private readonly clientName = 'nestjs-oauth-mcp demo',
+  ) {}
 
   get clientMetadata(): OAuthClientMetadata {
     return {

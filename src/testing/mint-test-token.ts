@@ -42,7 +42,5 @@ export function mintTestToken(options: MintTestTokenOptions): Promise<string> {
     exp: now + ttl,
     jti: randomUUID(),
   };
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(options.secret));
+  return new SignJWT(payload).setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(options.secret));
 }

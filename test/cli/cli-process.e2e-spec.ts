@@ -48,7 +48,10 @@ describe('the compiled CLI (package.json "bin") as a real process', () => {
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    expect({ code: await new Promise((done) => child.on('close', done)), stderr: err.replace(/^oidc-provider WARNING: Unsupported runtime.*\n?/m, '') }).toEqual({ code: 0, stderr: '' });
+    expect({
+      code: await new Promise((done) => child.on('close', done)),
+      stderr: err.replace(/^oidc-provider WARNING: Unsupported runtime.*\n?/m, ''),
+    }).toEqual({ code: 0, stderr: '' });
     const [names, token] = out.trim().split('\n');
     expect(names).toBe('MemoryOAuthClientProvider,freePort,headlessLogin,mintTestToken,signInWithDevIdp,startDevIdp');
     expect((await jwtVerify(token, new TextEncoder().encode(SECRET))).payload.sub).toBe('a');

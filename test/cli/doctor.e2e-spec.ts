@@ -44,7 +44,12 @@ describe('CLI: doctor against the embedded dev IdP (healthy)', () => {
 
   it('reads .env from the working directory like the app does', async () => {
     const dir = emptyDir();
-    writeFileSync(join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
+    writeFileSync(
+      join(dir, '.env'),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    );
     const run = await cli(['doctor'], {}, dir);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✔ config: valid (mode native, provider oidc');
@@ -107,7 +112,11 @@ describe('CLI: doctor against a broken IdP', () => {
 
   it('a JWKS of unusable keys only (private members, 1024-bit RSA, symmetric): exit 1', async () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
-    server.keys = [{ ...server.keys[0], d: 'private' }, { ...weak, kid: 'weak', alg: 'RS256', use: 'sig' }, { kty: 'oct', k: 'c2VjcmV0', kid: 'hs' }];
+    server.keys = [
+      { ...server.keys[0], d: 'private' },
+      { ...weak, kid: 'weak', alg: 'RS256', use: 'sig' },
+      { kty: 'oct', k: 'c2VjcmV0', kid: 'hs' },
+    ];
     const run = await cli(['doctor'], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('has no key usable for RS256, ES256 (3 key(s) published)');
@@ -167,7 +176,12 @@ describe('CLI: doctor with a bad configuration', () => {
   });
 
   it('one ✘ line per startup problem', async () => {
-    const run = await cli(['doctor'], { NODE_ENV: 'production', OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: 'http://localhost:1234', MCP_URL: 'https://mcp.example.com' });
+    const run = await cli(['doctor'], {
+      NODE_ENV: 'production',
+      OAUTH_PROVIDER: 'oidc',
+      OIDC_ISSUER: 'http://localhost:1234',
+      MCP_URL: 'https://mcp.example.com',
+    });
     expect(run.code).toBe(1);
     expect(lines(run.stdout, '✘')).toEqual([
       '✘ config: issuer (OIDC_ISSUER) must use https when NODE_ENV=production (even on loopback)',
@@ -182,7 +196,13 @@ describe('CLI: doctor with a bad configuration', () => {
   });
 
   it('hmac with a good secret: exit 0; the network checks are "not needed"', async () => {
-    const run = await cli(['doctor'], { NODE_ENV: 'production', OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'https://mcp.example.com' });
+    const run = await cli(['doctor'], {
+      NODE_ENV: 'production',
+      OAUTH_PROVIDER: 'hmac',
+      JWT_SECRET: SECRET,
+      OIDC_AUDIENCE: 'api://mcp',
+      MCP_URL: 'https://mcp.example.com',
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✔ https: MCP_URL and the identity provider URLs use https');
     expect(run.stdout).toContain('✔ discovery: not needed (provider hmac: there is no identity provider)');
@@ -191,7 +211,12 @@ describe('CLI: doctor with a bad configuration', () => {
 
   it('TLS files without an https MCP_URL is a ✘', async () => {
     const run = await cli(['doctor'], {
-      OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp', MCP_URL: 'http://localhost:8443', HTTPS_CERT_FILE: 'cert.pem', HTTPS_KEY_FILE: 'key.pem',
+      OAUTH_PROVIDER: 'hmac',
+      JWT_SECRET: SECRET,
+      OIDC_AUDIENCE: 'api://mcp',
+      MCP_URL: 'http://localhost:8443',
+      HTTPS_CERT_FILE: 'cert.pem',
+      HTTPS_KEY_FILE: 'key.pem',
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ https: HTTPS_CERT_FILE and HTTPS_KEY_FILE are set \(the server speaks TLS\) but MCP_URL is http:\/\//m);
@@ -211,7 +236,9 @@ describe('CLI: doctor shows the TLS certificate (HTTPS_CERT_FILE, HTTPS_KEY_FILE
     expect(run.code).toBe(0);
     expect(certificateLines(run.stdout)).toEqual([
       expect.stringMatching(
-        new RegExp(`^✔ certificate: ${good.certFile}: DNS:mcp\\.example\\.com, valid until 2099-12-31T00:00:00\\.000Z \\(\\d+ day\\(s\\) left\\); the key belongs to it and the names cover mcp\\.example\\.com$`),
+        new RegExp(
+          `^✔ certificate: ${good.certFile}: DNS:mcp\\.example\\.com, valid until 2099-12-31T00:00:00\\.000Z \\(\\d+ day\\(s\\) left\\); the key belongs to it and the names cover mcp\\.example\\.com$`,
+        ),
       ),
     ]);
     const soon = generateCertificate(dir, 'soon', { names: ['DNS:mcp.example.com'] }); // one day
@@ -283,7 +310,9 @@ describe('CLI: doctor in proxy mode against the dev IdP (a pre-registered confid
     expect(run.stdout).toContain(
       '✔ signing: OAUTH_SIGNING_JWKS not set: one ES256 key is generated and kept (sealed with JWT_SECRET) in the store; with the in-memory store it changes at every restart and differs between replicas, which invalidates issued tokens',
     );
-    expect(run.stdout).toContain(`✔ clients: MCP clients use dynamic registration at ${MCP_URL}/oauth/register, Client ID Metadata Documents; no static clients (OAUTH_STATIC_CLIENTS)`);
+    expect(run.stdout).toContain(
+      `✔ clients: MCP clients use dynamic registration at ${MCP_URL}/oauth/register, Client ID Metadata Documents; no static clients (OAUTH_STATIC_CLIENTS)`,
+    );
     expect(run.stdout).toContain(`✔ discovery: ${idp.issuer}/.well-known/openid-configuration: issuer "${idp.issuer}" matches byte for byte`);
     expect(run.stdout).toContain('✔ upstream: authorization and token endpoints published; PKCE S256 advertised (this server always uses it upstream)');
     expect(run.stdout).toContain(
@@ -310,7 +339,9 @@ describe('CLI: doctor in proxy mode against the dev IdP (a pre-registered confid
   it('an OIDC_CLIENT_ID the IdP does not know: exit 1, ✘ upstream-client (invalid_client)', async () => {
     const run = await cli(['doctor'], { ...env, OIDC_CLIENT_ID: 'not-registered' });
     expect(run.code).toBe(1);
-    expect(lines(run.stdout, '✘')).toEqual([expect.stringMatching(/^✘ upstream-client: the IdP refused OIDC_CLIENT_ID "not-registered" .*: HTTP 400 \(invalid_client\)/)]);
+    expect(lines(run.stdout, '✘')).toEqual([
+      expect.stringMatching(/^✘ upstream-client: the IdP refused OIDC_CLIENT_ID "not-registered" .*: HTTP 400 \(invalid_client\)/),
+    ]);
   });
 
   it('OAUTH_SIGNING_JWKS, static clients and OAUTH_REDIRECT_URIS are described; the callback URL in OAUTH_REDIRECT_URIS is a ⚠', async () => {
@@ -318,7 +349,12 @@ describe('CLI: doctor in proxy mode against the dev IdP (a pre-registered confid
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
     const run = await cli(['doctor'], {
       ...env,
-      OAUTH_SIGNING_JWKS: JSON.stringify({ keys: [{ ...ec, kid: 'sig-2026', alg: 'ES256' }, { ...rsa, kid: 'sig-old', alg: 'RS256' }] }),
+      OAUTH_SIGNING_JWKS: JSON.stringify({
+        keys: [
+          { ...ec, kid: 'sig-2026', alg: 'ES256' },
+          { ...rsa, kid: 'sig-old', alg: 'RS256' },
+        ],
+      }),
       OAUTH_STATIC_CLIENTS: JSON.stringify([
         { client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb', redirect_uris: ['https://app.example.com/callback'] },
         { client_id: 'cli', redirect_uris: ['http://127.0.0.1/callback'] },
@@ -336,7 +372,9 @@ describe('CLI: doctor in proxy mode against the dev IdP (a pre-registered confid
     expect(run.stdout).toContain(
       `✔ clients: 2 valid static client(s): "web-app" (confidential, 1 redirect URI(s)), "cli" (public, 1 redirect URI(s)); other MCP clients use dynamic registration at ${MCP_URL}/oauth/register, Client ID Metadata Documents`,
     );
-    expect(run.stdout).toMatch(/^⚠ redirects: OAUTH_REDIRECT_URIS contains http:\/\/localhost:8080\/oauth\/callback, which is where the upstream IdP returns to this server/m);
+    expect(run.stdout).toMatch(
+      /^⚠ redirects: OAUTH_REDIRECT_URIS contains http:\/\/localhost:8080\/oauth\/callback, which is where the upstream IdP returns to this server/m,
+    );
     expect(run.stdout).not.toContain(String(ec.d));
     expect(run.stdout).not.toContain('Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb');
   });
@@ -379,7 +417,14 @@ describe('CLI: doctor in proxy mode against other upstreams', () => {
   it('an upstream whose discovery names another issuer: ✘ discovery, the upstream checks are skipped', async () => {
     const server = await new JwksServer().start();
     try {
-      const env = { OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: server.issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B', JWT_SECRET: SECRET, MCP_URL };
+      const env = {
+        OAUTH_PROVIDER: 'oidc',
+        OIDC_ISSUER: server.issuer,
+        OIDC_CLIENT_ID: 'mcp-proxy',
+        OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B',
+        JWT_SECRET: SECRET,
+        MCP_URL,
+      };
       server.issuerOverride = `${server.issuer}/`;
       const broken = await cli(['doctor'], env);
       expect(broken.code).toBe(1);
@@ -389,7 +434,9 @@ describe('CLI: doctor in proxy mode against other upstreams', () => {
       server.issuerOverride = undefined;
       const bare = await cli(['doctor'], env);
       expect(bare.code).toBe(1);
-      expect(lines(bare.stdout, '✘')).toEqual(['✘ upstream: the upstream OpenID configuration has no usable https "authorization_endpoint" and "token_endpoint": users cannot sign in']);
+      expect(lines(bare.stdout, '✘')).toEqual([
+        '✘ upstream: the upstream OpenID configuration has no usable https "authorization_endpoint" and "token_endpoint": users cannot sign in',
+      ]);
     } finally {
       await server.stop();
     }
@@ -418,13 +465,22 @@ describe('CLI: doctor in proxy mode against other upstreams', () => {
     });
     afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
-    const proxyEnv = () => ({ OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B', JWT_SECRET: SECRET, MCP_URL });
+    const proxyEnv = () => ({
+      OAUTH_PROVIDER: 'oidc',
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: 'mcp-proxy',
+      OIDC_CLIENT_SECRET: 'Xz9Wq4Lm7Kp2Nv8Rt5Ys1Hd6Fg3Jc0B',
+      JWT_SECRET: SECRET,
+      MCP_URL,
+    });
 
     it('⚠ upstream (no S256 advertised); a sign-in page (200) without a known error is ✔', async () => {
       authorizePage = '<html>Sign in</html>';
       const run = await cli(['doctor'], proxyEnv());
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^⚠ upstream: the upstream metadata does not advertise PKCE S256 \(code_challenge_methods_supported missing\): this server always sends S256/m);
+      expect(run.stdout).toMatch(
+        /^⚠ upstream: the upstream metadata does not advertise PKCE S256 \(code_challenge_methods_supported missing\): this server always sends S256/m,
+      );
       expect(run.stdout).toContain('✔ upstream-client: the IdP answered HTTP 200 with a page and no known error for OIDC_CLIENT_ID "mcp-proxy"');
     });
 

@@ -28,10 +28,29 @@ interface Check {
 
 /** Scenarios of the active suite that apply to the example (a stateless server) and must pass. */
 const APPLY = [
-  'server-initialize', 'logging-set-level', 'ping', 'completion-complete', 'tools-list', 'tools-call-simple-text', 'tools-call-image',
-  'tools-call-audio', 'tools-call-embedded-resource', 'tools-call-mixed-content', 'tools-call-with-logging', 'tools-call-error',
-  'tools-call-with-progress', 'resources-list', 'resources-read-text', 'resources-read-binary', 'resources-templates-read', 'prompts-list',
-  'prompts-get-simple', 'prompts-get-with-args', 'prompts-get-embedded-resource', 'prompts-get-with-image', 'dns-rebinding-protection',
+  'server-initialize',
+  'logging-set-level',
+  'ping',
+  'completion-complete',
+  'tools-list',
+  'tools-call-simple-text',
+  'tools-call-image',
+  'tools-call-audio',
+  'tools-call-embedded-resource',
+  'tools-call-mixed-content',
+  'tools-call-with-logging',
+  'tools-call-error',
+  'tools-call-with-progress',
+  'resources-list',
+  'resources-read-text',
+  'resources-read-binary',
+  'resources-templates-read',
+  'prompts-list',
+  'prompts-get-simple',
+  'prompts-get-with-args',
+  'prompts-get-embedded-resource',
+  'prompts-get-with-image',
+  'dns-rebinding-protection',
 ];
 /**
  * Scenarios that need a session: a server-to-client request answered on a later POST (sampling,
@@ -39,12 +58,19 @@ const APPLY = [
  * they fail with or without the auth layer. Listed so a change in the suite or the example shows here.
  */
 const NOT_APPLICABLE = [
-  'tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1034-defaults', 'elicitation-sep1330-enums', 'resources-subscribe',
-  'resources-unsubscribe', 'server-sse-multiple-streams',
+  'tools-call-sampling',
+  'tools-call-elicitation',
+  'elicitation-sep1034-defaults',
+  'elicitation-sep1330-enums',
+  'resources-subscribe',
+  'resources-unsubscribe',
+  'server-sse-multiple-streams',
 ];
 
 const conformance = (url: string, outDir: string, scenario?: string) =>
-  promisify(execFile)(process.execPath, [CONFORMANCE, 'server', '--url', url, '-o', outDir, ...(scenario ? ['--scenario', scenario] : [])], { timeout: 240_000 }).then(
+  promisify(execFile)(process.execPath, [CONFORMANCE, 'server', '--url', url, '-o', outDir, ...(scenario ? ['--scenario', scenario] : [])], {
+    timeout: 240_000,
+  }).then(
     (r) => r.stdout,
     (e: { stdout: string }) => e.stdout,
   );
@@ -70,7 +96,11 @@ describe('MCP conformance server scenarios through the auth layer (proxy mode, t
     proxy = tokenProxy;
     port = await freePort();
     tokenProxy.setTarget(port);
-    app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: proxy.base, DEV_IDP_PORT: '0' }, logger: false, extend: registerConformanceFixtures });
+    app = await startExampleServer({
+      env: { MCP_PORT: String(port), MCP_URL: proxy.base, DEV_IDP_PORT: '0' },
+      logger: false,
+      extend: registerConformanceFixtures,
+    });
     const signedIn = await signInWithDevIdp(`${proxy.base}/mcp`, { username: 'conformance' });
     proxy.setToken(signedIn.tokens()!.access_token);
     outDir = mkdtempSync(join(tmpdir(), 'conformance-'));
@@ -84,9 +114,12 @@ describe('MCP conformance server scenarios through the auth layer (proxy mode, t
   it('every applicable scenario of the active suite passes (each has a SUCCESS check and no FAILURE); the session-only ones are the only others', async () => {
     const summary = await conformance(`${proxy.base}/mcp`, join(outDir, 'all'));
     const byScenario = results(join(outDir, 'all'));
-    const verdict = (checks: Check[]) => (checks.some((c) => c.status === 'FAILURE') ? 'fail' : checks.some((c) => c.status === 'SUCCESS') ? 'pass' : 'no checks');
+    const verdict = (checks: Check[]) =>
+      checks.some((c) => c.status === 'FAILURE') ? 'fail' : checks.some((c) => c.status === 'SUCCESS') ? 'pass' : 'no checks';
     const seen = Object.fromEntries([...byScenario].map(([name, checks]) => [name, verdict(checks)]));
-    const failures = [...byScenario].flatMap(([name, checks]) => (APPLY.includes(name) ? checks.filter((c) => c.status === 'FAILURE').map((c) => `${name}: ${c.errorMessage}`) : []));
+    const failures = [...byScenario].flatMap(([name, checks]) =>
+      APPLY.includes(name) ? checks.filter((c) => c.status === 'FAILURE').map((c) => `${name}: ${c.errorMessage}`) : [],
+    );
     expect({ failures, summary: failures.length ? summary.slice(-3000) : '' }).toEqual({ failures: [], summary: '' });
     expect(Object.fromEntries(APPLY.map((name) => [name, seen[name]]))).toEqual(Object.fromEntries(APPLY.map((name) => [name, 'pass'])));
     expect(Object.keys(seen).sort()).toEqual([...APPLY, ...NOT_APPLICABLE].sort());

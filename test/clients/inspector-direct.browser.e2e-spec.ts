@@ -14,7 +14,16 @@ import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { ROOT } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const INSPECTOR_PORTS = [6274, 6277];
 
 const listening = (port: number) =>
@@ -75,7 +84,10 @@ describe('MCP Inspector web UI, direct connection, in Chromium, against npm star
     beforeAll(async () => {
       const port = await freePort();
       // npm start's environment: nothing but a free port (and OAUTH_MODE=native for native mode).
-      app = await startExampleServer({ env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', ...(mode === 'native' ? { OAUTH_MODE: 'native' } : {}) }, logger: false });
+      app = await startExampleServer({
+        env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', ...(mode === 'native' ? { OAUTH_MODE: 'native' } : {}) },
+        logger: false,
+      });
       serverUrl = `http://127.0.0.1:${port}/mcp`;
     });
     afterAll(() => app.close());
@@ -127,7 +139,12 @@ describe('MCP Inspector web UI, direct connection, in Chromium, against npm star
         await page.waitForURL((u) => u.href.startsWith('http://localhost:6274/oauth/callback?code='));
 
         const connected = page.getByText('Connected', { exact: true });
-        if (!(await connected.waitFor({ timeout: 20_000 }).then(() => true, () => false))) {
+        if (
+          !(await connected.waitFor({ timeout: 20_000 }).then(
+            () => true,
+            () => false,
+          ))
+        ) {
           // Inspector v1 may refuse its own reconnect after the callback when its config arrives late
           // (getOAuthReconnectRefusal, seen under load): the tokens are stored by then, so a user's
           // second click on Connect connects without a new sign-in.

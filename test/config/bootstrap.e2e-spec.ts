@@ -1,12 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import {
-  OAuthMcpConfigError,
-  OAuthMcpConfigService,
-  OAuthMcpModule,
-  oauthMcpOptionsFromEnv,
-  type OAuthMcpModuleOptions,
-} from '../../src/index.js';
+import { OAuthMcpConfigError, OAuthMcpConfigService, OAuthMcpModule, oauthMcpOptionsFromEnv, type OAuthMcpModuleOptions } from '../../src/index.js';
 import { anyMode, type AnyModeOptions } from '../support/any-mode-options.js';
 
 /*
@@ -21,25 +15,24 @@ const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 const hmac = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions =>
   anyMode({
-  provider: 'hmac',
-  jwtSecret: SECRET,
-  audience: AUD,
-  serverUrl: 'http://127.0.0.1:9',
-  ...extra,
-});
+    provider: 'hmac',
+    jwtSecret: SECRET,
+    audience: AUD,
+    serverUrl: 'http://127.0.0.1:9',
+    ...extra,
+  });
 
 const oidc = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions =>
   anyMode({
-  provider: 'oidc',
-  issuer: 'https://idp.example.com',
-  audience: AUD,
-  serverUrl: 'http://127.0.0.1:9',
-  ...extra,
-});
+    provider: 'oidc',
+    issuer: 'https://idp.example.com',
+    audience: AUD,
+    serverUrl: 'http://127.0.0.1:9',
+    ...extra,
+  });
 
 /** Production settings that are otherwise valid (https everywhere). */
-const prod = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions =>
-  oidc({ production: true, serverUrl: 'https://mcp.example.com', ...extra });
+const prod = (extra: AnyModeOptions = {}): OAuthMcpModuleOptions => oidc({ production: true, serverUrl: 'https://mcp.example.com', ...extra });
 
 /** Compiles a Nest module importing OAuthMcpModule.forRoot(options); resolves with the error, if any. */
 async function bootstrap(options: OAuthMcpModuleOptions): Promise<unknown> {
@@ -132,9 +125,7 @@ describe('bootstrap rules (OAuthMcpModule.forRoot)', () => {
     });
 
     it('a placeholder JWT_SECRET_PREVIOUS: refused, naming JWT_SECRET_PREVIOUS', async () => {
-      await expectRefused(hmac({ jwtSecretPrevious: 'changeme-changeme-changeme-0123456789' }), [
-        ['jwtSecretPrevious', 'JWT_SECRET_PREVIOUS'],
-      ]);
+      await expectRefused(hmac({ jwtSecretPrevious: 'changeme-changeme-changeme-0123456789' }), [['jwtSecretPrevious', 'JWT_SECRET_PREVIOUS']]);
     });
   });
 
@@ -149,9 +140,7 @@ describe('bootstrap rules (OAuthMcpModule.forRoot)', () => {
       for (const issuer of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
         await expectRefused(prod({ issuer, jwksUri: 'https://idp.example.com/jwks.json' }), [['issuer', 'OIDC_ISSUER']]);
       }
-      await expectRefused(hmac({ issuer: 'http://localhost:3000', production: true, serverUrl: 'https://mcp.example.com' }), [
-        ['issuer', 'OIDC_ISSUER'],
-      ]);
+      await expectRefused(hmac({ issuer: 'http://localhost:3000', production: true, serverUrl: 'https://mcp.example.com' }), [['issuer', 'OIDC_ISSUER']]);
     });
 
     it.each([
@@ -253,8 +242,7 @@ describe('bootstrap rules (OAuthMcpModule.forRoot)', () => {
   });
 
   describe('N138 Azure multi-tenant endpoints need a tenant allowlist', () => {
-    const azure = (extra: AnyModeOptions = {}) =>
-      oidc({ provider: 'azure', issuer: 'https://login.microsoftonline.com/common/v2.0', ...extra });
+    const azure = (extra: AnyModeOptions = {}) => oidc({ provider: 'azure', issuer: 'https://login.microsoftonline.com/common/v2.0', ...extra });
 
     it.each(['common', 'organizations', 'consumers'])(
       '"%s" without AZURE_ALLOWED_TENANTS: refused, naming OIDC_ISSUER and AZURE_ALLOWED_TENANTS',
@@ -324,9 +312,7 @@ describe('bootstrap rules (OAuthMcpModule.forRoot)', () => {
       ['algorithms', 'OAUTH_ALGORITHMS'],
     ]);
     expect(error.message).toMatch(/4 configuration problem/);
-    expect(error.problems.map((p) => p.split(' ')[0])).toEqual(
-      expect.arrayContaining(['jwtSecret', 'clockSkewSeconds', 'audience', 'algorithms']),
-    );
+    expect(error.problems.map((p) => p.split(' ')[0])).toEqual(expect.arrayContaining(['jwtSecret', 'clockSkewSeconds', 'audience', 'algorithms']));
   });
 });
 

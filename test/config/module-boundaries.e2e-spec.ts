@@ -56,7 +56,7 @@ describe('module boundaries (issue 10): the module mounts only what its mode nee
     }
   });
 
-  it('no header of the module on the app\'s other routes (no X-Request-Id, no HSTS, no CORS), even in production over https', async () => {
+  it("no header of the module on the app's other routes (no X-Request-Id, no HSTS, no CORS), even in production over https", async () => {
     const app = await start([OAuthMcpModule.forRoot({ ...NATIVE, global: false })]);
     try {
       const base = await appUrl(app);
@@ -108,7 +108,12 @@ describe('module boundaries (issue 10): the module mounts only what its mode nee
 
   it('forRootAsync: the static mode decides the routes, and a factory disagreeing with it stops the application', async () => {
     const moduleRef = Test.createTestingModule({
-      imports: [OAuthMcpModule.forRootAsync({ useFactory: () => ({ ...NATIVE, provider: 'oidc', issuer: 'https://idp.example.com', mode: 'proxy', clientId: 'x', clientSecret: 'y' }) as OAuthMcpModuleOptions })],
+      imports: [
+        OAuthMcpModule.forRootAsync({
+          useFactory: () =>
+            ({ ...NATIVE, provider: 'oidc', issuer: 'https://idp.example.com', mode: 'proxy', clientId: 'x', clientSecret: 'y' }) as OAuthMcpModuleOptions,
+        }),
+      ],
     });
     await expect(moduleRef.compile()).rejects.toThrow(/declared for 'native'.*forRootAsync/);
   });

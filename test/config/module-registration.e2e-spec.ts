@@ -215,7 +215,7 @@ describe('global: true registers JwtAuthGuard for every route', () => {
   }
 });
 
-describe('strategies are Nest providers registered on the module instance\'s own Passport', () => {
+describe("strategies are Nest providers registered on the module instance's own Passport", () => {
   it('the configured strategies (and only they) exist as providers, on a Passport of their own, never on the global one', async () => {
     const rotating = await boot(OAuthMcpModule.forRoot({ ...OPTIONS, jwtSecretPrevious: 'Zr8Lq3Wn6Tb1Yc4Xv7Ms2Kd5Hf9Jg0Ap' }));
     const single = await boot(OAuthMcpModule.forRoot(OPTIONS));

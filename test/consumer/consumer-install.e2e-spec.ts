@@ -19,12 +19,24 @@ const SECRET = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
 const NPM = process.env.npm_execpath;
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const NEST_APP = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', 'reflect-metadata', 'rxjs', 'class-validator', 'class-transformer'];
-const OLDEST_PEERS = ['@nestjs/common@12.0.1', '@nestjs/core@12.0.1', '@nestjs/platform-express@12.0.1', 'reflect-metadata@0.2.0', 'rxjs@7.8.0', 'class-validator@0.14.0', 'class-transformer'];
+const OLDEST_PEERS = [
+  '@nestjs/common@12.0.1',
+  '@nestjs/core@12.0.1',
+  '@nestjs/platform-express@12.0.1',
+  'reflect-metadata@0.2.0',
+  'rxjs@7.8.0',
+  'class-validator@0.14.0',
+  'class-transformer',
+];
 const APP_EXTRAS = ['@modelcontextprotocol/sdk@^1', '@types/express@^5', '@types/node@^20'];
 
 function npm(cwd: string, args: string[]): string {
   const [cmd, pre] = NPM && NPM.endsWith('.js') ? [SYSTEM_NODE, [NPM]] : ['npm', []];
-  return execFileSync(cmd, [...pre, ...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return execFileSync(cmd, [...pre, ...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 }
 
 /** Packages and bytes of a production install (the root itself excluded). */
@@ -83,7 +95,15 @@ async function run(dir: string): Promise<Running> {
   const base = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(SYSTEM_NODE, [join(dir, 'out/main.js')], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: `${base}/mcp`, MCP_URL: base, OAUTH_SCOPES: 'mcp:read mcp:admin' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      OAUTH_PROVIDER: 'hmac',
+      JWT_SECRET: SECRET,
+      OIDC_AUDIENCE: `${base}/mcp`,
+      MCP_URL: base,
+      OAUTH_SCOPES: 'mcp:read mcp:admin',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -114,7 +134,9 @@ const toolCall = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, metho
 async function expectGuardedMcp(app: Running): Promise<void> {
   const anonymous = await fetch(`${app.base}/mcp`, { method: 'POST' });
   expect(anonymous.status).toBe(401);
-  expect(anonymous.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${app.base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`);
+  expect(anonymous.headers.get('www-authenticate')).toBe(
+    `Bearer resource_metadata="${app.base}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`,
+  );
   expect((await fetch(`${app.base}/.well-known/oauth-protected-resource/mcp`)).status).toBe(200);
   const call = async (scope: string, tool: string) =>
     fetch(`${app.base}/mcp`, {

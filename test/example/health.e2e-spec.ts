@@ -49,7 +49,13 @@ describe('example app health endpoints (OAuthMcpHealthIndicator, @nestjs/terminu
     const { app, base } = await start({ OAUTH_PROVIDER: 'hmac', JWT_SECRET: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe', OIDC_AUDIENCE: 'api://mcp' });
     try {
       const ready = await get(`${base}/health/ready`);
-      expect(ready).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok', details: { oauth_idp: { status: 'up', provider: 'hmac' }, oauth_store: expect.objectContaining({ status: 'up', store: 'MemoryStore' }) } }) });
+      expect(ready).toEqual({
+        status: 200,
+        body: expect.objectContaining({
+          status: 'ok',
+          details: { oauth_idp: { status: 'up', provider: 'hmac' }, oauth_store: expect.objectContaining({ status: 'up', store: 'MemoryStore' }) },
+        }),
+      });
     } finally {
       await app.close();
     }

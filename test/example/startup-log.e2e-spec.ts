@@ -121,14 +121,20 @@ describe('example startup log: one block with mode, provider, issuers, every end
   });
 
   describe('MCP_URL and the listen address (npm start listens on 127.0.0.1)', () => {
-    const warningsOf = (logger: CapturingLogger) => logger.forContext('OAuthMcp').filter((e) => e.level === 'warn').map((e) => e.message);
+    const warningsOf = (logger: CapturingLogger) =>
+      logger
+        .forContext('OAuthMcp')
+        .filter((e) => e.level === 'warn')
+        .map((e) => e.message);
 
     it('the defaults agree: with neither MCP_URL nor MCP_HOST set, MCP_URL is the listen address and nothing is said about it', async () => {
       const port = await freePort();
       const logger = new CapturingLogger();
       app = await startExampleServer({ env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', JWT_SECRET: SECRET }, logger });
       expect(logger.forContext('OAuthMcp')[0].message).toContain(`  MCP endpoint:                  http://127.0.0.1:${port}/mcp\n`);
-      expect((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())).resource).toBe(`http://127.0.0.1:${port}/mcp`);
+      expect((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())).resource).toBe(
+        `http://127.0.0.1:${port}/mcp`,
+      );
       expect(warningsOf(logger).filter((w) => w.startsWith('MCP_URL'))).toEqual([]);
     });
 

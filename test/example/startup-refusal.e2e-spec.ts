@@ -67,10 +67,7 @@ describe('the example process refuses unsafe configuration and exits non-zero', 
 
   it('a valid configuration starts and answers /mcp with 401', async () => {
     const port = await freePort();
-    const run = await runMain(
-      { OAUTH_PROVIDER: 'hmac', JWT_SECRET: `${SHORT_SECRET}x`, OIDC_AUDIENCE: 'api://mcp', MCP_PORT: String(port) },
-      /MCP endpoint/,
-    );
+    const run = await runMain({ OAUTH_PROVIDER: 'hmac', JWT_SECRET: `${SHORT_SECRET}x`, OIDC_AUDIENCE: 'api://mcp', MCP_PORT: String(port) }, /MCP endpoint/);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST' });
       expect(res.status).toBe(401);
@@ -80,8 +77,13 @@ describe('the example process refuses unsafe configuration and exits non-zero', 
   });
 });
 
-describe('the compiled library on the machine\'s own Node (the engines minimum): its CommonJS dependencies load the ES modules', () => {
-  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } } };
+describe("the compiled library on the machine's own Node (the engines minimum): its CommonJS dependencies load the ES modules", () => {
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } },
+  };
 
   it('native oidc: an RS256 token is verified through jwks-rsa 4 (jose by require(esm)); a forged one is 401', async () => {
     const key = await generateTestKey('RS256', 'k1');
@@ -110,9 +112,17 @@ describe('the compiled library on the machine\'s own Node (the engines minimum):
 
   it('proxy mode (embedded dev IdP): /oauth/token is limited by @nestjs/throttler', async () => {
     const port = await freePort();
-    const run = await runMain({ MCP_PORT: String(port), MCP_URL: `http://127.0.0.1:${port}`, DEV_IDP_PORT: '0', OAUTH_RATE_LIMITS: 'token=2/60' }, /MCP endpoint/);
+    const run = await runMain(
+      { MCP_PORT: String(port), MCP_URL: `http://127.0.0.1:${port}`, DEV_IDP_PORT: '0', OAUTH_RATE_LIMITS: 'token=2/60' },
+      /MCP endpoint/,
+    );
     try {
-      const token = () => fetch(`http://127.0.0.1:${port}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
+      const token = () =>
+        fetch(`http://127.0.0.1:${port}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=password',
+        });
       expect([(await token()).status, (await token()).status, (await token()).status]).toEqual([400, 400, 429]);
     } finally {
       run.kill();

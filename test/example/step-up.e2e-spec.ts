@@ -9,7 +9,12 @@ import { auth as authV1, UnauthorizedError as UnauthorizedErrorV1 } from '@model
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { auth as authV2, Client as ClientV2, StreamableHTTPClientTransport as TransportV2, UnauthorizedError as UnauthorizedErrorV2 } from '@modelcontextprotocol/client';
+import {
+  auth as authV2,
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+  UnauthorizedError as UnauthorizedErrorV2,
+} from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
 import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { headlessLogin } from '../../src/dev-idp/headless-login.js';
@@ -72,9 +77,14 @@ describe.each(['native', 'proxy'] as const)('step-up with the official SDK clien
     const provider = new MemoryOAuthClientProvider('http://127.0.0.1:53691/callback', 'step-up v2');
     expect(await authV2(provider as never, { serverUrl, scope: 'mcp:read' })).toBe('REDIRECT');
     const first = await headlessLogin(provider.lastAuthorizationUrl!.href, provider.redirectUrl, { username: 'wes' });
-    expect(await authV2(provider as never, { serverUrl, scope: 'mcp:read', authorizationCode: first.searchParams.get('code')!, iss: first.searchParams.get('iss') ?? undefined })).toBe(
-      'AUTHORIZED',
-    );
+    expect(
+      await authV2(provider as never, {
+        serverUrl,
+        scope: 'mcp:read',
+        authorizationCode: first.searchParams.get('code')!,
+        iss: first.searchParams.get('iss') ?? undefined,
+      }),
+    ).toBe('AUTHORIZED');
     expect(scopesOf(provider.tokens()!.access_token)).toEqual(['mcp:read']);
 
     const transport = new TransportV2(serverUrl, { authProvider: provider as never });

@@ -15,7 +15,11 @@ describe('Fastify adapter, native mode', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await createTestApp({ provider: 'hmac', jwtSecret: SECRET, audience: 'api://mcp', serverUrl: 'http://localhost:8080', scopes: ['mcp:read', 'mcp:admin'] }, true, 'fastify');
+    app = await createTestApp(
+      { provider: 'hmac', jwtSecret: SECRET, audience: 'api://mcp', serverUrl: 'http://localhost:8080', scopes: ['mcp:read', 'mcp:admin'] },
+      true,
+      'fastify',
+    );
     base = await appUrl(app);
   });
   afterAll(() => app.close());
@@ -26,7 +30,9 @@ describe('Fastify adapter, native mode', () => {
     for (const path of ['/mcp', '/protected']) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"');
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer resource_metadata="http://localhost:8080/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:admin", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"',
+      );
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'Bearer token required' });
@@ -65,7 +71,10 @@ describe('Fastify adapter, native mode', () => {
     expect((await fetch(`${base}/.well-known/oauth-protected-resource/other`)).status).toBe(404);
     const post = await fetch(`${base}/.well-known/oauth-protected-resource`, { method: 'POST' });
     expect({ status: post.status, allow: post.headers.get('allow') }).toEqual({ status: 405, allow: 'GET, HEAD, OPTIONS' });
-    const preflight = await fetch(`${base}/.well-known/oauth-protected-resource`, { method: 'OPTIONS', headers: { origin: 'https://x.example', 'access-control-request-method': 'GET' } });
+    const preflight = await fetch(`${base}/.well-known/oauth-protected-resource`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://x.example', 'access-control-request-method': 'GET' },
+    });
     expect(preflight.status).toBe(204);
   });
 });
@@ -76,7 +85,10 @@ describe('Fastify adapter, proxy mode', () => {
 
   beforeAll(async () => {
     f = await startProxyFixture({}, undefined, 'fastify');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic'],
+    });
   });
   afterAll(async () => {
     await browser.close();
@@ -97,10 +109,18 @@ describe('Fastify adapter, proxy mode', () => {
   it('token endpoint errors are OAuth-shaped: invalid_grant, duplicate parameters, 405 with Allow, unparsable bodies', async () => {
     const grant = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'nope', client_id: 'native-app' });
     expect({ status: grant.status, body: await grant.json() }).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
-    const dup = await fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=a&grant_type=b' });
+    const dup = await fetch(`${f.base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=a&grant_type=b',
+    });
     expect({ status: dup.status, body: await dup.json() }).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     const get = await fetch(`${f.base}/oauth/token`);
-    expect({ status: get.status, allow: get.headers.get('allow'), cors: get.headers.get('access-control-allow-origin') }).toEqual({ status: 405, allow: 'POST, OPTIONS', cors: '*' });
+    expect({ status: get.status, allow: get.headers.get('allow'), cors: get.headers.get('access-control-allow-origin') }).toEqual({
+      status: 405,
+      allow: 'POST, OPTIONS',
+      cors: '*',
+    });
     const broken = await fetch(`${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect_uris":' });
     expect({ status: broken.status, body: await broken.json(), store: broken.headers.get('cache-control') }).toEqual({
       status: 400,

@@ -148,10 +148,7 @@ function describeProvider(c: ProviderCase, extra?: (ctx: () => { app: INestAppli
 
     it('A11 near-misses of the issuer (trailing slash, http, uppercase host, .evil.com suffix, missing): 401', async () => {
       const { iss: _iss, ...noIss } = c.claims();
-      const tokens = [
-        ...c.wrongIssuers().map((iss) => ({ label: iss, payload: { ...c.claims(), iss } })),
-        { label: 'iss missing', payload: noIss },
-      ];
+      const tokens = [...c.wrongIssuers().map((iss) => ({ label: iss, payload: { ...c.claims(), iss } })), { label: 'iss missing', payload: noIss }];
       for (const { label, payload } of tokens) {
         const res = await get(base, await sign(payload));
         expect({ label, ...(await outcome(res)) }).toEqual({ label, ...invalidToken(TOKEN_MESSAGES.issuer) });
@@ -192,9 +189,7 @@ function describeProvider(c: ProviderCase, extra?: (ctx: () => { app: INestAppli
 
     it('an unknown kid: 401', async () => {
       const stranger = { ...rsa, kid: 'not-in-the-jwks' };
-      expect(await outcome(await get(base, await signWithKey(stranger, fresh(c.claims()))))).toEqual(
-        invalidToken(TOKEN_MESSAGES.unknownKey),
-      );
+      expect(await outcome(await get(base, await signWithKey(stranger, fresh(c.claims()))))).toEqual(invalidToken(TOKEN_MESSAGES.unknownKey));
     });
 
     it(`A9 an ES256 token signed by the published P-256 key: ${c.acceptsEs256 ? '200 (in the oidc default list)' : '401 (RS256 only)'}`, async () => {
@@ -590,11 +585,7 @@ describe('JWKS handling (oidc, jwks.cooldownMs 0, jwks.timeoutMs 300)', () => {
   const claims = () => fresh(oidcClaims(OIDC_ISS));
 
   beforeAll(async () => {
-    [k2, kNew, attacker] = await Promise.all([
-      generateTestKey('RS256', 'rsa-2'),
-      generateTestKey('RS256', 'rsa-new'),
-      generateTestKey('RS256', 'attacker'),
-    ]);
+    [k2, kNew, attacker] = await Promise.all([generateTestKey('RS256', 'rsa-2'), generateTestKey('RS256', 'rsa-new'), generateTestKey('RS256', 'attacker')]);
     idp = await new JwksServer().start();
     idp.keys = [rsa.publicJwk, ec.publicJwk];
     elsewhere = await new JwksServer().start();
@@ -974,9 +965,7 @@ describe('C33 missing kid with two RSA keys', () => {
   it('RS256 without kid: 401 (ambiguous), with kid: 200; ES256 without kid: 200 (one P-256 key)', async () => {
     const claims = () => fresh(oidcClaims(OIDC_ISS));
     for (const key of [rsa, rsaB]) {
-      expect(await outcome(await get(base, handMadeJws({ alg: 'RS256', typ: 'JWT' }, claims(), key)))).toEqual(
-        invalidToken(TOKEN_MESSAGES.unknownKey),
-      );
+      expect(await outcome(await get(base, handMadeJws({ alg: 'RS256', typ: 'JWT' }, claims(), key)))).toEqual(invalidToken(TOKEN_MESSAGES.unknownKey));
       expect((await get(base, await signWithKey(key, claims()))).status).toBe(200);
     }
     expect((await get(base, handMadeJws({ alg: 'ES256', typ: 'JWT' }, claims(), ec))).status).toBe(200);
@@ -1124,9 +1113,9 @@ describe('C39 discovery issuer mismatch stops the application', () => {
   ] as const) {
     it(`the discovery document names ${label}: bootstrap rejects, naming OIDC_ISSUER`, async () => {
       idp.issuerOverride = override();
-      await expect(
-        createTestApp({ provider: 'oidc', issuer: idp.issuer, audience: RESOURCE, serverUrl: SERVER_URL, scopes: SCOPES }),
-      ).rejects.toThrow(/OIDC_ISSUER/);
+      await expect(createTestApp({ provider: 'oidc', issuer: idp.issuer, audience: RESOURCE, serverUrl: SERVER_URL, scopes: SCOPES })).rejects.toThrow(
+        /OIDC_ISSUER/,
+      );
       expect(idp.discoveryRequests).toBeGreaterThan(0);
     });
   }

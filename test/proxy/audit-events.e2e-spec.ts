@@ -12,7 +12,13 @@ class CapturingSink implements AuditSink {
 describe('audit events', () => {
   it('native mode: a refused request on an app route emits authorization_denied with time, request id and IP, and adds no header', async () => {
     const sink = new CapturingSink();
-    const app = await createTestApp({ provider: 'hmac', jwtSecret: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe', audience: 'api://mcp', serverUrl: 'http://localhost:8080', auditSink: sink });
+    const app = await createTestApp({
+      provider: 'hmac',
+      jwtSecret: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe',
+      audience: 'api://mcp',
+      serverUrl: 'http://localhost:8080',
+      auditSink: sink,
+    });
     try {
       const base = await appUrl(app);
       const res = await fetch(`${base}/protected`, { headers: { 'x-request-id': 'req-123' } });
@@ -28,11 +34,19 @@ describe('audit events', () => {
   });
 
   it('requestIdHeader: the module echoes a safe X-Request-Id on its own paths and the MCP endpoint, or makes one', async () => {
-    const app = await createTestApp({ provider: 'hmac', jwtSecret: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe', audience: 'api://mcp', serverUrl: 'http://localhost:8080', requestIdHeader: true });
+    const app = await createTestApp({
+      provider: 'hmac',
+      jwtSecret: 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe',
+      audience: 'api://mcp',
+      serverUrl: 'http://localhost:8080',
+      requestIdHeader: true,
+    });
     try {
       const base = await appUrl(app);
       expect((await fetch(`${base}/mcp`, { headers: { 'x-request-id': 'req-123' } })).headers.get('x-request-id')).toBe('req-123');
-      expect((await fetch(`${base}/.well-known/oauth-protected-resource`, { headers: { 'x-request-id': '<script>' } })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await fetch(`${base}/.well-known/oauth-protected-resource`, { headers: { 'x-request-id': '<script>' } })).headers.get('x-request-id')).toMatch(
+        /^[0-9a-f-]{36}$/,
+      );
       expect((await fetch(`${base}/protected`, { headers: { 'x-request-id': 'req-123' } })).headers.get('x-request-id')).toBeNull();
     } finally {
       await app.close();
@@ -46,7 +60,11 @@ describe('audit events', () => {
       const { clientId, tokens } = await signedIn(f);
       const refreshed = await (await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId })).json();
       await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
-      await fetch(`${f.base}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: refreshed.refresh_token, client_id: clientId }) });
+      await fetch(`${f.base}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: refreshed.refresh_token, client_id: clientId }),
+      });
       for (let i = 0; i < 4; i++) await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: clientId });
       const types = sink.events.map((e) => e.type);
       expect(types).toEqual(

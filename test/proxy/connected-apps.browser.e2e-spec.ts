@@ -14,7 +14,16 @@ describe('connected apps page in real Chromium', () => {
     f = await startProxyFixture();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -22,7 +31,7 @@ describe('connected apps page in real Chromium', () => {
     await f?.close();
   });
 
-  it('sign in, see the app (hostile name escaped, no script, no CSP violation), revoke it: the revoked client\'s refresh is invalid_grant and its MCP call 401', async () => {
+  it("sign in, see the app (hostile name escaped, no script, no CSP violation), revoke it: the revoked client's refresh is invalid_grant and its MCP call 401", async () => {
     const clientId = await registerClient(f, [REDIRECT], { client_name: HOSTILE_NAME });
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -106,7 +115,9 @@ describe('connected apps page in real Chromium', () => {
     await page.fill('#login', 'dana');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => u.href.startsWith(REDIRECT));
-    const tokens = (await (await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId })).json()) as { access_token: string };
+    const tokens = (await (
+      await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId })
+    ).json()) as { access_token: string };
     // An attacker's page auto-submits the form (it cannot know the session's CSRF token).
     await page.route('http://attacker.test/', (route) =>
       route.fulfill({

@@ -13,7 +13,11 @@ class CapturingSink implements AuditSink {
   }
 }
 
-const fids = (f: ProxyFixture): string[] => f.store.keys().filter((k) => k.startsWith('family:')).map((k) => k.slice('family:'.length));
+const fids = (f: ProxyFixture): string[] =>
+  f.store
+    .keys()
+    .filter((k) => k.startsWith('family:'))
+    .map((k) => k.slice('family:'.length));
 
 describe('connected apps (issue 15): list and revoke what a user approved', () => {
   let f: ProxyFixture;
@@ -29,7 +33,14 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     const stat = await approve(f, 'alice', { clientId: 'native-app', scope: 'mcp:read mcp:write', cookies: dcr.cookies });
     const cookies = stat.cookies;
     // Remembered consent skips the page for this client while it is connected.
-    expect((await fetch(authorizeUrl(f, { client_id: dcr.clientId, redirect_uri: dcr.redirectUri, code_challenge: pkce().challenge, scope: 'mcp:read' }), { redirect: 'manual', headers: { cookie: cookies } })).status).toBe(302);
+    expect(
+      (
+        await fetch(authorizeUrl(f, { client_id: dcr.clientId, redirect_uri: dcr.redirectUri, code_challenge: pkce().challenge, scope: 'mcp:read' }), {
+          redirect: 'manual',
+          headers: { cookie: cookies },
+        })
+      ).status,
+    ).toBe(302);
     // First use 100 s ago; the refresh now is the last use, read from the family (the index is not rewritten).
     const index = f.app.get(UserGrantsIndex);
     const record = (await index.read(index.userKey('alice')))!;
@@ -42,7 +53,14 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     expect(csrf_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(apps.map((a) => a.clientId).sort()).toEqual([dcr.clientId, 'native-app'].sort());
     const listedDcr = apps.find((a) => a.clientId === dcr.clientId)!;
-    expect(listedDcr).toMatchObject({ clientName: 'App of alice', registration: 'dcr', verified: false, scopes: ['mcp:read'], tokenBinding: 'bearer', grants: 1 });
+    expect(listedDcr).toMatchObject({
+      clientName: 'App of alice',
+      registration: 'dcr',
+      verified: false,
+      scopes: ['mcp:read'],
+      tokenBinding: 'bearer',
+      grants: 1,
+    });
     expect(Date.parse(listedDcr.lastUsed) - Date.parse(listedDcr.firstUsed)).toBeGreaterThanOrEqual(99_000);
     const listedStatic = apps.find((a) => a.clientId === 'native-app')!;
     expect(listedStatic.lastUsed).toBe(listedStatic.firstUsed);
@@ -50,7 +68,9 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
 
     const page = await fetch(`${f.base}/oauth/apps`, { headers: { cookie: cookies }, redirect: 'manual' });
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[^']+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/);
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; style-src 'sha256-[^']+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/,
+    );
     expect(page.headers.get('cache-control')).toBe('no-store');
     const html = await page.text();
     expect(html).toContain('App of alice');
@@ -58,7 +78,9 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     expect(html).toContain('pre-registered by this server');
     expect(pageCsrf(html)).toBe(csrf_token);
 
-    const [dcrFid] = (await f.app.get(UserGrantsIndex).read(f.app.get(UserGrantsIndex).userKey('alice')))!.grants.filter((g) => g.clientId === dcr.clientId).map((g) => g.fid);
+    const [dcrFid] = (await f.app.get(UserGrantsIndex).read(f.app.get(UserGrantsIndex).userKey('alice')))!.grants
+      .filter((g) => g.clientId === dcr.clientId)
+      .map((g) => g.fid);
     expect(f.store.keys()).toContain(`upstream-tokens:${dcrFid}`);
     const revoked = await revokeFromPage(f, cookies, { client_id: dcr.clientId, csrf_token: csrf_token! });
     expect(revoked.status).toBe(303);
@@ -72,7 +94,14 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     expect(f.store.keys()).not.toContain(`upstream-tokens:${dcrFid}`);
     expect(f.store.keys()).not.toContain(`family:${dcrFid}`);
     // Its remembered consent too: the next sign-in asks again.
-    expect((await fetch(authorizeUrl(f, { client_id: dcr.clientId, redirect_uri: dcr.redirectUri, code_challenge: pkce().challenge, scope: 'mcp:read' }), { redirect: 'manual', headers: { cookie: cookies } })).status).toBe(200);
+    expect(
+      (
+        await fetch(authorizeUrl(f, { client_id: dcr.clientId, redirect_uri: dcr.redirectUri, code_challenge: pkce().challenge, scope: 'mcp:read' }), {
+          redirect: 'manual',
+          headers: { cookie: cookies },
+        })
+      ).status,
+    ).toBe(200);
     // The other app is untouched.
     expect((await callMcp(f, stat.tokens.access_token)).status).toBe(201);
     expect((await appsOf(f, { cookies })).apps.map((a) => a.clientId)).toEqual(['native-app']);
@@ -141,7 +170,12 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     const cb = await fetch(back, { redirect: 'manual', headers: { cookie: cookies } });
     expect(cb.status).toBe(302);
     expect(cb.headers.get('location')).toBe('/oauth/apps');
-    expect(f.store.keys().filter((k) => !before.has(k)).map((k) => k.split(':')[0])).toEqual(['session']);
+    expect(
+      f.store
+        .keys()
+        .filter((k) => !before.has(k))
+        .map((k) => k.split(':')[0]),
+    ).toEqual(['session']);
     cookies = cookieHeader(cb, cookies);
     const html = await (await fetch(`${f.base}/oauth/apps`, { headers: { cookie: cookies } })).text();
     expect(html).toContain(app.clientId);
@@ -173,7 +207,11 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     const doubled = await fetch(`${f.base}/oauth/connected-apps/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: app.cookies },
-      body: new URLSearchParams([['client_id', app.clientId], ['client_id', 'x'], ['csrf_token', csrf_token!]]),
+      body: new URLSearchParams([
+        ['client_id', app.clientId],
+        ['client_id', 'x'],
+        ['csrf_token', csrf_token!],
+      ]),
     });
     expect(doubled.status).toBe(400);
     expect(fids(f).length).toBe(before);
@@ -183,7 +221,11 @@ describe('connected apps (issue 15): list and revoke what a user approved', () =
     const anonymous = await listApps(f, {});
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).not.toContain('error=');
-    const broken = await fetch(`${f.base}/oauth/connected-apps/revoke`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: app.cookies }, body: '{"client_id":' });
+    const broken = await fetch(`${f.base}/oauth/connected-apps/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: app.cookies },
+      body: '{"client_id":',
+    });
     expect(broken.status).toBe(400);
   });
 });
@@ -204,7 +246,9 @@ describe('connected apps on Redis: the per-user index under concurrent writers',
   it('ten grants added at once for one user are all listed (compareAndSet loop), and a real sign-in and revoke work end to end', async () => {
     const index = f.app.get(UserGrantsIndex);
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-    await Promise.all(Array.from({ length: 10 }, (_, i) => index.add({ fid: `jo-${i}`, clientId: 'native-app', scopes: [], expiresAt, user: { sub: 'jo', groups: [] } })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => index.add({ fid: `jo-${i}`, clientId: 'native-app', scopes: [], expiresAt, user: { sub: 'jo', groups: [] } })),
+    );
     expect((await index.read(index.userKey('jo')))!.grants.map((g) => g.fid).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `jo-${i}`).sort());
 
     const app = await approve(f, 'kim', { scope: 'mcp:read' });
@@ -234,7 +278,11 @@ describe('connected apps on Fastify', () => {
     const revoked = await revokeFromPage(f, app.cookies, { client_id: app.clientId, csrf_token: csrf });
     expect(revoked.status).toBe(303);
     expect((await callMcp(f, app.tokens.access_token)).status).toBe(401);
-    const broken = await fetch(`${f.base}/oauth/connected-apps/revoke`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: app.cookies }, body: '{"client_id":' });
+    const broken = await fetch(`${f.base}/oauth/connected-apps/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: app.cookies },
+      body: '{"client_id":',
+    });
     expect(broken.status).toBe(400);
   });
 });

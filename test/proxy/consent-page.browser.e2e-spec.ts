@@ -24,7 +24,16 @@ describe('consent page in real Chromium', () => {
     f = await startProxyFixture();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     clientId = await registerClient(f, [REDIRECT], { client_name: HOSTILE_NAME });
   }, 60_000);

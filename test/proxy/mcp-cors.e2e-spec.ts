@@ -8,7 +8,10 @@ describe('browser access to /mcp (CORS, Origin)', () => {
   afterAll(() => f.close());
 
   const preflight = (origin: string) =>
-    fetch(`${f.base}/mcp`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-protocol-version' } });
+    fetch(`${f.base}/mcp`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-protocol-version' },
+    });
 
   it('RS-08 an allowed origin gets a preflight answer (exact origin, MCP headers allowed, no credentials) before any guard', async () => {
     const res = await preflight('http://localhost:6274');

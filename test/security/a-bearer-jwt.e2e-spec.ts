@@ -112,8 +112,20 @@ describe.each(MODES)('native $name', (mode) => {
 
   it('A2 malformed Authorization headers: 401 invalid_token, never 5xx; the scheme is case-insensitive (pinned: accepted)', async () => {
     const token = await valid();
-    const bad = ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'Bearertoken', `Bearertoken${token}`, `Bearer  ${token}`, `Bearer\t${token}`, `Token ${token}`, `Bearer "${token}"`];
-    await expectAllRejected(t(), Object.fromEntries(bad.map((authorization) => [authorization.slice(0, 24), { headers: { authorization } }])), { noFetch: true });
+    const bad = [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer a b',
+      'Bearertoken',
+      `Bearertoken${token}`,
+      `Bearer  ${token}`,
+      `Bearer\t${token}`,
+      `Token ${token}`,
+      `Bearer "${token}"`,
+    ];
+    await expectAllRejected(t(), Object.fromEntries(bad.map((authorization) => [authorization.slice(0, 24), { headers: { authorization } }])), {
+      noFetch: true,
+    });
     for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
       expect({ scheme, status: (await call(t().base, { headers: { authorization: `${scheme} ${token}` } })).status }).toEqual({ scheme, status: 200 });
     }
@@ -157,7 +169,7 @@ describe.each(MODES)('native $name', (mode) => {
     await expectAllRejected(t(), cases, { noFetch: true });
   });
 
-  it('A5 signature stripped, or another valid token\'s signature grafted on: 401', async () => {
+  it("A5 signature stripped, or another valid token's signature grafted on: 401", async () => {
     const [h, p] = (await valid()).split('.');
     const other = (await mode.sign(claimsFor({ sub: 'bob' }))).split('.')[2];
     await expectAllRejected(t(), { stripped: `${h}.${p}.`, grafted: `${h}.${p}.${other}` }, { noFetch: true });
@@ -165,15 +177,23 @@ describe.each(MODES)('native $name', (mode) => {
 
   it('A6 payload swapped (catalogue <P>, and an admin payload valid for this server) under a valid signature: 401', async () => {
     const [h, , s] = (await valid()).split('.');
-    await expectAllRejected(t(), { '<P>': `${h}.${P}.${s}`, 'admin for this resource': `${h}.${b64url(claimsFor({ sub: 'admin', scope: 'mcp:admin' }))}.${s}` }, {
-      description: TOKEN_MESSAGES.signature,
-      noFetch: true,
-    });
+    await expectAllRejected(
+      t(),
+      { '<P>': `${h}.${P}.${s}`, 'admin for this resource': `${h}.${b64url(claimsFor({ sub: 'admin', scope: 'mcp:admin' }))}.${s}` },
+      {
+        description: TOKEN_MESSAGES.signature,
+        noFetch: true,
+      },
+    );
   });
 
   it('A10 time claims: exp past the skew, missing or a string, nbf and iat in the future: 401; exp = now-5 (within the 30 s skew): 200', async () => {
     const { exp: _exp, ...noExp } = claimsFor();
-    await expectAllRejected(t(), { 'exp now-120': mode.forge({}, claimsFor({ iat: now() - 3600, exp: now() - 120 })) }, { description: TOKEN_MESSAGES.expired });
+    await expectAllRejected(
+      t(),
+      { 'exp now-120': mode.forge({}, claimsFor({ iat: now() - 3600, exp: now() - 120 })) },
+      { description: TOKEN_MESSAGES.expired },
+    );
     await expectAllRejected(t(), {
       'exp missing': mode.forge({}, noExp),
       'exp "4102444800"': mode.forge({}, { ...claimsFor(), exp: '4102444800' }),
@@ -454,7 +474,16 @@ describe('A23 sessions are not authentication (the example MCP endpoint: statele
 
   beforeAll(async () => {
     @Module({
-      imports: [OAuthMcpModule.forRoot({ provider: 'hmac', jwtSecret: SECRET, issuer: IDP_ISS, audience: RESOURCE, serverUrl: SERVER_URL, scopes: ['mcp:read', 'mcp:write', 'mcp:admin'] })],
+      imports: [
+        OAuthMcpModule.forRoot({
+          provider: 'hmac',
+          jwtSecret: SECRET,
+          issuer: IDP_ISS,
+          audience: RESOURCE,
+          serverUrl: SERVER_URL,
+          scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
+        }),
+      ],
       controllers: [McpController],
     })
     class ExampleMcpModule {}
@@ -466,7 +495,11 @@ describe('A23 sessions are not authentication (the example MCP endpoint: statele
   afterAll(() => app.close());
 
   it('A23 POST /mcp with an Mcp-Session-Id and no Authorization: 401 (no error attribute), nothing run', async () => {
-    const res = await call(base, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': randomUUID() }, body: rpc('tools/call', { name: 'whoami', arguments: {} }) });
+    const res = await call(base, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': randomUUID() },
+      body: rpc('tools/call', { name: 'whoami', arguments: {} }),
+    });
     expect(await outcome(res)).toEqual(noCredentials({ prm: PRM, scopes: ['mcp:read', 'mcp:write', 'mcp:admin'] }));
   });
 
@@ -514,7 +547,7 @@ describe('A24 oversized credentials', () => {
   });
 });
 
-describe('proxy mode (this server\'s own tokens at POST /mcp)', () => {
+describe("proxy mode (this server's own tokens at POST /mcp)", () => {
   let f: ProxyFixture;
   beforeAll(async () => {
     f = await startProxyFixture();
@@ -529,9 +562,24 @@ describe('proxy mode (this server\'s own tokens at POST /mcp)', () => {
     const upstream = await upstreamTokens(f, f.resource);
     expect(decodeJwt(upstream.id_token)).toMatchObject({ iss: f.idp.issuer, aud: f.idp.proxyClient!.clientId, nonce: 'n-0S6_WzA2Mj' });
     expect(decodeJwt(upstream.access_token)).toMatchObject({ iss: f.idp.issuer, aud: f.resource });
-    const page = await get(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: 'http://127.0.0.1:51000/callback', code_challenge: pkce().challenge, resource: f.resource }));
+    const page = await get(
+      authorizeUrl(f, {
+        client_id: NATIVE_APP.clientId,
+        redirect_uri: 'http://127.0.0.1:51000/callback',
+        code_challenge: pkce().challenge,
+        resource: f.resource,
+      }),
+    );
     const consent = consentFields(await page.text());
-    const pending = await approve(f, authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: 'http://127.0.0.1:51000/callback', code_challenge: pkce().challenge, resource: f.resource }));
+    const pending = await approve(
+      f,
+      authorizeUrl(f, {
+        client_id: NATIVE_APP.clientId,
+        redirect_uri: 'http://127.0.0.1:51000/callback',
+        code_challenge: pkce().challenge,
+        resource: f.resource,
+      }),
+    );
     const cases: Record<string, string> = {
       'upstream ID token': upstream.id_token,
       'upstream access token for this resource': upstream.access_token,

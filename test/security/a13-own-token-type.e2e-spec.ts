@@ -3,7 +3,7 @@ import { SigningKeyService } from '../../src/authorization-server/keys/signing-k
 import { startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /** A13 (RFC 9068): in proxy mode only `typ: at+jwt` tokens are access tokens, even when signed with our key. */
-describe('A13 proxy mode requires typ at+jwt on this server\'s own tokens', () => {
+describe("A13 proxy mode requires typ at+jwt on this server's own tokens", () => {
   let f: ProxyFixture;
   beforeAll(async () => {
     f = await startProxyFixture();

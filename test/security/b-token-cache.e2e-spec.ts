@@ -123,7 +123,7 @@ describe('B27/B28 cache growth and context isolation (hmac, cache.maxEntries 100
     }
   }
 
-  it('B27 100,000 distinct invalid tokens: every one 401, none cached (500 over HTTP, the rest through the guard\'s verifier)', async () => {
+  it("B27 100,000 distinct invalid tokens: every one 401, none cached (500 over HTTP, the rest through the guard's verifier)", async () => {
     const size = a.cache.size;
     const statuses = new Map<number, number>();
     for (let batch = 0; batch < 5; batch++) {

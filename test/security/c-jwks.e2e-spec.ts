@@ -72,7 +72,10 @@ describe('C30/C31 refetch policy (default jwks.cooldownMs 30 s)', () => {
 
   it('C30 1,000 requests with random kids: all 401, at most one JWKS fetch per cooldown window, concurrent misses share one fetch', async () => {
     expect(idp.jwksRequests).toBe(1); // the bootstrap fetch opened the first window
-    const first = await statusesOf(t, Array.from({ length: 400 }, () => randomKid(rsa)));
+    const first = await statusesOf(
+      t,
+      Array.from({ length: 400 }, () => randomKid(rsa)),
+    );
     expect({ statuses: first, fetches: idp.jwksRequests }).toEqual({ statuses: { 401: 400 }, fetches: 1 });
 
     clock.advance(31_000);
@@ -82,10 +85,17 @@ describe('C30/C31 refetch policy (default jwks.cooldownMs 30 s)', () => {
         res.end(JSON.stringify({ keys: idp.keys }));
       }, 150);
     };
-    const second = await statusesOf(t, Array.from({ length: 300 }, () => randomKid(rsa)), 300);
+    const second = await statusesOf(
+      t,
+      Array.from({ length: 300 }, () => randomKid(rsa)),
+      300,
+    );
     expect({ statuses: second, fetches: idp.jwksRequests }).toEqual({ statuses: { 401: 300 }, fetches: 2 });
 
-    const third = await statusesOf(t, Array.from({ length: 300 }, () => randomKid(rsa)));
+    const third = await statusesOf(
+      t,
+      Array.from({ length: 300 }, () => randomKid(rsa)),
+    );
     expect({ statuses: third, fetches: idp.jwksRequests }).toEqual({ statuses: { 401: 300 }, fetches: 2 });
     expect(t.cache.size).toBe(0);
     expect((await call(t.base, await signWithKey(rsa, claimsFor()))).status).toBe(200);
@@ -254,13 +264,21 @@ describe('C33/C34/C35 which published keys may verify (jwks.cooldownMs 0)', () =
       },
       { description: TOKEN_MESSAGES.unknownKey },
     );
-    await expectAllRejected(t, { 'kty oct, HS256 token keyed with its k': handMadeHs256({ alg: 'HS256', typ: 'JWT', kid: 'oct' }, claimsFor(), SECRET) }, {
-      description: TOKEN_MESSAGES.algorithm,
-    });
+    await expectAllRejected(
+      t,
+      { 'kty oct, HS256 token keyed with its k': handMadeHs256({ alg: 'HS256', typ: 'JWT', kid: 'oct' }, claimsFor(), SECRET) },
+      {
+        description: TOKEN_MESSAGES.algorithm,
+      },
+    );
   });
 
   it('C35 a 1024-bit RSA key in the JWKS: tokens signed with it get 401', async () => {
-    await expectAllRejected(t, { 'weak-1024': handMadeJws({ alg: 'RS256', typ: 'JWT', kid: 'weak-1024' }, claimsFor(), weak) }, { description: TOKEN_MESSAGES.unknownKey });
+    await expectAllRejected(
+      t,
+      { 'weak-1024': handMadeJws({ alg: 'RS256', typ: 'JWT', kid: 'weak-1024' }, claimsFor(), weak) },
+      { description: TOKEN_MESSAGES.unknownKey },
+    );
   });
 
   it('C33 no kid: accepted while exactly one key fits kty/alg/use (200); with two candidate RSA keys: 401', async () => {

@@ -253,11 +253,27 @@ describe('D. Redirect URI at /oauth/authorize', () => {
 
   it('D54 errors after the redirect URI is validated go to the registered URI with error, state and iss', async () => {
     const cases: [Record<string, string | undefined>, string, string][] = [
-      [{ client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, response_type: 'token', state: 'xyz' }, WEB_APP.redirectUri, 'unsupported_response_type'],
+      [
+        { client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, response_type: 'token', state: 'xyz' },
+        WEB_APP.redirectUri,
+        'unsupported_response_type',
+      ],
       [{ client_id: WEB_APP.clientId, redirect_uri: undefined, response_type: 'token', state: 'xyz' }, WEB_APP.redirectUri, 'unsupported_response_type'],
-      [{ client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, response_type: 'code id_token', state: 'xyz' }, WEB_APP.redirectUri, 'unsupported_response_type'],
-      [{ client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, resource: 'https://other.example.com', state: 'xyz' }, WEB_APP.redirectUri, 'invalid_target'],
-      [{ client_id: NATIVE_APP.clientId, redirect_uri: 'http://127.0.0.1:5555/callback', response_type: 'token', state: 'xyz' }, 'http://127.0.0.1:5555/callback', 'unsupported_response_type'],
+      [
+        { client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, response_type: 'code id_token', state: 'xyz' },
+        WEB_APP.redirectUri,
+        'unsupported_response_type',
+      ],
+      [
+        { client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, resource: 'https://other.example.com', state: 'xyz' },
+        WEB_APP.redirectUri,
+        'invalid_target',
+      ],
+      [
+        { client_id: NATIVE_APP.clientId, redirect_uri: 'http://127.0.0.1:5555/callback', response_type: 'token', state: 'xyz' },
+        'http://127.0.0.1:5555/callback',
+        'unsupported_response_type',
+      ],
     ];
     for (const [params, target, error] of cases) {
       const snapshot = storeSnapshot(f);

@@ -49,14 +49,24 @@ describe('E. PKCE', () => {
   ])('E58 code_challenge_method %s → 302 error=invalid_request with state and iss, nothing stored', async (_label, method) => {
     const snapshot = storeSnapshot(f);
     const { challenge } = pkce();
-    const res = await get(authorizeUrl(f, { client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, code_challenge: challenge, code_challenge_method: method, state: 's-58' }));
+    const res = await get(
+      authorizeUrl(f, {
+        client_id: WEB_APP.clientId,
+        redirect_uri: WEB_APP.redirectUri,
+        code_challenge: challenge,
+        code_challenge_method: method,
+        state: 's-58',
+      }),
+    );
     expectErrorRedirect(f, res, WEB_APP.redirectUri, 'invalid_request', 's-58');
     expect(snapshot.added()).toEqual([]);
   });
 
   it('E58 a plain-style challenge (the verifier itself, 64 characters) with method=plain → invalid_request', async () => {
     const verifier = randomBytes(48).toString('base64url');
-    const res = await get(authorizeUrl(f, { client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, code_challenge: verifier, code_challenge_method: 'plain', state: 's' }));
+    const res = await get(
+      authorizeUrl(f, { client_id: WEB_APP.clientId, redirect_uri: WEB_APP.redirectUri, code_challenge: verifier, code_challenge_method: 'plain', state: 's' }),
+    );
     expectErrorRedirect(f, res, WEB_APP.redirectUri, 'invalid_request', 's');
   });
 
@@ -77,7 +87,15 @@ describe('E. PKCE', () => {
 
   it('E61 verifier syntax: 42 or 129 characters, "&" or a space → 400 invalid_request', async () => {
     const issued = await issueCode(f);
-    for (const verifier of ['a'.repeat(42), 'a'.repeat(129), `${'a'.repeat(42)}&b`, `${'a'.repeat(42)} b`, `${'a'.repeat(42)}+`, `${'a'.repeat(42)}=`, `${'a'.repeat(42)}é`]) {
+    for (const verifier of [
+      'a'.repeat(42),
+      'a'.repeat(129),
+      `${'a'.repeat(42)}&b`,
+      `${'a'.repeat(42)} b`,
+      `${'a'.repeat(42)}+`,
+      `${'a'.repeat(42)}=`,
+      `${'a'.repeat(42)}é`,
+    ]) {
       await expectTokenError(await redeem(f, issued, { code_verifier: verifier }), 'invalid_request');
     }
   });

@@ -25,7 +25,8 @@ describe('F. Authorization code', () => {
   });
   afterAll(() => f.close());
 
-  const refresh = (clientId: string, refreshToken: string) => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+  const refresh = (clientId: string, refreshToken: string) =>
+    tokenRequest(f, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
 
   it('F65 code replay: redeem → 200; a second valid redemption → 400 invalid_grant and the first tokens are revoked', async () => {
     const issued = await issueCode(f);
@@ -118,7 +119,10 @@ describe('F. Authorization code', () => {
   ])('F70 redirect_uri mismatch at the token endpoint: %s → 400 invalid_grant', async (_label, opts, redirectUri) => {
     const issued = await issueCode(f, opts);
     const auth: Record<string, string> = issued.clientId === WEB_APP.clientId ? { authorization: basic(WEB_APP.clientId, WEB_APP.secret) } : {};
-    await expectTokenError(await redeem(f, issued, { redirect_uri: redirectUri, ...(auth.authorization ? { client_id: undefined } : {}) }, auth), 'invalid_grant');
+    await expectTokenError(
+      await redeem(f, issued, { redirect_uri: redirectUri, ...(auth.authorization ? { client_id: undefined } : {}) }, auth),
+      'invalid_grant',
+    );
   });
 
   it('F70 a code requested without redirect_uri (single registered URI) → a different redirect_uri at the token endpoint is invalid_grant', async () => {

@@ -138,16 +138,33 @@ export async function issueCode(
   const clientId = opts.clientId ?? NATIVE_APP.clientId;
   const redirectUri = opts.redirectUri ?? 'http://127.0.0.1:51000/callback';
   const { verifier, challenge } = pkce();
-  const pending = await approve(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource, ...opts.extra }));
+  const pending = await approve(
+    f,
+    authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource, ...opts.extra }),
+  );
   const upstreamCallback = await upstreamLogin(f, pending.upstream);
   const cb = await get(upstreamCallback.href, pending.cookies);
   if (cb.status !== 302) throw new Error(`callback answered ${cb.status}: ${await cb.text()}`);
   const callback = new URL(cb.headers.get('location')!);
-  return { code: callback.searchParams.get('code')!, verifier, challenge, clientId, redirectUri, callback, upstreamCallback, cookies: cookieHeader(cb, pending.cookies) };
+  return {
+    code: callback.searchParams.get('code')!,
+    verifier,
+    challenge,
+    clientId,
+    redirectUri,
+    callback,
+    upstreamCallback,
+    cookies: cookieHeader(cb, pending.cookies),
+  };
 }
 
 /** Redeems an issued code with the right verifier, redirect URI and (public) client. */
-export function redeem(f: ProxyFixture, issued: IssuedCode, overrides: Record<string, string | undefined> = {}, headers: Record<string, string> = {}): Promise<Response> {
+export function redeem(
+  f: ProxyFixture,
+  issued: IssuedCode,
+  overrides: Record<string, string | undefined> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const params: Record<string, string | undefined> = {
     grant_type: 'authorization_code',
     code: issued.code,

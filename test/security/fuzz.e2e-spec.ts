@@ -156,7 +156,14 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
   const safeLocation = (location: string | string[] | undefined) =>
     location === undefined || (typeof location === 'string' && (location.startsWith(`${REDIRECT}?`) || location.startsWith(`${f.idp.issuer}/`)));
 
-  async function send(failures: Failure[], endpoint: string, param: string, kind: string, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  async function send(
+    failures: Failure[],
+    endpoint: string,
+    param: string,
+    kind: string,
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) {
     count++;
     let res;
     try {
@@ -166,7 +173,8 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
       return undefined;
     }
     if (res.status >= 500 || res.status < 200) failures.push({ endpoint, param, kind, status: res.status, detail: res.body.slice(0, 120) });
-    else if (!safeLocation(res.headers.location)) failures.push({ endpoint, param, kind, status: res.status, detail: `redirect to ${String(res.headers.location).slice(0, 120)}` });
+    else if (!safeLocation(res.headers.location))
+      failures.push({ endpoint, param, kind, status: res.status, detail: `redirect to ${String(res.headers.location).slice(0, 120)}` });
     return res;
   }
 
@@ -200,12 +208,22 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
       const base = { ...consentFields(page.body), decision: 'approve' };
       const cookie = (Array.isArray(page.headers['set-cookie']) ? page.headers['set-cookie'] : []).map((c) => c.split(';')[0]).join('; ');
       for (const fuzz of fuzzValues(20_000)) {
-        await send(failures, 'consent', name, fuzz.kind, `${f.base}/oauth/consent`, { method: 'POST', headers: { ...FORM, cookie }, body: withFuzz(base, name, fuzz) });
+        await send(failures, 'consent', name, fuzz.kind, `${f.base}/oauth/consent`, {
+          method: 'POST',
+          headers: { ...FORM, cookie },
+          body: withFuzz(base, name, fuzz),
+        });
       }
     }
     for (const fuzz of fuzzValues(4000)) {
-      const cookie = decodeBytes(fuzz.fragment('mcp_consent_abcdefabcdef')).toString('latin1').replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
-      await send(failures, 'consent', 'Cookie', fuzz.kind, `${f.base}/oauth/consent`, { method: 'POST', headers: { ...FORM, cookie }, body: 'request_id=x&csrf_token=y&decision=approve' });
+      const cookie = decodeBytes(fuzz.fragment('mcp_consent_abcdefabcdef'))
+        .toString('latin1')
+        .replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
+      await send(failures, 'consent', 'Cookie', fuzz.kind, `${f.base}/oauth/consent`, {
+        method: 'POST',
+        headers: { ...FORM, cookie },
+        body: 'request_id=x&csrf_token=y&decision=approve',
+      });
     }
     expect(failures).toEqual([]);
   });
@@ -238,7 +256,9 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
       for (const fuzz of sample(fuzzValues(4000))) {
         const { back, cookies } = await pending();
         const base = Object.fromEntries(back.searchParams);
-        await send(failures, 'callback(valid state)', name, fuzz.kind, `${f.base}/oauth/callback?${withFuzz(base, name, fuzz)}`, { headers: { cookie: cookies } });
+        await send(failures, 'callback(valid state)', name, fuzz.kind, `${f.base}/oauth/callback?${withFuzz(base, name, fuzz)}`, {
+          headers: { cookie: cookies },
+        });
       }
       expect(failures).toEqual([]);
     });
@@ -249,10 +269,13 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
         const { back, cookies } = await pending();
         const base = Object.fromEntries(back.searchParams);
         const before = recorder.count();
-        const res = await send([], 'callback(valid state)', 'code', fuzz.kind, `${f.base}/oauth/callback?${withFuzz(base, 'code', fuzz)}`, { headers: { cookie: cookies } });
+        const res = await send([], 'callback(valid state)', 'code', fuzz.kind, `${f.base}/oauth/callback?${withFuzz(base, 'code', fuzz)}`, {
+          headers: { cookie: cookies },
+        });
         if (!res) continue;
         const upstreamAsked = recorder.count() > before;
-        if (res.status >= 500 && !(res.status === 502 && upstreamAsked)) failures.push({ endpoint: 'callback(valid state)', param: 'code', kind: fuzz.kind, status: res.status, detail: `upstream asked: ${upstreamAsked}` });
+        if (res.status >= 500 && !(res.status === 502 && upstreamAsked))
+          failures.push({ endpoint: 'callback(valid state)', param: 'code', kind: fuzz.kind, status: res.status, detail: `upstream asked: ${upstreamAsked}` });
       }
       expect(failures).toEqual([]);
     });
@@ -263,7 +286,9 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
         const { back, cookies } = await pending();
         const base = Object.fromEntries(back.searchParams);
         const before = recorder.count();
-        await send(failures, 'callback(valid state)', 'iss', fuzz.kind, `${f.base}/oauth/callback?${withFuzz(base, 'iss', fuzz)}`, { headers: { cookie: cookies } });
+        await send(failures, 'callback(valid state)', 'iss', fuzz.kind, `${f.base}/oauth/callback?${withFuzz(base, 'iss', fuzz)}`, {
+          headers: { cookie: cookies },
+        });
         expect(recorder.count()).toBe(before);
       }
       expect(failures).toEqual([]);
@@ -274,13 +299,30 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
     const failures: Failure[] = [];
     const verifier = pkce().verifier;
     const grants: Record<string, Record<string, string>> = {
-      authorization_code: { grant_type: 'authorization_code', code: 'some-code', code_verifier: verifier, redirect_uri: REDIRECT, client_id: 'native-app', resource: f.resource },
-      refresh_token: { grant_type: 'refresh_token', refresh_token: 'some-refresh-token', scope: 'mcp:read', client_id: 'web-app', client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb' },
+      authorization_code: {
+        grant_type: 'authorization_code',
+        code: 'some-code',
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+        client_id: 'native-app',
+        resource: f.resource,
+      },
+      refresh_token: {
+        grant_type: 'refresh_token',
+        refresh_token: 'some-refresh-token',
+        scope: 'mcp:read',
+        client_id: 'web-app',
+        client_secret: 'Wq8Wm3Zx7Nv2Lk9Rt4Ys6Hd1Fg5Jc0Bb',
+      },
     };
     for (const [grant, base] of Object.entries(grants)) {
       for (const name of Object.keys(base)) {
         for (const fuzz of fuzzValues(20_000)) {
-          await send(failures, `token(${grant})`, name, fuzz.kind, `${f.base}/oauth/token`, { method: 'POST', headers: FORM, body: withFuzz(base, name, fuzz) });
+          await send(failures, `token(${grant})`, name, fuzz.kind, `${f.base}/oauth/token`, {
+            method: 'POST',
+            headers: FORM,
+            body: withFuzz(base, name, fuzz),
+          });
         }
       }
     }
@@ -311,14 +353,31 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
 
   it(`POST /oauth/token (JSON body, tolerated): every parameter given random JSON values (seed ${SEED})`, async () => {
     const failures: Failure[] = [];
-    const base = { grant_type: 'authorization_code', code: 'c', code_verifier: pkce().verifier, redirect_uri: REDIRECT, client_id: 'native-app', refresh_token: 'r', scope: 'mcp:read', resource: f.resource };
+    const base = {
+      grant_type: 'authorization_code',
+      code: 'c',
+      code_verifier: pkce().verifier,
+      redirect_uri: REDIRECT,
+      client_id: 'native-app',
+      refresh_token: 'r',
+      scope: 'mcp:read',
+      resource: f.resource,
+    };
     for (const name of Object.keys(base)) {
       for (const v of jsonValues()) {
-        await send(failures, 'token(json)', name, v.kind, `${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...base, [name]: v.value }) });
+        await send(failures, 'token(json)', name, v.kind, `${f.base}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...base, [name]: v.value }),
+        });
       }
     }
     for (const body of ['', '{', 'null', '[]', '"x"', '1', '{"a":'.repeat(50), String.fromCharCode(...randomBytes(200))]) {
-      await send(failures, 'token(json)', 'body', body.slice(0, 16), `${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await send(failures, 'token(json)', 'body', body.slice(0, 16), `${f.base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
     }
     expect(failures).toEqual([]);
   });
@@ -334,18 +393,39 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
       scope: 'mcp:read',
       application_type: 'native',
     };
-    const members = [...Object.keys(base), 'logo_uri', 'jwks_uri', 'jwks', 'client_id', 'client_secret', 'software_statement', 'sector_identifier_uri', 'contacts', '__proto__'];
+    const members = [
+      ...Object.keys(base),
+      'logo_uri',
+      'jwks_uri',
+      'jwks',
+      'client_id',
+      'client_secret',
+      'software_statement',
+      'sector_identifier_uri',
+      'contacts',
+      '__proto__',
+    ];
     for (const name of members) {
       for (const v of jsonValues()) {
-        const body = name === '__proto__' ? `{"redirect_uris":["${REDIRECT}"],"__proto__":${JSON.stringify(v.value)}}` : JSON.stringify({ ...base, [name]: v.value });
-        const res = await send(failures, 'register', name, v.kind, `${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        if (res && res.status !== 201 && res.status !== 400 && res.status !== 413) failures.push({ endpoint: 'register', param: name, kind: v.kind, status: res.status });
+        const body =
+          name === '__proto__' ? `{"redirect_uris":["${REDIRECT}"],"__proto__":${JSON.stringify(v.value)}}` : JSON.stringify({ ...base, [name]: v.value });
+        const res = await send(failures, 'register', name, v.kind, `${f.base}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        if (res && res.status !== 201 && res.status !== 400 && res.status !== 413)
+          failures.push({ endpoint: 'register', param: name, kind: v.kind, status: res.status });
       }
     }
     // Random strings inside redirect_uris.
     for (const fuzz of fuzzValues(2000)) {
       const uri = decodeBytes(fuzz.fragment('x').slice(2)).toString('utf8').slice(0, 3000);
-      await send(failures, 'register', 'redirect_uris[0]', fuzz.kind, `${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [uri] }) });
+      await send(failures, 'register', 'redirect_uris[0]', fuzz.kind, `${f.base}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [uri] }),
+      });
     }
     for (const [contentType, body] of [
       ['application/json', String.fromCharCode(...randomBytes(300))],
@@ -389,11 +469,20 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
         await send(failures, path, 'query', fuzz.kind, `${f.base}${path}?${fuzz.fragment('x')}`);
         await send(failures, path, 'suffix', fuzz.kind, `${f.base}${path}/${fuzz.fragment('x').slice(0, 3000)}`);
       }
-      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) await send(failures, path, 'method', method, `${f.base}${path}`, { method, headers: FORM, body: method === 'HEAD' ? undefined : 'a=1' });
-      for (const accept of ['text/html', '*/*;q=0', 'application/json;q=x', String.fromCharCode(...randomBytes(40).map((b) => (b < 0x20 || b === 0x7f ? 0x3f : b)))]) {
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'])
+        await send(failures, path, 'method', method, `${f.base}${path}`, { method, headers: FORM, body: method === 'HEAD' ? undefined : 'a=1' });
+      for (const accept of [
+        'text/html',
+        '*/*;q=0',
+        'application/json;q=x',
+        String.fromCharCode(...randomBytes(40).map((b) => (b < 0x20 || b === 0x7f ? 0x3f : b))),
+      ]) {
         await send(failures, path, 'Accept', accept.slice(0, 16), `${f.base}${path}`, { headers: { accept } });
       }
-      await send(failures, path, 'access-control-request-headers', 'oversized', `${f.base}${path}`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET', 'access-control-request-headers': `x-${'a'.repeat(4000)}` } });
+      await send(failures, path, 'access-control-request-headers', 'oversized', `${f.base}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://a.example', 'access-control-request-method': 'GET', 'access-control-request-headers': `x-${'a'.repeat(4000)}` },
+      });
     }
     expect(failures).toEqual([]);
   });
@@ -406,7 +495,11 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
       ...Array.from({ length: 20 }, () => latin1(1 + int(200))),
       ...Array.from({ length: 10 }, () => `Bearer ${latin1(1 + int(200))}`),
       ...Array.from({ length: 10 }, () => `Bearer ${b64u(int(60))}.${b64u(int(300))}.${b64u(int(300))}`),
-      ...Array.from({ length: 6 }, () => `Bearer ${Buffer.from(JSON.stringify(randomJson())).toString('base64url')}.${Buffer.from(JSON.stringify(randomJson())).toString('base64url')}.${b64u(32)}`),
+      ...Array.from(
+        { length: 6 },
+        () =>
+          `Bearer ${Buffer.from(JSON.stringify(randomJson())).toString('base64url')}.${Buffer.from(JSON.stringify(randomJson())).toString('base64url')}.${b64u(32)}`,
+      ),
       `Bearer ${b64u(20)}.${b64u(20)}`,
       `Bearer ${b64u(20)}.${b64u(20)}.${b64u(20)}.${b64u(20)}.${b64u(20)}`,
       `Bearer ${'A'.repeat(9000)}.${'B'.repeat(10)}.${'C'.repeat(10)}`,
@@ -417,7 +510,11 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
       'BEARER x.y.z',
     ];
     for (const authorization of values) {
-      await send(failures, 'mcp', 'Authorization', authorization.slice(0, 24), `${f.base}/mcp`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+      await send(failures, 'mcp', 'Authorization', authorization.slice(0, 24), `${f.base}/mcp`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      });
     }
     // Two Authorization headers, and bytes Node's own parser refuses (NUL, bare CR), sent on a raw socket.
     const port = Number(new URL(f.base).port);
@@ -430,7 +527,10 @@ describe(`fuzz: every parameter of every endpoint → never 5xx (seed ${SEED})`,
         socket.on('error', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
       });
     for (const [kind, request] of [
-      ['two Authorization headers', `POST /mcp HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a.b.c\r\nAuthorization: Bearer d.e.f\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`],
+      [
+        'two Authorization headers',
+        `POST /mcp HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a.b.c\r\nAuthorization: Bearer d.e.f\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      ],
       ['NUL in the header', `POST /mcp HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a\u0000b.c.d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`],
       ['bare CR in the header', `POST /mcp HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a\rb.c.d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`],
       ['obsolete line folding', `POST /mcp HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer\r\n a.b.c\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`],

@@ -46,7 +46,14 @@ describe('G. State, CSRF and consent', () => {
   });
 
   const startUrl = (extra: Record<string, string | undefined> = {}) =>
-    authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, resource: f.resource, state: 'client-state', ...extra });
+    authorizeUrl(f, {
+      client_id: NATIVE_APP.clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: pkce().challenge,
+      resource: f.resource,
+      state: 'client-state',
+      ...extra,
+    });
 
   /** Our callback URL with its `state` replaced. */
   const withState = (url: URL, state: string | undefined): string => {
@@ -84,7 +91,15 @@ describe('G. State, CSRF and consent', () => {
   }
 
   it('G73 missing state: /oauth/callback?code=abc → 400, no upstream token request, nothing stored', async () => {
-    for (const query of ['code=abc', 'code=abc&state=', 'code=abc&state=a&state=b', 'code=abc&state[]=a', 'code=abc&state[x]=a', `code=abc&state=${'a'.repeat(600)}`, '']) {
+    for (const query of [
+      'code=abc',
+      'code=abc&state=',
+      'code=abc&state=a&state=b',
+      'code=abc&state[]=a',
+      'code=abc&state[x]=a',
+      `code=abc&state=${'a'.repeat(600)}`,
+      '',
+    ]) {
       const snapshot = storeSnapshot(f);
       await expectCallbackRefused(`${f.base}/oauth/callback${query ? `?${query}` : ''}`, '');
       expect(snapshot.added()).toEqual([]);
@@ -118,7 +133,10 @@ describe('G. State, CSRF and consent', () => {
       ['extended', `${state}A`],
       ['case changed', state.toUpperCase() === state ? state.toLowerCase() : state.toUpperCase()],
       ['random', randomBytes(32).toString('base64url')],
-      ['unsigned alg:none blob', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ client_id: NATIVE_APP.clientId, redirect_uri: 'https://evil.example/cb', state })}.`],
+      [
+        'unsigned alg:none blob',
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ client_id: NATIVE_APP.clientId, redirect_uri: 'https://evil.example/cb', state })}.`,
+      ],
       ['"MAC" appended', `${state}.${randomBytes(32).toString('base64url')}`],
       ['another deployment’s state', foreign],
       ['the state’s SHA-256 (the store key)', sha256(state)],
@@ -252,7 +270,10 @@ describe('G. State, CSRF and consent', () => {
 
     const attacker = await registerClient(f, ['https://attacker.example/cb'], { client_name: 'Attacker Tool' });
     const snapshot = storeSnapshot(f);
-    const res = await get(authorizeUrl(f, { client_id: attacker, redirect_uri: 'https://attacker.example/cb', code_challenge: pkce().challenge, scope: 'mcp:read' }), earlier.cookies);
+    const res = await get(
+      authorizeUrl(f, { client_id: attacker, redirect_uri: 'https://attacker.example/cb', code_challenge: pkce().challenge, scope: 'mcp:read' }),
+      earlier.cookies,
+    );
     const html = await res.text();
     expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 200, location: null });
     expectPageHeaders(res);
@@ -278,7 +299,7 @@ describe('G. State, CSRF and consent', () => {
   });
 
   describe('G82 consent CSRF and clickjacking', () => {
-    it('G82 the consent page: X-Frame-Options DENY, CSP frame-ancestors \'none\', no-store, HttpOnly SameSite=Strict per-flow cookie, CSRF token in the form', async () => {
+    it("G82 the consent page: X-Frame-Options DENY, CSP frame-ancestors 'none', no-store, HttpOnly SameSite=Strict per-flow cookie, CSRF token in the form", async () => {
       const res = await get(startUrl());
       expect(res.status).toBe(200);
       expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -318,7 +339,11 @@ describe('G. State, CSRF and consent', () => {
         ['no request_id', { csrf_token: one.csrf_token, decision: 'approve' }, cookies],
         ['no consent cookie', { ...one, decision: 'approve' }, ''],
         ['only another flow’s consent cookie', { ...one, decision: 'approve' }, otherBrowser],
-        ['the right cookie name with another flow’s value', { ...one, decision: 'approve' }, `${consentCookieName(one.request_id)}=${valueOf(cookies, two.request_id)}`],
+        [
+          'the right cookie name with another flow’s value',
+          { ...one, decision: 'approve' },
+          `${consentCookieName(one.request_id)}=${valueOf(cookies, two.request_id)}`,
+        ],
         ['a denial without the CSRF token', { request_id: one.request_id, decision: 'deny' }, cookies],
       ];
       for (const [, form, jar] of forged) {

@@ -95,7 +95,9 @@ export function invalidToken(t: Pick<Target, 'prm' | 'scopes'>, description?: st
   const scope = t.scopes.length > 0 ? `, scope="${escape(t.scopes.join(' '))}"` : '';
   return {
     status: 401,
-    challenge: expect.stringMatching(new RegExp(`^Bearer error="invalid_token", error_description="${desc}", resource_metadata="${escape(t.prm)}"${scope}${escape(DPOP_CHALLENGE)}$`)),
+    challenge: expect.stringMatching(
+      new RegExp(`^Bearer error="invalid_token", error_description="${desc}", resource_metadata="${escape(t.prm)}"${scope}${escape(DPOP_CHALLENGE)}$`),
+    ),
     body: { error: 'invalid_token', error_description: description ?? expect.any(String) },
   };
 }
@@ -236,5 +238,14 @@ export async function upstreamTokens(f: ProxyFixture, resource?: string): Promis
 /** Valid claims for the native apps (`iss` = the placeholder IdP, `aud` = the MCP resource). */
 export function claimsFor(extra: JWTPayload = {}): JWTPayload {
   const t = Math.floor(Date.now() / 1000);
-  return { iss: IDP_ISS, sub: 'alice', aud: RESOURCE, scope: 'mcp:read', iat: t, exp: t + 600, jti: createHash('sha256').update(`${Math.random()}`).digest('hex').slice(0, 16), ...extra };
+  return {
+    iss: IDP_ISS,
+    sub: 'alice',
+    aud: RESOURCE,
+    scope: 'mcp:read',
+    iat: t,
+    exp: t + 600,
+    jti: createHash('sha256').update(`${Math.random()}`).digest('hex').slice(0, 16),
+    ...extra,
+  };
 }

@@ -35,20 +35,24 @@ function freshSource(): string {
 /** A raw HTTP request from a chosen loopback source address (fetch cannot choose one). */
 function send(url: string, method: string, body: string | undefined, headers: Record<string, string>, localAddress = freshSource()): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, localAddress }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          // not JSON: the assertions on `error` will say so
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, text, json });
-      });
-    });
+    const req = request(
+      url,
+      { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: Record<string, unknown> = {};
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // not JSON: the assertions on `error` will say so
+          }
+          resolve({ status: res.statusCode!, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
@@ -141,12 +145,14 @@ describe('H. Dynamic client registration at /oauth/register', () => {
     );
   });
 
-  it.each([['https://app.example.com/cb#frag'], ['https://app.example.com/cb#'], ['http://127.0.0.1:51000/callback#x'], ['https://app.example.com/cb?x=1#frag']])(
-    'H84 a redirect URI with a fragment is rejected: %s',
-    async (uri) => {
-      await expectRejected(f, () => register(f, { redirect_uris: [uri], token_endpoint_auth_method: 'none' }), 400, 'invalid_redirect_uri');
-    },
-  );
+  it.each([
+    ['https://app.example.com/cb#frag'],
+    ['https://app.example.com/cb#'],
+    ['http://127.0.0.1:51000/callback#x'],
+    ['https://app.example.com/cb?x=1#frag'],
+  ])('H84 a redirect URI with a fragment is rejected: %s', async (uri) => {
+    await expectRejected(f, () => register(f, { redirect_uris: [uri], token_endpoint_auth_method: 'none' }), 400, 'invalid_redirect_uri');
+  });
 
   it.each([
     ['http://app.example.com/cb', 'plain http, not loopback'],
@@ -267,7 +273,12 @@ describe('H. Dynamic client registration at /oauth/register', () => {
     // Another DCR client's id: that client's record is unchanged.
     const victim = await register(f, { redirect_uris: ['https://victim.example/cb'] });
     const stored = await f.store.get(`client:${victim.json.client_id as string}`);
-    const attack = await register(f, { redirect_uris: ['https://evil.example/cb'], client_id: victim.json.client_id, client_secret: 'x', token_endpoint_auth_method: 'none' });
+    const attack = await register(f, {
+      redirect_uris: ['https://evil.example/cb'],
+      client_id: victim.json.client_id,
+      client_secret: 'x',
+      token_endpoint_auth_method: 'none',
+    });
     expect(attack.status).toBe(201);
     expect(attack.json.client_id).not.toBe(victim.json.client_id);
     expect(attack.json.client_secret).toBeUndefined();
@@ -287,7 +298,11 @@ describe('H. Dynamic client registration at /oauth/register', () => {
     ['21 redirect_uris', { redirect_uris: Array.from({ length: 21 }, (_, i) => `https://app.example.com/cb/${i}`) }, 'invalid_redirect_uri'],
     ['a 201-character client_name', { redirect_uris: ['https://app.example.com/cb'], client_name: 'n'.repeat(201) }, 'invalid_client_metadata'],
     ['a 1,001-character scope', { redirect_uris: ['https://app.example.com/cb'], scope: 's'.repeat(1001) }, 'invalid_client_metadata'],
-    ['11 grant_types', { redirect_uris: ['https://app.example.com/cb'], grant_types: Array.from({ length: 11 }, () => 'authorization_code') }, 'invalid_client_metadata'],
+    [
+      '11 grant_types',
+      { redirect_uris: ['https://app.example.com/cb'], grant_types: Array.from({ length: 11 }, () => 'authorization_code') },
+      'invalid_client_metadata',
+    ],
     ['a 3,000-character redirect URI', { redirect_uris: [`https://app.example.com/${'p'.repeat(3000)}`] }, 'invalid_redirect_uri'],
   ])('H90 lists and strings over the per-field limits are refused and nothing is stored: %s', async (_label, metadata, error) => {
     await expectRejected(f, () => register(f, metadata), 400, error);
@@ -298,9 +313,12 @@ describe('H. Dynamic client registration at /oauth/register', () => {
     async (name) => {
       const res = await register(f, { redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'none', client_name: name });
       expect(res.status).toBe(201);
-      const page = await fetch(authorizeUrl(f, { client_id: res.json.client_id as string, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }), {
-        redirect: 'manual',
-      });
+      const page = await fetch(
+        authorizeUrl(f, { client_id: res.json.client_id as string, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }),
+        {
+          redirect: 'manual',
+        },
+      );
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).not.toContain(name);
@@ -315,7 +333,11 @@ describe('H. Dynamic client registration at /oauth/register', () => {
 
   it.each([['logo_uri'], ['client_uri'], ['policy_uri'], ['tos_uri']])('H91 %s "javascript:…" is dropped or rejected, never shown', async (field) => {
     const before = storeKeys(f);
-    const res = await register(f, { redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'none', [field]: 'javascript:alert(document.cookie)' });
+    const res = await register(f, {
+      redirect_uris: ['https://app.example.com/cb'],
+      token_endpoint_auth_method: 'none',
+      [field]: 'javascript:alert(document.cookie)',
+    });
     if (res.status === 400) {
       expectOAuthError(res, 400, 'invalid_client_metadata');
       expect(storeKeys(f)).toEqual(before);
@@ -324,9 +346,12 @@ describe('H. Dynamic client registration at /oauth/register', () => {
     expect(res.status).toBe(201);
     expect(res.text).not.toContain('javascript:');
     expect(JSON.stringify(await f.store.get(`client:${res.json.client_id as string}`))).not.toContain('javascript:');
-    const page = await fetch(authorizeUrl(f, { client_id: res.json.client_id as string, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }), {
-      redirect: 'manual',
-    });
+    const page = await fetch(
+      authorizeUrl(f, { client_id: res.json.client_id as string, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }),
+      {
+        redirect: 'manual',
+      },
+    );
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain('javascript:');
   });
@@ -346,17 +371,23 @@ describe('H. Dynamic client registration at /oauth/register', () => {
       ['jwks_uri with private_key_jwt authentication', (t) => ({ jwks_uri: `${t.url}/jwks.json`, token_endpoint_auth_method: 'private_key_jwt' })],
       ['sector_identifier_uri at a loopback server', (t) => ({ sector_identifier_uri: `${t.url}/sector.json` })],
       ['request_uris at a loopback server', (t) => ({ request_uris: [`${t.url}/request.jwt`] })],
-      ['client_uri, policy_uri, tos_uri and initiate_login_uri at a loopback server', (t) => ({
-        client_uri: `${t.url}/client`,
-        policy_uri: `${t.url}/policy`,
-        tos_uri: `${t.url}/tos`,
-        initiate_login_uri: `${t.url}/login`,
-      })],
-      ['logout URIs at a loopback server', (t) => ({
-        backchannel_logout_uri: `${t.url}/logout`,
-        frontchannel_logout_uri: `${t.url}/logout`,
-        post_logout_redirect_uris: [`${t.url}/bye`],
-      })],
+      [
+        'client_uri, policy_uri, tos_uri and initiate_login_uri at a loopback server',
+        (t) => ({
+          client_uri: `${t.url}/client`,
+          policy_uri: `${t.url}/policy`,
+          tos_uri: `${t.url}/tos`,
+          initiate_login_uri: `${t.url}/login`,
+        }),
+      ],
+      [
+        'logout URIs at a loopback server',
+        (t) => ({
+          backchannel_logout_uri: `${t.url}/logout`,
+          frontchannel_logout_uri: `${t.url}/logout`,
+          post_logout_redirect_uris: [`${t.url}/bye`],
+        }),
+      ],
     ])('H92 %s: rejected, or stored and never fetched through a whole sign-in', async (_label, fields) => {
       const hitsBefore = target.hits();
       const before = storeKeys(f);
@@ -369,8 +400,17 @@ describe('H. Dynamic client registration at /oauth/register', () => {
         // Use the client for everything it can be used for: consent page, sign-in, code, refresh.
         const clientId = res.json.client_id as string;
         const { verifier, challenge } = pkce();
-        const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }));
-        const token = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: NATIVE_REDIRECT, client_id: clientId });
+        const { callback } = await completeFlow(
+          f,
+          authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }),
+        );
+        const token = await tokenRequest(f, {
+          grant_type: 'authorization_code',
+          code: callback.searchParams.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: NATIVE_REDIRECT,
+          client_id: clientId,
+        });
         expect(token.status).toBe(200);
         const { refresh_token } = (await token.json()) as { refresh_token: string };
         expect((await tokenRequest(f, { grant_type: 'refresh_token', refresh_token, client_id: clientId })).status).toBe(200);
@@ -397,7 +437,13 @@ describe('H. Dynamic client registration at /oauth/register', () => {
         const before = clients(g);
         // Neither a spoofed X-Forwarded-For nor an invalid body gets around the limit.
         for (const headers of [{}, { 'x-forwarded-for': '203.0.113.7' }] as Record<string, string>[]) {
-          const res = await send(`${g.base}/oauth/register`, 'POST', JSON.stringify({ redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'none' }), { 'content-type': 'application/json', ...headers }, ip);
+          const res = await send(
+            `${g.base}/oauth/register`,
+            'POST',
+            JSON.stringify({ redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'none' }),
+            { 'content-type': 'application/json', ...headers },
+            ip,
+          );
           expect({ status: res.status, error: res.json.error }).toEqual({ status: 429, error: expect.any(String) });
           expect(res.headers['cache-control']).toBe('no-store');
           expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
@@ -417,7 +463,9 @@ describe('H. Dynamic client registration at /oauth/register', () => {
       const now = Date.now();
       jest.spyOn(Date, 'now').mockReturnValue(now + 181 * DAY);
       expect(await f.store.get(`client:${id}`)).toBeUndefined();
-      const page = await fetch(authorizeUrl(f, { client_id: id, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }), { redirect: 'manual' });
+      const page = await fetch(authorizeUrl(f, { client_id: id, redirect_uri: 'https://app.example.com/cb', code_challenge: pkce().challenge }), {
+        redirect: 'manual',
+      });
       expect(page.status).toBe(400);
       expect(page.headers.get('location')).toBeNull();
     });
@@ -464,10 +512,15 @@ describe('H. Dynamic client registration at /oauth/register', () => {
 
   it('H94 response hygiene: 201, random client_id and client_id_issued_at, no secret for "none", no-store', async () => {
     const t0 = Math.floor(Date.now() / 1000);
-    const pub = await send(`${f.base}/oauth/register`, 'POST', JSON.stringify({ redirect_uris: [NATIVE_REDIRECT], token_endpoint_auth_method: 'none', client_name: 'CLI' }), {
-      'content-type': 'application/json',
-      origin: 'https://evil.com',
-    });
+    const pub = await send(
+      `${f.base}/oauth/register`,
+      'POST',
+      JSON.stringify({ redirect_uris: [NATIVE_REDIRECT], token_endpoint_auth_method: 'none', client_name: 'CLI' }),
+      {
+        'content-type': 'application/json',
+        origin: 'https://evil.com',
+      },
+    );
     const t1 = Math.floor(Date.now() / 1000);
     expect(pub.status).toBe(201);
     expect(pub.headers['cache-control']).toBe('no-store');
@@ -519,7 +572,10 @@ describe('H93 the total number of registered clients is capped', () => {
       const before = capped.store.keys().filter((k) => k.startsWith('client:')).length;
       const refused = await register();
       expect(refused.status).toBe(503);
-      expect(await refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'Registration is closed: this server has reached its client limit' });
+      expect(await refused.json()).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'Registration is closed: this server has reached its client limit',
+      });
       expect(capped.store.keys().filter((k) => k.startsWith('client:')).length).toBe(before);
     } finally {
       await capped.close();

@@ -89,8 +89,17 @@ async function signedInWithScope(f: ProxyFixture, scope: string): Promise<Sessio
   const redirectUri = 'http://127.0.0.1:51000/callback';
   const clientId = await registerClient(f, [redirectUri]);
   const { verifier, challenge } = pkce();
-  const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource, scope }));
-  const res = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId });
+  const { callback } = await completeFlow(
+    f,
+    authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource, scope }),
+  );
+  const res = await tokenRequest(f, {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+  });
   expect(res.status).toBe(200);
   const tokens = (await res.json()) as Session['tokens'];
   return { clientId, verifier, challenge, redirectUri, tokens };
@@ -99,7 +108,10 @@ async function signedInWithScope(f: ProxyFixture, scope: string): Promise<Sessio
 /** A fresh authorization code for a client (not yet redeemed). */
 async function freshCode(f: ProxyFixture, clientId: string, redirectUri: string): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkce();
-  const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
+  const { callback } = await completeFlow(
+    f,
+    authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }),
+  );
   return { code: callback.searchParams.get('code')!, verifier };
 }
 
@@ -156,8 +168,18 @@ describe('I. Token endpoint and refresh', () => {
     ['AUTHORIZATION_CODE', { code: 'x' }],
     ['refresh_token ', { refresh_token: 'x' }],
   ])('I96 grant_type=%s → 400 unsupported_grant_type, for public and confidential clients', async (grantType, extra) => {
-    await expectRejected(f, () => tokenRequest(f, { grant_type: grantType, client_id: s.clientId, scope: 'mcp:read', ...extra }), 400, 'unsupported_grant_type');
-    await expectRejected(f, () => tokenRequest(f, { grant_type: grantType, ...extra }, { authorization: basic('web-app', WEB_APP_SECRET) }), 400, 'unsupported_grant_type');
+    await expectRejected(
+      f,
+      () => tokenRequest(f, { grant_type: grantType, client_id: s.clientId, scope: 'mcp:read', ...extra }),
+      400,
+      'unsupported_grant_type',
+    );
+    await expectRejected(
+      f,
+      () => tokenRequest(f, { grant_type: grantType, ...extra }, { authorization: basic('web-app', WEB_APP_SECRET) }),
+      400,
+      'unsupported_grant_type',
+    );
   });
 
   describe('I98 client authentication', () => {
@@ -170,7 +192,10 @@ describe('I. Token endpoint and refresh', () => {
       ['an unknown client', () => tokenRequest(f, bogusRefresh, { authorization: basic('no-such-client', WEB_APP_SECRET) })],
       ['credentials that are not base64', () => tokenRequest(f, bogusRefresh, { authorization: 'Basic %%%not-base64%%%' })],
       ['credentials without a colon', () => tokenRequest(f, bogusRefresh, { authorization: `Basic ${Buffer.from('web-app').toString('base64')}` })],
-      ['an unencoded client_id containing ":" (split at the first colon, so an unknown client)', () => tokenRequest(f, bogusRefresh, { authorization: `Basic ${Buffer.from(`${COLON_ID}:${COLON_SECRET}`).toString('base64')}` })],
+      [
+        'an unencoded client_id containing ":" (split at the first colon, so an unknown client)',
+        () => tokenRequest(f, bogusRefresh, { authorization: `Basic ${Buffer.from(`${COLON_ID}:${COLON_SECRET}`).toString('base64')}` }),
+      ],
     ])('I98 Basic with %s → 401 invalid_client with WWW-Authenticate: Basic', async (_label, send) => {
       const res = await expectRejected(f, send, 401, 'invalid_client');
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic( |$)/);
@@ -201,7 +226,13 @@ describe('I. Token endpoint and refresh', () => {
       expect(COLON_SECRET).toContain(':');
       expect(basic(COLON_ID, COLON_SECRET)).not.toBe(`Basic ${Buffer.from(`${COLON_ID}:${COLON_SECRET}`).toString('base64')}`);
       const { code, verifier } = await freshCode(f, COLON_ID, APP_REDIRECT);
-      const res = await read(await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: APP_REDIRECT }, { authorization: basic(COLON_ID, COLON_SECRET) }));
+      const res = await read(
+        await tokenRequest(
+          f,
+          { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: APP_REDIRECT },
+          { authorization: basic(COLON_ID, COLON_SECRET) },
+        ),
+      );
       expect(res.status).toBe(200);
       expect(decodeJwt(res.json.access_token as string).client_id).toBe(COLON_ID);
     });
@@ -241,17 +272,35 @@ describe('I. Token endpoint and refresh', () => {
     const narrow = await signedInWithScope(f, 'mcp:read');
     expect(narrow.tokens.scope).toBe('mcp:read');
     for (const scope of ['mcp:read mcp:admin', 'mcp:admin', 'mcp:write', 'mcp:read unknown:scope', 'openid']) {
-      const res = await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: narrow.tokens.refresh_token, client_id: narrow.clientId, scope }), 400, 'invalid_scope');
+      const res = await expectRejected(
+        f,
+        () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: narrow.tokens.refresh_token, client_id: narrow.clientId, scope }),
+        400,
+        'invalid_scope',
+      );
       expect(res.text).not.toContain(scope);
     }
     // Malformed scope strings are refused the same way.
     for (const scope of ['mcp:read  mcp:read', ' mcp:read', 'mcp:read\tmcp:admin', '"mcp:read"']) {
-      await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: narrow.tokens.refresh_token, client_id: narrow.clientId, scope }), 400, 'invalid_scope');
+      await expectRejected(
+        f,
+        () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: narrow.tokens.refresh_token, client_id: narrow.clientId, scope }),
+        400,
+        'invalid_scope',
+      );
     }
     // signedIn asks for every scope: an unknown one is still refused, a narrower one is granted.
     const wide = await signedIn(f);
-    await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: wide.tokens.refresh_token, client_id: wide.clientId, scope: 'mcp:read mcp:superuser' }), 400, 'invalid_scope');
-    const narrower = await read(await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: wide.tokens.refresh_token, client_id: wide.clientId, scope: 'mcp:read' }));
+    await expectRejected(
+      f,
+      () =>
+        tokenRequest(f, { grant_type: 'refresh_token', refresh_token: wide.tokens.refresh_token, client_id: wide.clientId, scope: 'mcp:read mcp:superuser' }),
+      400,
+      'invalid_scope',
+    );
+    const narrower = await read(
+      await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: wide.tokens.refresh_token, client_id: wide.clientId, scope: 'mcp:read' }),
+    );
     expect(narrower.status).toBe(200);
     expect(narrower.json.scope).toBe('mcp:read');
     expect(decodeJwt(narrower.json.access_token as string).scope).toBe('mcp:read');
@@ -260,12 +309,29 @@ describe('I. Token endpoint and refresh', () => {
   it('I101 a refresh token issued to A and used by B → invalid_grant, and nothing changes for A', async () => {
     const a = await signedIn(f);
     const b = await signedIn(f, 'http://127.0.0.1:52000/callback');
-    await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token, client_id: b.clientId }), 400, 'invalid_grant');
-    await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token }, { authorization: basic('web-app', WEB_APP_SECRET) }), 400, 'invalid_grant');
-    await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token, client_id: 'native-app' }), 400, 'invalid_grant');
+    await expectRejected(
+      f,
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token, client_id: b.clientId }),
+      400,
+      'invalid_grant',
+    );
+    await expectRejected(
+      f,
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token }, { authorization: basic('web-app', WEB_APP_SECRET) }),
+      400,
+      'invalid_grant',
+    );
+    await expectRejected(
+      f,
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token, client_id: 'native-app' }),
+      400,
+      'invalid_grant',
+    );
     // An authorization code of A redeemed by B is refused too (with A's own verifier and redirect URI).
     const { code, verifier } = await freshCode(f, a.clientId, a.redirectUri);
-    const res = await read(await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: a.redirectUri, client_id: b.clientId }));
+    const res = await read(
+      await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: a.redirectUri, client_id: b.clientId }),
+    );
     expectTokenError(res, 400, 'invalid_grant');
     expect(await mcp(f, a.tokens.access_token)).toBe(201);
   });
@@ -282,7 +348,12 @@ describe('I. Token endpoint and refresh', () => {
     ['a URN', () => 'urn:example:other'],
   ])('I102 resource=%s → 400 invalid_target (refresh and code), and tokens carry aud = the MCP URL', async (_label, resourceOf) => {
     const resource = resourceOf(f);
-    await expectRejected(f, () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, client_id: s.clientId, resource }), 400, 'invalid_target');
+    await expectRejected(
+      f,
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, client_id: s.clientId, resource }),
+      400,
+      'invalid_target',
+    );
     const { code, verifier } = await freshCode(f, s.clientId, s.redirectUri);
     await expectRejected(
       f,
@@ -291,20 +362,41 @@ describe('I. Token endpoint and refresh', () => {
       'invalid_target',
     );
     // The code was not spent by the refused request; with this server's resource it yields aud = the MCP URL.
-    const ok = await read(await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: s.redirectUri, client_id: s.clientId, resource: f.resource }));
+    const ok = await read(
+      await tokenRequest(f, {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: s.redirectUri,
+        client_id: s.clientId,
+        resource: f.resource,
+      }),
+    );
     expect(ok.status).toBe(200);
     expect(decodeJwt(ok.json.access_token as string).aud).toBe(f.resource);
   });
 
   it('I102 the origin as resource is accepted but the token still says aud = the canonical MCP URL; at /oauth/authorize a foreign resource is invalid_target', async () => {
     const { code, verifier } = await freshCode(f, s.clientId, s.redirectUri);
-    const ok = await read(await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: s.redirectUri, client_id: s.clientId, resource: f.base }));
+    const ok = await read(
+      await tokenRequest(f, {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: s.redirectUri,
+        client_id: s.clientId,
+        resource: f.base,
+      }),
+    );
     expect(ok.status).toBe(200);
     expect(decodeJwt(ok.json.access_token as string).aud).toBe(f.resource);
     expect(decodeJwt(s.tokens.access_token).aud).toBe(f.resource);
 
     const before = storeKeys(f);
-    const res = await fetch(authorizeUrl(f, { client_id: s.clientId, redirect_uri: s.redirectUri, code_challenge: pkce().challenge, resource: 'https://other.example.com' }), { redirect: 'manual' });
+    const res = await fetch(
+      authorizeUrl(f, { client_id: s.clientId, redirect_uri: s.redirectUri, code_challenge: pkce().challenge, resource: 'https://other.example.com' }),
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
     expect(location.origin + location.pathname).toBe(s.redirectUri);
@@ -318,7 +410,9 @@ describe('I. Token endpoint and refresh', () => {
       await read(await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token, client_id: a.clientId })),
       await (async () => {
         const { code, verifier } = await freshCode(f, a.clientId, a.redirectUri);
-        return read(await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: a.redirectUri, client_id: a.clientId }));
+        return read(
+          await tokenRequest(f, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: a.redirectUri, client_id: a.clientId }),
+        );
       })(),
     ]) {
       expect(res.status).toBe(200);
@@ -336,16 +430,51 @@ describe('I. Token endpoint and refresh', () => {
     ['a GET (405)', () => fetch(`${f.base}/oauth/token?grant_type=refresh_token`), 405, 'invalid_request'],
     ['a missing grant_type', () => tokenRequest(f, { client_id: 'native-app' }), 400, 'invalid_request'],
     ['an unsupported grant_type carrying markup', () => tokenRequest(f, { grant_type: '<script>alert("I103")</script>' }), 400, 'unsupported_grant_type'],
-    ['a Basic invalid_client', () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: basic('web-app', 'I103-wrong-secret') }), 401, 'invalid_client'],
-    ['an unknown client_id carrying markup', () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: '<b>I103</b>' }), [400, 401], 'invalid_client'],
-    ['an unknown code', () => tokenRequest(f, { grant_type: 'authorization_code', code: 'I103-unknown-code', code_verifier: 'a'.repeat(43), client_id: 'native-app' }), 400, 'invalid_grant'],
-    ['an unknown refresh token', () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'I103-unknown-refresh', client_id: 'native-app' }), 400, 'invalid_grant'],
+    [
+      'a Basic invalid_client',
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: basic('web-app', 'I103-wrong-secret') }),
+      401,
+      'invalid_client',
+    ],
+    [
+      'an unknown client_id carrying markup',
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: '<b>I103</b>' }),
+      [400, 401],
+      'invalid_client',
+    ],
+    [
+      'an unknown code',
+      () => tokenRequest(f, { grant_type: 'authorization_code', code: 'I103-unknown-code', code_verifier: 'a'.repeat(43), client_id: 'native-app' }),
+      400,
+      'invalid_grant',
+    ],
+    [
+      'an unknown refresh token',
+      () => tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'I103-unknown-refresh', client_id: 'native-app' }),
+      400,
+      'invalid_grant',
+    ],
     ['a 10 kB code', () => tokenRequest(f, { grant_type: 'authorization_code', code: 'I103'.repeat(2500), client_id: 'native-app' }), 400, 'invalid_request'],
-    ['a text/plain body', () => fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'grant_type=refresh_token' }), 400, 'invalid_request'],
-    ['malformed JSON', () => fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"I103' }), 400, 'invalid_request'],
+    [
+      'a text/plain body',
+      () => fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'grant_type=refresh_token' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'malformed JSON',
+      () => fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"I103' }),
+      400,
+      'invalid_request',
+    ],
     [
       'a 2 MB form body',
-      () => fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=${'I'.repeat(2_000_000)}` }),
+      () =>
+        fetch(`${f.base}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `grant_type=refresh_token&refresh_token=${'I'.repeat(2_000_000)}`,
+        }),
       [400, 413],
       'invalid_request',
     ],

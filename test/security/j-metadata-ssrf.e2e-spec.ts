@@ -55,7 +55,8 @@ const { guardedLookup, isBlockedAddress } = await import('../../src/authorizatio
 const { fetchJsonObject } = await import('../../src/resource-server/verification/safe-fetch.js');
 const { OAuthMcpConfigError, OAuthMcpConfigService, OAuthMcpModule } = await import('../../src/index.js');
 const { Test } = await import('@nestjs/testing');
-const { authorizeUrl, completeFlow, FIXTURE_SECRET, pkce, registerClient, signedIn, startProxyFixture, tokenRequest } = await import('../support/proxy-fixture.js');
+const { authorizeUrl, completeFlow, FIXTURE_SECRET, pkce, registerClient, signedIn, startProxyFixture, tokenRequest } =
+  await import('../support/proxy-fixture.js');
 
 const WELL_KNOWN = [
   '/.well-known/oauth-authorization-server',
@@ -80,7 +81,9 @@ interface Loopback {
   paths: string[];
   close: () => Promise<void>;
 }
-async function loopbackServer(handler: (req: IncomingMessage, res: ServerResponse, self: Loopback) => void = (_q, r) => r.writeHead(404).end()): Promise<Loopback> {
+async function loopbackServer(
+  handler: (req: IncomingMessage, res: ServerResponse, self: Loopback) => void = (_q, r) => r.writeHead(404).end(),
+): Promise<Loopback> {
   let hits = 0;
   let connections = 0;
   const self = {} as Loopback;
@@ -226,12 +229,19 @@ describe('J. Metadata endpoints and SSRF', () => {
       const mirrored = (await (await fetch(`${f.base}/.well-known/oauth-authorization-server/mcp`)).json()) as Record<string, unknown>;
       expect(mirrored).toEqual(as);
       const oidc = (await (await fetch(`${f.base}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-      expect(oidc).toMatchObject({ issuer: as.issuer, response_types_supported: ['code'], grant_types_supported: as.grant_types_supported, code_challenge_methods_supported: ['S256'] });
+      expect(oidc).toMatchObject({
+        issuer: as.issuer,
+        response_types_supported: ['code'],
+        grant_types_supported: as.grant_types_supported,
+        code_challenge_methods_supported: ['S256'],
+      });
     });
 
     it('J106 in production every URL is https, from configuration (never from Host or X-Forwarded-*)', async () => {
       for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
-        const res = await fetch(`${listenUrl(prod)}${path}`, { headers: { 'x-forwarded-host': 'evil.com', 'x-forwarded-proto': 'http', forwarded: 'host=evil.com;proto=http' } });
+        const res = await fetch(`${listenUrl(prod)}${path}`, {
+          headers: { 'x-forwarded-host': 'evil.com', 'x-forwarded-proto': 'http', forwarded: 'host=evil.com;proto=http' },
+        });
         expect(res.status).toBe(200);
         const as = (await res.json()) as Record<string, unknown>;
         expect(as.issuer).toBe('https://mcp.example.com');
@@ -247,7 +257,11 @@ describe('J. Metadata endpoints and SSRF', () => {
         for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
           expect({ path, status: (await fetch(`${url}${path}`)).status }).toEqual({ path, status: 404 });
         }
-        const reg = await fetch(`${url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [NATIVE_REDIRECT] }) });
+        const reg = await fetch(`${url}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [NATIVE_REDIRECT] }),
+        });
         expect(reg.status).toBe(404);
       } finally {
         await app.close();
@@ -324,7 +338,12 @@ describe('J. Metadata endpoints and SSRF', () => {
     it('J108 configured private EC and RSA keys are published without their private members', async () => {
       const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as JsonWebKey;
       const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JsonWebKey;
-      const signingKeys = JSON.stringify({ keys: [{ ...ec, kid: 'ec-1', alg: 'ES256' }, { ...rsa, kid: 'rsa-1', alg: 'RS256' }] });
+      const signingKeys = JSON.stringify({
+        keys: [
+          { ...ec, kid: 'ec-1', alg: 'ES256' },
+          { ...rsa, kid: 'rsa-1', alg: 'RS256' },
+        ],
+      });
       const g = await startProxyFixture({ signingKeys });
       try {
         const text = await (await fetch(`${g.base}/.well-known/jwks.json`)).text();
@@ -397,9 +416,12 @@ describe('J. Metadata endpoints and SSRF', () => {
       expect(isBlockedAddress(address)).toBe(true);
     });
 
-    it.each([['93.184.215.14'], ['8.8.8.8'], ['2606:4700:4700::1111'], ['::ffff:8.8.8.8']])('J110 outbound SSRF guard: a public address (%s) is not blocked', (address) => {
-      expect(isBlockedAddress(address)).toBe(false);
-    });
+    it.each([['93.184.215.14'], ['8.8.8.8'], ['2606:4700:4700::1111'], ['::ffff:8.8.8.8']])(
+      'J110 outbound SSRF guard: a public address (%s) is not blocked',
+      (address) => {
+        expect(isBlockedAddress(address)).toBe(false);
+      },
+    );
 
     describe('J110 production rules (private addresses not allowed)', () => {
       // Port 6379 itself is not bound here (a real Redis may be using it); its refusal comes from the
@@ -449,7 +471,9 @@ describe('J. Metadata endpoints and SSRF', () => {
 
       it('J110 outbound SSRF guard: the resolver check refuses blocked answers, and passes public ones', async () => {
         const resolve = (host: string, allowPrivate: boolean) =>
-          new Promise<{ err: (Error & { code?: string }) | null; addresses: unknown }>((r) => guardedLookup(allowPrivate)(host, { all: true }, (err, addresses) => r({ err, addresses })));
+          new Promise<{ err: (Error & { code?: string }) | null; addresses: unknown }>((r) =>
+            guardedLookup(allowPrivate)(host, { all: true }, (err, addresses) => r({ err, addresses })),
+          );
         for (const host of ['internal.test', 'metadata.test', 'mapped.test', 'ula.test', 'mixed.test', 'localhost']) {
           const { err } = await resolve(host, false);
           expect({ host, code: err?.code }).toEqual({ host, code: 'EADDRBLOCKED' });
@@ -463,7 +487,9 @@ describe('J. Metadata endpoints and SSRF', () => {
       async (size) => {
         const big = await loopbackServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('x'.repeat(size)));
         try {
-          await expect(guardedGet(new URL(`${big.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: true })).rejects.toThrow('response too large');
+          await expect(guardedGet(new URL(`${big.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: true })).rejects.toThrow(
+            'response too large',
+          );
           // An 'error' event with no listener (socket or response) would end a real process; let it surface here.
           await new Promise((r) => setTimeout(r, 300));
         } finally {
@@ -479,11 +505,15 @@ describe('J. Metadata endpoints and SSRF', () => {
         // Loopback is only reachable with private addresses allowed (development); even then no redirect is followed.
         await expect(guardedGet(new URL(`${redirector.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: true })).rejects.toThrow(/302/);
         expect(redirector.hits()).toBe(1);
-        await expect(guardedGet(new URL(`${redirector.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: false })).rejects.toThrow(/address not allowed|https required/);
+        await expect(guardedGet(new URL(`${redirector.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: false })).rejects.toThrow(
+          /address not allowed|https required/,
+        );
         expect(redirector.hits()).toBe(1);
         expect(internal.connections()).toBe(0);
         // Positive control: the same internal document is fetched when addressed directly in development.
-        await expect(guardedGet(new URL(`${internal.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: true })).resolves.toMatchObject({ body: '{"client_id":"x"}' });
+        await expect(guardedGet(new URL(`${internal.url}/client.json`), { timeoutMs: 2000, maxBytes: 16_384, allowPrivate: true })).resolves.toMatchObject({
+          body: '{"client_id":"x"}',
+        });
       } finally {
         await internal.close();
         await redirector.close();
@@ -493,12 +523,23 @@ describe('J. Metadata endpoints and SSRF', () => {
     it('J110 outbound SSRF guard: a Client ID Metadata Document is fetched once, must name itself, and gives a working client (development, loopback)', async () => {
       const clientId = `${cimd.url}/client.json`;
       const hitsBefore = cimd.hits();
-      const page = await fetch(authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: pkce().challenge }), { redirect: 'manual' });
+      const page = await fetch(authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: pkce().challenge }), {
+        redirect: 'manual',
+      });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('CIMD App');
       const { verifier, challenge } = pkce();
-      const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }));
-      const token = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: NATIVE_REDIRECT, client_id: clientId });
+      const { callback } = await completeFlow(
+        f,
+        authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }),
+      );
+      const token = await tokenRequest(f, {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: NATIVE_REDIRECT,
+        client_id: clientId,
+      });
       expect(token.status).toBe(200);
       expect(decodeJwt(((await token.json()) as { access_token: string }).access_token).client_id).toBe(clientId);
       expect(cimd.hits() - hitsBefore).toBe(1); // cached
@@ -512,7 +553,9 @@ describe('J. Metadata endpoints and SSRF', () => {
     ])('J110 outbound SSRF guard: a Client ID Metadata Document %s is refused without a redirect', async (_label, path) => {
       const before = storeKeys(f);
       const started = Date.now();
-      const res = await fetch(authorizeUrl(f, { client_id: `${cimd.url}${path}`, redirect_uri: NATIVE_REDIRECT, code_challenge: pkce().challenge }), { redirect: 'manual' });
+      const res = await fetch(authorizeUrl(f, { client_id: `${cimd.url}${path}`, redirect_uri: NATIVE_REDIRECT, code_challenge: pkce().challenge }), {
+        redirect: 'manual',
+      });
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();
       expect(await res.text()).toContain('invalid_client');
@@ -525,12 +568,18 @@ describe('J. Metadata endpoints and SSRF', () => {
     });
 
     it('J110 outbound SSRF guard: a Client ID Metadata Document behind a 302 is refused and the target is never fetched', async () => {
-      const target = await loopbackServer((_req, res, self) =>
-        void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: `${self.url}/client.json`, redirect_uris: [NATIVE_REDIRECT] })),
+      const target = await loopbackServer(
+        (_req, res, self) =>
+          void res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ client_id: `${self.url}/client.json`, redirect_uris: [NATIVE_REDIRECT] })),
       );
       const redirector = await loopbackServer((_req, res) => void res.writeHead(302, { location: `${target.url}/client.json` }).end());
       try {
-        const res = await fetch(authorizeUrl(f, { client_id: `${redirector.url}/client.json`, redirect_uri: NATIVE_REDIRECT, code_challenge: pkce().challenge }), { redirect: 'manual' });
+        const res = await fetch(
+          authorizeUrl(f, { client_id: `${redirector.url}/client.json`, redirect_uri: NATIVE_REDIRECT, code_challenge: pkce().challenge }),
+          { redirect: 'manual' },
+        );
         expect(res.status).toBe(400);
         expect(res.headers.get('location')).toBeNull();
         expect(redirector.hits()).toBe(1);
@@ -546,8 +595,17 @@ describe('J. Metadata endpoints and SSRF', () => {
       try {
         const clientId = await registerClient(f, [NATIVE_REDIRECT], { jwks_uri: `${target.url}/jwks.json` });
         const { verifier, challenge } = pkce();
-        const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }));
-        const token = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: NATIVE_REDIRECT, client_id: clientId });
+        const { callback } = await completeFlow(
+          f,
+          authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }),
+        );
+        const token = await tokenRequest(f, {
+          grant_type: 'authorization_code',
+          code: callback.searchParams.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: NATIVE_REDIRECT,
+          client_id: clientId,
+        });
         expect(token.status).toBe(200);
         expect(target.connections()).toBe(0);
       } catch (err) {
@@ -602,11 +660,22 @@ describe('J. Metadata endpoints and SSRF', () => {
     it.each<[string, string, OAuthMcpModuleOptions]>([
       ['an http upstream issuer (proxy)', 'OIDC_ISSUER', proxyProd({ issuer: 'http://idp.example.com' })],
       ['an http loopback upstream issuer (proxy)', 'OIDC_ISSUER', proxyProd({ issuer: 'http://127.0.0.1:9400' })],
-      ['an http issuer (native)', 'OIDC_ISSUER', { provider: 'oidc', issuer: 'http://idp.example.com', audience: 'https://mcp.example.com/mcp', serverUrl: 'https://mcp.example.com', production: true }],
+      [
+        'an http issuer (native)',
+        'OIDC_ISSUER',
+        { provider: 'oidc', issuer: 'http://idp.example.com', audience: 'https://mcp.example.com/mcp', serverUrl: 'https://mcp.example.com', production: true },
+      ],
       [
         'an http jwks_uri (native)',
         'OIDC_JWKS_URI',
-        { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'http://idp.example.com/jwks', audience: 'https://mcp.example.com/mcp', serverUrl: 'https://mcp.example.com', production: true },
+        {
+          provider: 'oidc',
+          issuer: 'https://idp.example.com',
+          jwksUri: 'http://idp.example.com/jwks',
+          audience: 'https://mcp.example.com/mcp',
+          serverUrl: 'https://mcp.example.com',
+          production: true,
+        },
       ],
     ])('J111 %s in production → startup error naming %s', async (_label, env, options) => {
       const err = await compileError(options);
@@ -619,7 +688,12 @@ describe('J. Metadata endpoints and SSRF', () => {
     });
 
     it('J111 discovery and JWKS fetches (native mode) are capped at 1 MB and 5 s by default, and enforce both', async () => {
-      const resolved = OAuthMcpConfigService.resolve({ provider: 'oidc', issuer: 'https://idp.example.com', audience: 'https://mcp.example.com/mcp', serverUrl: 'https://mcp.example.com' });
+      const resolved = OAuthMcpConfigService.resolve({
+        provider: 'oidc',
+        issuer: 'https://idp.example.com',
+        audience: 'https://mcp.example.com/mcp',
+        serverUrl: 'https://mcp.example.com',
+      });
       expect({ timeoutMs: resolved.fetchTimeoutMs, maxBytes: resolved.fetchMaxBytes }).toEqual({ timeoutMs: 5000, maxBytes: 1_048_576 });
       const payload = (n: number) => JSON.stringify({ issuer: 'x', padding: 'y'.repeat(n) });
       const upstream = await loopbackServer((req, res) => {
@@ -692,7 +766,10 @@ describe('J. Metadata endpoints and SSRF', () => {
         const body = await res.text();
         expect(body).not.toContain('zzzz');
         expect(res.headers.get('location')).toBeNull();
-        expect({ status: res.status, consentPage: body.includes('name="csrf_token"') }).toEqual({ status: res.status >= 500 ? res.status : 'a 5xx', consentPage: false });
+        expect({ status: res.status, consentPage: body.includes('name="csrf_token"') }).toEqual({
+          status: res.status >= 500 ? res.status : 'a 5xx',
+          consentPage: false,
+        });
       });
     });
   });

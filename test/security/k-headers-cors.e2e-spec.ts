@@ -4,7 +4,17 @@ import type { INestApplication } from '@nestjs/common';
 import * as oauthErrors from '../../src/errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../src/errors/messages.constant.js';
 import { CapturingAuditSink } from '../support/capture.js';
-import { authorizeUrl, consentFields, cookieHeader, pkce, registerClient, signedIn, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import {
+  authorizeUrl,
+  consentFields,
+  cookieHeader,
+  pkce,
+  registerClient,
+  signedIn,
+  startProxyFixture,
+  tokenRequest,
+  type ProxyFixture,
+} from '../support/proxy-fixture.js';
 import { appUrl, createTestApp } from '../support/test-app.js';
 import { now, signHmac } from '../support/tokens.js';
 import { approve, get, issueCode, NATIVE_APP, postConsent, redeem, storeSnapshot, upstreamLogin, WEB_APP } from './flow-helpers.js';
@@ -199,7 +209,11 @@ describe('K. Headers, CORS and route coverage', () => {
         const responses = [
           await get(`${prod.base}/oauth/authorize?client_id=no-such-client`),
           await get(`${prod.base}/oauth/callback?code=abc`),
-          await fetch(`${prod.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' }),
+          await fetch(`${prod.base}/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'grant_type=password',
+          }),
           await fetch(`${prod.base}/mcp`, { method: 'POST' }),
           await fetch(`${prod.base}/.well-known/oauth-authorization-server`),
         ];
@@ -221,8 +235,16 @@ describe('K. Headers, CORS and route coverage', () => {
       const headers = { origin, 'content-type': 'application/x-www-form-urlencoded' };
       const responses = [
         await fetch(`${f.base}/oauth/token`, { method: 'POST', headers, body: 'grant_type=authorization_code&code=x&client_id=native-app' }),
-        await fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { ...headers, authorization: `Basic ${Buffer.from('web-app:wrong').toString('base64')}` }, body: 'grant_type=refresh_token&refresh_token=x' }),
-        await fetch(`${f.base}/oauth/register`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) }),
+        await fetch(`${f.base}/oauth/token`, {
+          method: 'POST',
+          headers: { ...headers, authorization: `Basic ${Buffer.from('web-app:wrong').toString('base64')}` },
+          body: 'grant_type=refresh_token&refresh_token=x',
+        }),
+        await fetch(`${f.base}/oauth/register`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+        }),
         await fetch(`${f.base}/oauth/revoke`, { method: 'POST', headers, body: 'token=x&client_id=native-app' }),
         await fetch(`${f.base}/mcp`, { method: 'POST', headers: { origin } }),
         await fetch(`${f.base}/mcp`, { method: 'POST', headers: { origin, authorization: `Bearer ${session.tokens.access_token}` } }),
@@ -233,27 +255,45 @@ describe('K. Headers, CORS and route coverage', () => {
       expectNoCors(responses[5]);
     });
 
-    it.each(HOSTILE_ORIGINS)('K113 Origin: %s on /oauth/authorize, /oauth/consent and /oauth/callback: no CORS header at all (browser endpoints are not CORS-enabled)', async (origin) => {
-      const responses = [
-        await fetch(startUrl(), { redirect: 'manual', headers: { origin } }),
-        await fetch(startUrl({ code_challenge: undefined }), { redirect: 'manual', headers: { origin } }),
-        await fetch(`${f.base}/oauth/consent`, { method: 'POST', redirect: 'manual', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'request_id=x&csrf_token=y&decision=approve' }),
-        await fetch(`${f.base}/oauth/consent`, { method: 'POST', redirect: 'manual', headers: { origin, 'content-type': 'application/json' }, body: '{not json' }),
-        await fetch(`${f.base}/oauth/callback?code=abc&state=x`, { redirect: 'manual', headers: { origin } }),
-        await fetch(`${f.base}/oauth/authorize`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } }),
-        await fetch(`${f.base}/oauth/consent`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }),
-        await fetch(`${f.base}/oauth/callback`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } }),
-      ];
-      expect(responses.map((r) => r.status)).toEqual([200, 302, 403, 400, 400, 405, 405, 405]);
-      for (const res of responses) expectNoCors(res);
-    });
+    it.each(HOSTILE_ORIGINS)(
+      'K113 Origin: %s on /oauth/authorize, /oauth/consent and /oauth/callback: no CORS header at all (browser endpoints are not CORS-enabled)',
+      async (origin) => {
+        const responses = [
+          await fetch(startUrl(), { redirect: 'manual', headers: { origin } }),
+          await fetch(startUrl({ code_challenge: undefined }), { redirect: 'manual', headers: { origin } }),
+          await fetch(`${f.base}/oauth/consent`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'request_id=x&csrf_token=y&decision=approve',
+          }),
+          await fetch(`${f.base}/oauth/consent`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { origin, 'content-type': 'application/json' },
+            body: '{not json',
+          }),
+          await fetch(`${f.base}/oauth/callback?code=abc&state=x`, { redirect: 'manual', headers: { origin } }),
+          await fetch(`${f.base}/oauth/authorize`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } }),
+          await fetch(`${f.base}/oauth/consent`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }),
+          await fetch(`${f.base}/oauth/callback`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } }),
+        ];
+        expect(responses.map((r) => r.status)).toEqual([200, 302, 403, 400, 400, 405, 405, 405]);
+        for (const res of responses) expectNoCors(res);
+      },
+    );
 
     it('K113 an OPTIONS preflight never runs the handler: a register, token and revoke body sent with OPTIONS stores, consumes and revokes nothing', async () => {
       const origin = 'https://evil.com';
       const preflight = (path: string, contentType: string, body: string) =>
         fetch(`${f.base}${path}`, {
           method: 'OPTIONS',
-          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization', 'content-type': contentType },
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type, authorization',
+            'content-type': contentType,
+          },
           body,
         });
       const issued = await issueCode(f, { redirectUri: REDIRECT });
@@ -266,9 +306,19 @@ describe('K. Headers, CORS and route coverage', () => {
         await preflight(
           '/oauth/token',
           'application/x-www-form-urlencoded',
-          new URLSearchParams({ grant_type: 'authorization_code', code: issued.code, code_verifier: issued.verifier, redirect_uri: issued.redirectUri, client_id: issued.clientId }).toString(),
+          new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: issued.code,
+            code_verifier: issued.verifier,
+            redirect_uri: issued.redirectUri,
+            client_id: issued.clientId,
+          }).toString(),
         ),
-        await preflight('/oauth/revoke', 'application/x-www-form-urlencoded', new URLSearchParams({ token: live.tokens.refresh_token, client_id: live.clientId }).toString()),
+        await preflight(
+          '/oauth/revoke',
+          'application/x-www-form-urlencoded',
+          new URLSearchParams({ token: live.tokens.refresh_token, client_id: live.clientId }).toString(),
+        ),
       ];
       for (const res of responses) {
         expect(res.status).toBe(204);
@@ -284,7 +334,10 @@ describe('K. Headers, CORS and route coverage', () => {
     });
 
     it('K113 an OPTIONS preflight to /mcp reaches no handler and gets no CORS grant', async () => {
-      const res = await fetch(`${f.base}/mcp`, { method: 'OPTIONS', headers: { origin: 'https://evil.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+      const res = await fetch(`${f.base}/mcp`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(await res.text()).not.toContain('"sub"');
@@ -292,7 +345,10 @@ describe('K. Headers, CORS and route coverage', () => {
     });
 
     it('K113 a preflight from an allowed origin is answered before any guard: the exact origin, never *, never with credentials', async () => {
-      const res = await fetch(`${f.base}/mcp`, { method: 'OPTIONS', headers: { origin: INSPECTOR, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+      const res = await fetch(`${f.base}/mcp`, {
+        method: 'OPTIONS',
+        headers: { origin: INSPECTOR, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
       expect(res.status).toBe(204);
       expect(await res.text()).toBe('');
       expect(res.headers.get('access-control-allow-origin')).toBe(INSPECTOR);
@@ -303,7 +359,10 @@ describe('K. Headers, CORS and route coverage', () => {
 
   describe('K114 DNS rebinding (Origin on the MCP endpoint)', () => {
     const post = (token: string | undefined, origin?: string) =>
-      fetch(`${f.base}/mcp`, { method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(origin !== undefined ? { origin } : {}) } });
+      fetch(`${f.base}/mcp`, {
+        method: 'POST',
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(origin !== undefined ? { origin } : {}) },
+      });
 
     it('K114 POST /mcp with a valid token and Origin: http://evil.com → 403, the handler does not run, and no Bearer challenge (the token is fine)', async () => {
       const res = await post(session.tokens.access_token, 'http://evil.com');
@@ -317,7 +376,16 @@ describe('K. Headers, CORS and route coverage', () => {
 
     it('K114 look-alike origins are refused too: null, a suffix domain, another port or scheme, a trailing slash, different case', async () => {
       const own = new URL(f.base);
-      const origins = ['null', `${f.base}.evil.com`, `http://localhost:${Number(own.port) + 1}`, f.base.replace('http:', 'https:'), `${f.base}/`, f.base.toUpperCase(), `${INSPECTOR}.evil.com`, 'http://127.0.0.1:6274'];
+      const origins = [
+        'null',
+        `${f.base}.evil.com`,
+        `http://localhost:${Number(own.port) + 1}`,
+        f.base.replace('http:', 'https:'),
+        `${f.base}/`,
+        f.base.toUpperCase(),
+        `${INSPECTOR}.evil.com`,
+        'http://127.0.0.1:6274',
+      ];
       for (const origin of origins) expect({ origin, status: (await post(session.tokens.access_token, origin)).status }).toEqual({ origin, status: 403 });
     });
 
@@ -338,14 +406,21 @@ describe('K. Headers, CORS and route coverage', () => {
       let app: INestApplication;
       let base: string;
       beforeAll(async () => {
-        app = await createTestApp({ provider: 'hmac', jwtSecret: SECRET, audience: 'http://127.0.0.1:9/mcp', serverUrl: 'http://127.0.0.1:9', allowedOrigins: [INSPECTOR] });
+        app = await createTestApp({
+          provider: 'hmac',
+          jwtSecret: SECRET,
+          audience: 'http://127.0.0.1:9/mcp',
+          serverUrl: 'http://127.0.0.1:9',
+          allowedOrigins: [INSPECTOR],
+        });
         base = await appUrl(app);
       });
       afterAll(() => app.close());
 
       it('K114 native: evil Origin → 403; own origin, allowedOrigins entry, no Origin → 200 (the probe answers every method with 200)', async () => {
         const token = await signHmac(SECRET, { sub: 'alice', aud: 'http://127.0.0.1:9/mcp', exp: now() + 600, iat: now() });
-        const call = (origin?: string) => fetch(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...(origin ? { origin } : {}) } }).then((r) => r.status);
+        const call = (origin?: string) =>
+          fetch(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...(origin ? { origin } : {}) } }).then((r) => r.status);
         expect({ evil: await call('http://evil.com'), own: await call('http://127.0.0.1:9'), inspector: await call(INSPECTOR), none: await call() }).toEqual({
           evil: 403,
           own: 200,
@@ -397,7 +472,10 @@ describe('K. Headers, CORS and route coverage', () => {
         ...Object.entries(TOKEN_MESSAGES).map(([k, text]) => ({ where: `TOKEN_MESSAGES.${k}`, text })),
         ...Object.entries(oauthErrors)
           .filter(([, cls]) => typeof cls === 'function' && cls.prototype instanceof oauthErrors.OAuthError)
-          .map(([name, cls]) => ({ where: `${name} default`, text: new (cls as unknown as new (...a: unknown[]) => oauthErrors.OAuthError)(...(name === 'InsufficientScopeError' ? [['x']] : [])).description })),
+          .map(([name, cls]) => ({
+            where: `${name} default`,
+            text: new (cls as unknown as new (...a: unknown[]) => oauthErrors.OAuthError)(...(name === 'InsufficientScopeError' ? [['x']] : [])).description,
+          })),
       ];
       expect(texts.length).toBeGreaterThan(80);
       expect(texts.filter((t) => !DESCRIPTION_CHARSET.test(t.text))).toEqual([]);
@@ -405,7 +483,12 @@ describe('K. Headers, CORS and route coverage', () => {
 
     it('K116 every error_description the running module sends (bodies, redirects, WWW-Authenticate) is in the allowed set', async () => {
       const form = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-        fetch(`${f.base}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body) });
+        fetch(`${f.base}${path}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(body),
+        });
       const json = (path: string, body: string) => fetch(`${f.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const responses = [
         await get(startUrl({ code_challenge: undefined, state: '"\\' })),
@@ -422,8 +505,16 @@ describe('K. Headers, CORS and route coverage', () => {
         await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: NATIVE_APP.clientId, scope: '"bad\\scope"' }),
         await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: NATIVE_APP.clientId }),
         await form('/oauth/token', { grant_type: 'authorization_code', code: 'x', client_id: NATIVE_APP.clientId, resource: 'https://x' }),
-        await form('/oauth/token', { grant_type: 'authorization_code', code: 'x' }, { authorization: `Basic ${Buffer.from(`${WEB_APP.clientId}:wrong`).toString('base64')}` }),
-        await form('/oauth/token', { grant_type: 'authorization_code', code: 'x', client_secret: 'y' }, { authorization: `Basic ${Buffer.from(`${WEB_APP.clientId}:wrong`).toString('base64')}` }),
+        await form(
+          '/oauth/token',
+          { grant_type: 'authorization_code', code: 'x' },
+          { authorization: `Basic ${Buffer.from(`${WEB_APP.clientId}:wrong`).toString('base64')}` },
+        ),
+        await form(
+          '/oauth/token',
+          { grant_type: 'authorization_code', code: 'x', client_secret: 'y' },
+          { authorization: `Basic ${Buffer.from(`${WEB_APP.clientId}:wrong`).toString('base64')}` },
+        ),
         await form('/oauth/token', { grant_type: 'authorization_code' }, { authorization: 'Bearer x' }),
         await form('/oauth/token', { 'grant_type[]': 'a' }),
         await json('/oauth/token', '{"grant_type":'),

@@ -52,7 +52,8 @@ describe('K114 development default origins (MCP Inspector)', () => {
   it('K114 production (NODE_ENV=production) on the same loopback host: the Inspector’s origins are refused until listed', async () => {
     const s = await start({ serverUrl: 'https://127.0.0.1:9', production: true });
     app = s.app;
-    for (const origin of INSPECTOR) expect({ origin, preflight: (await s.preflight(origin)).status, call: await s.call(origin) }).toEqual({ origin, preflight: 403, call: 403 });
+    for (const origin of INSPECTOR)
+      expect({ origin, preflight: (await s.preflight(origin)).status, call: await s.call(origin) }).toEqual({ origin, preflight: 403, call: 403 });
     await app.close();
     const listed = await start({ serverUrl: 'https://127.0.0.1:9', production: true, allowedOrigins: ['http://localhost:6274'] });
     app = listed.app;

@@ -37,7 +37,16 @@ async function startNative(
   adapter: AdapterName = 'express',
 ): Promise<{ app: INestApplication; base: string }> {
   const app = await createTestApp(
-    anyMode({ provider: 'hmac', jwtSecret: SECRET, issuer: 'https://idp.example.com', audience: RESOURCE, serverUrl: SERVER_URL, scopes: SCOPES, failedAuthThrottle, ...extra }),
+    anyMode({
+      provider: 'hmac',
+      jwtSecret: SECRET,
+      issuer: 'https://idp.example.com',
+      audience: RESOURCE,
+      serverUrl: SERVER_URL,
+      scopes: SCOPES,
+      failedAuthThrottle,
+      ...extra,
+    }),
     true,
     adapter,
   );
@@ -103,7 +112,15 @@ describe('L. Failed-authentication throttling', () => {
       const realNow = Date.now.bind(Date);
       const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 61_000);
       try {
-        expect((await mcp(base, await signHmac(SECRET, claimsFor({ sub: 'bob', iat: Math.floor(realNow() / 1000) + 61, exp: Math.floor(realNow() / 1000) + 600 })), ATTACKER)).status).toBe(200);
+        expect(
+          (
+            await mcp(
+              base,
+              await signHmac(SECRET, claimsFor({ sub: 'bob', iat: Math.floor(realNow() / 1000) + 61, exp: Math.floor(realNow() / 1000) + 600 })),
+              ATTACKER,
+            )
+          ).status,
+        ).toBe(200);
       } finally {
         clock.mockRestore();
       }
@@ -144,7 +161,9 @@ describe('L. Failed-authentication throttling', () => {
       // Thirty fresh valid tokens, each verified: successes do not reset or add to the count.
       for (let i = 0; i < 30; i++) expect((await mcp(base, await valid(`user-${i}`), ATTACKER)).status).toBe(200);
       // Token in the header and the query (RFC 6750 §2): a malformed credential is a failure too (the 4th).
-      expect((await rawRequest(`${base}/mcp?access_token=x`, { headers: { authorization: `Bearer ${await forged(50)}` }, localAddress: ATTACKER })).status).toBe(400);
+      expect(
+        (await rawRequest(`${base}/mcp?access_token=x`, { headers: { authorization: `Bearer ${await forged(50)}` }, localAddress: ATTACKER })).status,
+      ).toBe(400);
       expect((await mcp(base, await forged(3), ATTACKER)).status).toBe(401);
       // The 5th failure started the block.
       expectThrottled(await mcp(base, await forged(4), ATTACKER), 60);
@@ -176,7 +195,13 @@ describe('L. Failed-authentication throttling', () => {
         expect({ lines, debug: logger.entries.filter((e) => e.message.startsWith('Token rejected')).length }).toEqual({ lines: 4, debug: 1 });
         expect(events.filter((e) => e.type === 'authorization_denied')).toEqual([expect.objectContaining({ reason: 'invalid_token', ip: ATTACKER })]);
         const [throttled] = events.filter((e) => e.type === 'authentication_throttled');
-        expect(throttled).toMatchObject({ ip: ATTACKER, count: 100, windowSeconds: 60, blockSeconds: 60, ipHash: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/) });
+        expect(throttled).toMatchObject({
+          ip: ATTACKER,
+          count: 100,
+          windowSeconds: 60,
+          blockSeconds: 60,
+          ipHash: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/),
+        });
         const [aggregate] = events.filter((e) => e.type === 'authentication_failures');
         expect(aggregate).toMatchObject({ ipHash: throttled.ipHash, windowSeconds: 60 });
         // Every request is accounted for: the first failure's own event, the aggregated failures, the refusals.
@@ -269,7 +294,8 @@ describe('L. Failed-authentication throttling', () => {
     const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
     const token = (body: Record<string, string>, localAddress: string, headers: Record<string, string> = {}) =>
       rawRequest(`${f.base}/oauth/token`, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(body).toString(), localAddress });
-    const badCode = (localAddress: string) => token({ grant_type: 'authorization_code', code: 'guess', code_verifier: 'a'.repeat(43), client_id: 'native-app' }, localAddress);
+    const badCode = (localAddress: string) =>
+      token({ grant_type: 'authorization_code', code: 'guess', code_verifier: 'a'.repeat(43), client_id: 'native-app' }, localAddress);
 
     it('L146 invalid_grant and invalid_client count (one counter with /mcp): the limit-th failure blocks the IP at /token and at /mcp; malformed requests do not count', async () => {
       for (let i = 0; i < 5; i++) expect((await badCode(ATTACKER)).status).toBe(400);
@@ -277,7 +303,8 @@ describe('L. Failed-authentication throttling', () => {
       expectThrottled(await mcp(f.base, await forged(0), ATTACKER, {}, 'POST'), 60);
       // Wrong client secrets (Basic → 401 invalid_client), from another IP.
       const basic = `Basic ${Buffer.from('web-app:not-the-secret').toString('base64')}`;
-      const wrongSecret = () => token({ grant_type: 'authorization_code', code: 'x', redirect_uri: 'https://app.example.com/callback' }, '127.0.0.4', { authorization: basic });
+      const wrongSecret = () =>
+        token({ grant_type: 'authorization_code', code: 'x', redirect_uri: 'https://app.example.com/callback' }, '127.0.0.4', { authorization: basic });
       for (let i = 0; i < 5; i++) expect((await wrongSecret()).status).toBe(401);
       expectThrottled(await wrongSecret(), 60);
       // A request that is merely malformed (no grant_type, unknown grant type) never counts.
@@ -302,26 +329,44 @@ describe('L. Failed-authentication throttling', () => {
     };
 
     it('L147 OAUTH_FAILED_AUTH_THROTTLE: limit/window[/block] or off; the default is on (100 per 60 s, 60 s block)', async () => {
-      expect(oauthMcpOptionsFromEnv({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: '50/120/300' }).failedAuthThrottle).toEqual({ limit: 50, windowSeconds: 120, blockSeconds: 300 });
+      expect(oauthMcpOptionsFromEnv({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: '50/120/300' }).failedAuthThrottle).toEqual({
+        limit: 50,
+        windowSeconds: 120,
+        blockSeconds: 300,
+      });
       expect(oauthMcpOptionsFromEnv({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: '50/120' }).failedAuthThrottle).toEqual({ limit: 50, windowSeconds: 120 });
       expect(oauthMcpOptionsFromEnv({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: 'off' }).failedAuthThrottle).toBe(false);
       expect(await compile(HMAC_ENV)).toEqual({ enabled: true });
       expect(await compile({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: 'off' })).toEqual({ enabled: false });
     });
 
-    it.each(['0/60', '100/0', '100/60/0', '100/86401', 'many', '100/60/60/60', '-1/60'])('L147 OAUTH_FAILED_AUTH_THROTTLE=%s is refused at bootstrap, naming the variable', async (value) => {
-      const err = await compile({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: value });
-      expect(err).toBeInstanceOf(OAuthMcpConfigError);
-      expect((err as Error).message).toContain('OAUTH_FAILED_AUTH_THROTTLE');
-    });
+    it.each(['0/60', '100/0', '100/60/0', '100/86401', 'many', '100/60/60/60', '-1/60'])(
+      'L147 OAUTH_FAILED_AUTH_THROTTLE=%s is refused at bootstrap, naming the variable',
+      async (value) => {
+        const err = await compile({ ...HMAC_ENV, OAUTH_FAILED_AUTH_THROTTLE: value });
+        expect(err).toBeInstanceOf(OAuthMcpConfigError);
+        expect((err as Error).message).toContain('OAUTH_FAILED_AUTH_THROTTLE');
+      },
+    );
 
     it('L147 in code: unknown keys and non-integers are refused', async () => {
       for (const failedAuthThrottle of [{ limit: 1.5 }, { limit: 10, burst: 3 }, 'off', true]) {
         const err = await Test.createTestingModule({
-          imports: [OAuthMcpModule.forRoot({ provider: 'hmac', jwtSecret: SECRET, audience: RESOURCE, serverUrl: SERVER_URL, failedAuthThrottle } as unknown as OAuthMcpModuleOptions)],
+          imports: [
+            OAuthMcpModule.forRoot({
+              provider: 'hmac',
+              jwtSecret: SECRET,
+              audience: RESOURCE,
+              serverUrl: SERVER_URL,
+              failedAuthThrottle,
+            } as unknown as OAuthMcpModuleOptions),
+          ],
         })
           .compile()
-          .then((m) => m.close(), (e: unknown) => e);
+          .then(
+            (m) => m.close(),
+            (e: unknown) => e,
+          );
         expect(err).toBeInstanceOf(OAuthMcpConfigError);
       }
     });

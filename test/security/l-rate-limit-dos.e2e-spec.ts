@@ -83,12 +83,24 @@ describe('L. Rate limiting and DoS', () => {
     afterAll(() => f.close());
 
     const endpoints = [
-      { name: 'authorize', limit: 100, window: 900, send: (ip: string) => rawRequest(authorizeUrl(f, { client_id: 'no-such-client' }), { localAddress: ip }), ok: 400 },
+      {
+        name: 'authorize',
+        limit: 100,
+        window: 900,
+        send: (ip: string) => rawRequest(authorizeUrl(f, { client_id: 'no-such-client' }), { localAddress: ip }),
+        ok: 400,
+      },
       {
         name: 'token',
         limit: 50,
         window: 900,
-        send: (ip: string) => rawRequest(`${f.base}/oauth/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'authorization_code', code: 'x', client_id: NATIVE_APP.clientId }), localAddress: ip }),
+        send: (ip: string) =>
+          rawRequest(`${f.base}/oauth/token`, {
+            method: 'POST',
+            headers: FORM,
+            body: form({ grant_type: 'authorization_code', code: 'x', client_id: NATIVE_APP.clientId }),
+            localAddress: ip,
+          }),
         ok: 400,
       },
       {
@@ -108,7 +120,8 @@ describe('L. Rate limiting and DoS', () => {
         name: 'revoke',
         limit: 50,
         window: 900,
-        send: (ip: string) => rawRequest(`${f.base}/oauth/revoke`, { method: 'POST', headers: FORM, body: form({ token: 'x', client_id: NATIVE_APP.clientId }), localAddress: ip }),
+        send: (ip: string) =>
+          rawRequest(`${f.base}/oauth/revoke`, { method: 'POST', headers: FORM, body: form({ token: 'x', client_id: NATIVE_APP.clientId }), localAddress: ip }),
         ok: 200,
       },
     ];
@@ -153,7 +166,10 @@ describe('L. Rate limiting and DoS', () => {
     it('L118 OPTIONS preflights do not count; the 4th POST is 429 with Retry-After ≤ 60; after the window the IP is served again', async () => {
       const send = () => rawRequest(`${f.base}/oauth/token`, { method: 'POST', headers: FORM, body: 'grant_type=password' });
       for (let i = 0; i < 10; i++) {
-        expect((await rawRequest(`${f.base}/oauth/token`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'POST' } })).status).toBe(204);
+        expect(
+          (await rawRequest(`${f.base}/oauth/token`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'POST' } }))
+            .status,
+        ).toBe(204);
       }
       expect([(await send()).status, (await send()).status, (await send()).status]).toEqual([400, 400, 400]);
       expectTooManyRequests(await send(), 60);
@@ -198,7 +214,12 @@ describe('L. Rate limiting and DoS', () => {
         rawRequest(`${f.base}/oauth/token`, {
           method: 'POST',
           headers: FORM,
-          body: form({ grant_type: 'authorization_code', code: randomBytes(32).toString('base64url'), code_verifier: randomBytes(32).toString('base64url'), client_id: NATIVE_APP.clientId }),
+          body: form({
+            grant_type: 'authorization_code',
+            code: randomBytes(32).toString('base64url'),
+            code_verifier: randomBytes(32).toString('base64url'),
+            client_id: NATIVE_APP.clientId,
+          }),
           localAddress: '127.0.0.4',
         }),
       );
@@ -232,7 +253,9 @@ describe('L. Rate limiting and DoS', () => {
       const random = readFileSync('src/authorization-server/crypto/random.ts', 'utf8');
       expect(random).toMatch(/timingSafeEqual\(x, y\)/);
       expect(random).toMatch(/const x = Buffer\.from\(sha256\(a\)\)/);
-      expect(readFileSync('src/authorization-server/token-endpoint/client-authenticator.ts', 'utf8')).toMatch(/safeEqual\(sha256\(secret\), client\.client_secret_hash\)/);
+      expect(readFileSync('src/authorization-server/token-endpoint/client-authenticator.ts', 'utf8')).toMatch(
+        /safeEqual\(sha256\(secret\), client\.client_secret_hash\)/,
+      );
       expect(readFileSync('src/authorization-server/grants/pkce.ts', 'utf8')).toMatch(/safeEqual\(/);
       const flow = readFileSync('src/authorization-server/authorize/authorization-flow.service.ts', 'utf8');
       expect(flow).toMatch(/safeEqual\(sha256\(csrf\), record\.csrfHash\)/);
@@ -269,7 +292,14 @@ describe('L. Rate limiting and DoS', () => {
       rsa = await generateTestKey('RS256', 'rsa-1');
       idp = await new JwksServer().start();
       idp.keys = [rsa.publicJwk];
-      app = await createTestApp({ provider: 'oidc', issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUD, serverUrl: 'http://127.0.0.1:9', scopes: ['mcp:read'] });
+      app = await createTestApp({
+        provider: 'oidc',
+        issuer: idp.issuer,
+        jwksUri: idp.jwksUri,
+        audience: AUD,
+        serverUrl: 'http://127.0.0.1:9',
+        scopes: ['mcp:read'],
+      });
       base = await appUrl(app);
     });
     afterAll(async () => {
@@ -322,7 +352,8 @@ describe('L. Rate limiting and DoS', () => {
     });
     afterAll(() => f.close());
 
-    const start = () => get(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, resource: f.resource }));
+    const start = () =>
+      get(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, resource: f.resource }));
     const flowKeys = (prefix: string) => f.store.keys().filter((k) => k.startsWith(prefix));
 
     it('L122 10,000 authorize starts that never complete: one pending entry each, within the store bound, each gone after its 10-minute TTL', async () => {
@@ -352,7 +383,9 @@ describe('L. Rate limiting and DoS', () => {
     }, 120_000);
 
     it('L122 approved but abandoned upstream sign-ins, and issued but unredeemed codes, expire too (10 min, 60 s)', async () => {
-      const approvals = await pool(200, 16, () => approve(f, authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge })));
+      const approvals = await pool(200, 16, () =>
+        approve(f, authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge })),
+      );
       expect(approvals.every((a) => a.approval.status === 303)).toBe(true);
       const states = flowKeys('upstream-state:');
       expect(states.length).toBeGreaterThanOrEqual(200);
@@ -378,7 +411,11 @@ describe('L. Rate limiting and DoS', () => {
       const g = await startProxyFixture({ store });
       try {
         const revoked = await signedIn(g);
-        const r = await fetch(`${g.base}/oauth/revoke`, { method: 'POST', headers: FORM, body: form({ token: revoked.tokens.refresh_token, client_id: revoked.clientId }) });
+        const r = await fetch(`${g.base}/oauth/revoke`, {
+          method: 'POST',
+          headers: FORM,
+          body: form({ token: revoked.tokens.refresh_token, client_id: revoked.clientId }),
+        });
         expect(r.status).toBe(200);
         expect((await fetch(`${g.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${revoked.tokens.access_token}` } })).status).toBe(401);
         const live = await signedIn(g);
@@ -414,7 +451,8 @@ describe('L. Rate limiting and DoS', () => {
     afterAll(() => f.close());
 
     const REJECTED = [400, 413, 414, 431];
-    const expectRejected = (label: string, status: number) => expect({ label, status: REJECTED.includes(status) ? 'rejected' : status }).toEqual({ label, status: 'rejected' });
+    const expectRejected = (label: string, status: number) =>
+      expect({ label, status: REJECTED.includes(status) ? 'rejected' : status }).toEqual({ label, status: 'rejected' });
     const hundredThousandScopes = Array.from({ length: 100_000 }, (_, i) => `s${i}`).join(' ');
     const state64k = 'S'.repeat(65_536);
     const tenMegabytes = `grant_type=authorization_code&code=${'c'.repeat(10 * 1024 * 1024)}`;
@@ -424,7 +462,11 @@ describe('L. Rate limiting and DoS', () => {
     it('L123 a scope of 100,000 values: in the authorize URL (431) and in a token request body (400/413)', async () => {
       const url = authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, scope: hundredThousandScopes });
       expectRejected('authorize', (await rawRequest(url)).status);
-      const token = await rawRequest(`${f.base}/oauth/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: 'x', client_id: NATIVE_APP.clientId, scope: hundredThousandScopes }) });
+      const token = await rawRequest(`${f.base}/oauth/token`, {
+        method: 'POST',
+        headers: FORM,
+        body: form({ grant_type: 'refresh_token', refresh_token: 'x', client_id: NATIVE_APP.clientId, scope: hundredThousandScopes }),
+      });
       expectRejected('token', token.status);
       if (token.status === 400) expect(JSON.parse(token.body)).toEqual({ error: 'invalid_request', error_description: 'The request body is too large' });
     });
@@ -432,28 +474,49 @@ describe('L. Rate limiting and DoS', () => {
     it('L123 scope strings at the size limits hit no backtracking: 2,047 values then a bad character → invalid_scope; 5,000 characters at authorize → invalid_request', async () => {
       const scope = `${'a '.repeat(2047)}"`;
       const res = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: NATIVE_APP.clientId, scope });
-      expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: 'invalid_scope', error_description: 'The requested scope is invalid' } });
+      expect({ status: res.status, body: await res.json() }).toEqual({
+        status: 400,
+        body: { error: 'invalid_scope', error_description: 'The requested scope is invalid' },
+      });
       const spaces = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: 'x', client_id: NATIVE_APP.clientId, scope: `a${' '.repeat(4000)}a` });
       expect(spaces.status).toBe(400);
-      const auth = await get(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, scope: 'm '.repeat(2500) }));
+      const auth = await get(
+        authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, scope: 'm '.repeat(2500) }),
+      );
       expect(auth.status).toBe(302);
       expect(new URL(auth.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
     });
 
     it('L123 a 64 KB state at authorize and at the callback → 431; a 64 KB consent field → 400/403', async () => {
-      expectRejected('authorize', (await rawRequest(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, state: state64k }))).status);
+      expectRejected(
+        'authorize',
+        (await rawRequest(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: REDIRECT, code_challenge: pkce().challenge, state: state64k })))
+          .status,
+      );
       expectRejected('callback', (await rawRequest(`${f.base}/oauth/callback?code=x&state=${state64k}`)).status);
-      const consent = await rawRequest(`${f.base}/oauth/consent`, { method: 'POST', headers: FORM, body: form({ request_id: state64k, csrf_token: 'x', decision: 'approve' }) });
+      const consent = await rawRequest(`${f.base}/oauth/consent`, {
+        method: 'POST',
+        headers: FORM,
+        body: form({ request_id: state64k, csrf_token: 'x', decision: 'approve' }),
+      });
       expect([400, 403, 413]).toContain(consent.status);
     });
 
     it('L123 a 10 MB body on every POST endpoint (token, register, revoke, consent, /mcp) → 400 or 413', async () => {
       const big = await Promise.all([
         rawRequest(`${f.base}/oauth/token`, { method: 'POST', headers: FORM, body: tenMegabytes }),
-        rawRequest(`${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], client_name: 'n'.repeat(10 * 1024 * 1024) }) }),
+        rawRequest(`${f.base}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [REDIRECT], client_name: 'n'.repeat(10 * 1024 * 1024) }),
+        }),
         rawRequest(`${f.base}/oauth/revoke`, { method: 'POST', headers: FORM, body: tenMegabytes }),
         rawRequest(`${f.base}/oauth/consent`, { method: 'POST', headers: FORM, body: tenMegabytes }),
-        rawRequest(`${f.base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x', params: { p: 'p'.repeat(10 * 1024 * 1024) } }) }),
+        rawRequest(`${f.base}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x', params: { p: 'p'.repeat(10 * 1024 * 1024) } }),
+        }),
       ]);
       big.forEach((res, i) => {
         expect([400, 413]).toContain(res.status);
@@ -519,38 +582,41 @@ describe('L. Rate limiting and DoS', () => {
       ['never answers', 504, 'hang'],
       ['sends headers and stalls the body', 504, 'stall-body'],
       ['answers 500', 502, 'error-500'],
-    ] as const)('L124 the upstream token endpoint %s → the callback answers %i (a page, no code, one upstream request, state spent)', async (_label, status, mode) => {
-      standin.tokenMode = mode;
-      const pending = await approve(f, startUrl());
-      const back = await upstreamLogin(f, pending.upstream);
-      const before = standin.tokenRequests;
-      const codesBefore = f.store.keys().filter((k) => k.startsWith('code:')).length;
-      let settled = false;
-      const callback = get(back.href, pending.cookies).then((r) => {
-        settled = true;
-        return r;
-      });
-      // Workers are not blocked while the exchange waits: other requests are served meanwhile.
-      if (mode !== 'error-500') {
-        const meanwhile = await get(`${f.base}/.well-known/oauth-authorization-server`);
-        expect(meanwhile.status).toBe(200);
-        expect((await get(startUrl())).status).toBe(200);
-        expect(settled).toBe(false);
-      }
-      const res = await callback;
-      const html = await res.text();
-      expect(res.status).toBe(status);
-      expect(res.headers.get('location')).toBeNull();
-      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(html).toMatch(/The identity provider (could not complete the sign-in|did not answer in time)/);
-      expect(html).not.toContain(standin.options.clientSecret);
-      expect(standin.tokenRequests - before).toBe(1); // no retry storm
-      expect(f.store.keys().filter((k) => k.startsWith('code:')).length).toBe(codesBefore);
-      // The state is spent: replaying the callback does not start another exchange.
-      const replay = await get(back.href, pending.cookies);
-      expect(replay.status).toBe(400);
-      expect(standin.tokenRequests - before).toBe(1);
-    }, 10_000);
+    ] as const)(
+      'L124 the upstream token endpoint %s → the callback answers %i (a page, no code, one upstream request, state spent)',
+      async (_label, status, mode) => {
+        standin.tokenMode = mode;
+        const pending = await approve(f, startUrl());
+        const back = await upstreamLogin(f, pending.upstream);
+        const before = standin.tokenRequests;
+        const codesBefore = f.store.keys().filter((k) => k.startsWith('code:')).length;
+        let settled = false;
+        const callback = get(back.href, pending.cookies).then((r) => {
+          settled = true;
+          return r;
+        });
+        // Workers are not blocked while the exchange waits: other requests are served meanwhile.
+        if (mode !== 'error-500') {
+          const meanwhile = await get(`${f.base}/.well-known/oauth-authorization-server`);
+          expect(meanwhile.status).toBe(200);
+          expect((await get(startUrl())).status).toBe(200);
+          expect(settled).toBe(false);
+        }
+        const res = await callback;
+        const html = await res.text();
+        expect(res.status).toBe(status);
+        expect(res.headers.get('location')).toBeNull();
+        expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(html).toMatch(/The identity provider (could not complete the sign-in|did not answer in time)/);
+        expect(html).not.toContain(standin.options.clientSecret);
+        expect(standin.tokenRequests - before).toBe(1); // no retry storm
+        expect(f.store.keys().filter((k) => k.startsWith('code:')).length).toBe(codesBefore);
+        // The state is spent: replaying the callback does not start another exchange.
+        const replay = await get(back.href, pending.cookies);
+        expect(replay.status).toBe(400);
+        expect(standin.tokenRequests - before).toBe(1);
+      },
+      10_000,
+    );
   });
 });
-

@@ -57,7 +57,14 @@ function recordResponses(base: () => string): { exchanges: Exchange[]; restore()
     if (url.startsWith(base())) {
       const body = await res.clone().text();
       const headers = [...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).concat(res.headers.getSetCookie().map((c) => `set-cookie: ${c}`));
-      exchanges.push({ method: init?.method ?? 'GET', url, status: res.status, text: `${headers.join('\n')}\n\n${body}`, location: res.headers.get('location') ?? undefined, body });
+      exchanges.push({
+        method: init?.method ?? 'GET',
+        url,
+        status: res.status,
+        text: `${headers.join('\n')}\n\n${body}`,
+        location: res.headers.get('location') ?? undefined,
+        body,
+      });
     }
     return res;
   }) as typeof fetch;
@@ -65,7 +72,11 @@ function recordResponses(base: () => string): { exchanges: Exchange[]; restore()
 }
 
 /** Where a sentinel was found: log lines, audit events, responses (by method, path and status). */
-function findSentinel(value: string, where: { logs: CapturingLogger; audit: CapturingAuditSink; exchanges: Exchange[] }, allowed: (e: Exchange) => boolean = () => false) {
+function findSentinel(
+  value: string,
+  where: { logs: CapturingLogger; audit: CapturingAuditSink; exchanges: Exchange[] },
+  allowed: (e: Exchange) => boolean = () => false,
+) {
   const forms = encodings(value);
   const hit = (text: string) => forms.some((f) => text.includes(f));
   return {
@@ -91,7 +102,15 @@ describe('M. Logging and secret leakage', () => {
 
     beforeAll(async () => {
       ({ app, base } = await startCapturedNative(
-        { provider: 'hmac', jwtSecret: HMAC_SECRET, jwtSecretPrevious: HMAC_PREVIOUS, audience: AUD, serverUrl: 'http://127.0.0.1:9', scopes: ['mcp:read'], auditSink: audit },
+        {
+          provider: 'hmac',
+          jwtSecret: HMAC_SECRET,
+          jwtSecretPrevious: HMAC_PREVIOUS,
+          audience: AUD,
+          serverUrl: 'http://127.0.0.1:9',
+          scopes: ['mcp:read'],
+          auditSink: audit,
+        },
         logs,
       ));
       rec = recordResponses(() => base);
@@ -135,7 +154,8 @@ describe('M. Logging and secret leakage', () => {
     it('M125 no presented token (valid or not) appears anywhere, in any encoding; logs carry a SHA-256 prefix instead', () => {
       for (const token of presented) expect(findSentinel(token, { logs, audit, exchanges: rec.exchanges })).toEqual(NOWHERE);
       // Nor its signature part alone (the part that is a secret-derived value).
-      for (const token of presented.filter((t) => t.split('.')[2])) expect(findSentinel(token.split('.')[2], { logs, audit, exchanges: rec.exchanges })).toEqual(NOWHERE);
+      for (const token of presented.filter((t) => t.split('.')[2]))
+        expect(findSentinel(token.split('.')[2], { logs, audit, exchanges: rec.exchanges })).toEqual(NOWHERE);
     });
 
     it('M130 the validated-token cache is keyed by SHA-256: no raw token among its keys', () => {
@@ -181,11 +201,22 @@ describe('M. Logging and secret leakage', () => {
     };
 
     const token = (params: Record<string, string>, headers: Record<string, string> = {}) =>
-      fetch(`${f.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params) });
+      fetch(`${f.base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(params),
+      });
 
     /** authorize → consent (approve) → stand-in → callback; returns our code. */
     async function signIn(clientId: string, verifier: string): Promise<string> {
-      const url = authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge(verifier), resource: f.resource, state: CLIENT_STATE, scope: 'mcp:read mcp:write' });
+      const url = authorizeUrl(f, {
+        client_id: clientId,
+        redirect_uri: REDIRECT,
+        code_challenge: challenge(verifier),
+        resource: f.resource,
+        state: CLIENT_STATE,
+        scope: 'mcp:read mcp:write',
+      });
       const page = await get(url);
       const html = await page.text();
       seen.csrfTokens.push(consentFields(html).csrf_token);
@@ -201,12 +232,23 @@ describe('M. Logging and secret leakage', () => {
     }
 
     beforeAll(async () => {
-      standin = await new OidcStandin({ clientId: 'mcp-proxy', clientSecret: UPSTREAM_SECRET, accessToken: UPSTREAM_ACCESS, refreshToken: UPSTREAM_REFRESH, subject: 'alice' }).start();
+      standin = await new OidcStandin({
+        clientId: 'mcp-proxy',
+        clientSecret: UPSTREAM_SECRET,
+        accessToken: UPSTREAM_ACCESS,
+        refreshToken: UPSTREAM_REFRESH,
+        subject: 'alice',
+      }).start();
       f = await startCapturedProxy(standin.asDevIdp, logs, { jwtSecret: JWT_SECRET, auditSink: audit, consentRememberDays: 0 });
       rec = recordResponses(() => f.base);
 
       // Discovery documents.
-      for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json', '/.well-known/oauth-protected-resource/mcp']) {
+      for (const path of [
+        '/.well-known/oauth-authorization-server',
+        '/.well-known/openid-configuration',
+        '/.well-known/jwks.json',
+        '/.well-known/oauth-protected-resource/mcp',
+      ]) {
         await fetch(`${f.base}${path}`);
       }
       // A confidential DCR client (client_secret_basic).
@@ -221,13 +263,22 @@ describe('M. Logging and secret leakage', () => {
 
       // Flow A: code → tokens → /mcp → refresh → reuse of the old refresh token (grant revoked).
       const codeA = await signIn(registered.client_id, VERIFIER);
-      await token({ grant_type: 'authorization_code', code: codeA, code_verifier: VERIFIER, redirect_uri: REDIRECT, resource: f.resource }, { ...auth, authorization: `Basic ${Buffer.from(`${registered.client_id}:wrong-secret`).toString('base64')}` });
-      const a = (await (await token({ grant_type: 'authorization_code', code: codeA, code_verifier: VERIFIER, redirect_uri: REDIRECT }, auth)).json()) as { access_token: string; refresh_token: string };
+      await token(
+        { grant_type: 'authorization_code', code: codeA, code_verifier: VERIFIER, redirect_uri: REDIRECT, resource: f.resource },
+        { ...auth, authorization: `Basic ${Buffer.from(`${registered.client_id}:wrong-secret`).toString('base64')}` },
+      );
+      const a = (await (await token({ grant_type: 'authorization_code', code: codeA, code_verifier: VERIFIER, redirect_uri: REDIRECT }, auth)).json()) as {
+        access_token: string;
+        refresh_token: string;
+      };
       seen.accessTokens.push(a.access_token);
       seen.refreshTokens.push(a.refresh_token);
       await fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${a.access_token}` } });
       await token({ grant_type: 'authorization_code', code: codeA, code_verifier: VERIFIER, redirect_uri: REDIRECT }, auth); // replay
-      const b = (await (await token({ grant_type: 'refresh_token', refresh_token: a.refresh_token, scope: 'mcp:read' }, auth)).json()) as { access_token?: string; refresh_token?: string };
+      const b = (await (await token({ grant_type: 'refresh_token', refresh_token: a.refresh_token, scope: 'mcp:read' }, auth)).json()) as {
+        access_token?: string;
+        refresh_token?: string;
+      };
       if (b.access_token) seen.accessTokens.push(b.access_token);
       if (b.refresh_token) seen.refreshTokens.push(b.refresh_token);
 
@@ -235,25 +286,38 @@ describe('M. Logging and secret leakage', () => {
       const codeB = await signIn('native-app', VERIFIER_2);
       await token({ grant_type: 'authorization_code', code: codeB, code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: 'native-app' });
       const codeC = await signIn('native-app', VERIFIER_2);
-      const c = (await (await token({ grant_type: 'authorization_code', code: codeC, code_verifier: VERIFIER_2, redirect_uri: REDIRECT, client_id: 'native-app' })).json()) as { access_token: string; refresh_token: string };
+      const c = (await (
+        await token({ grant_type: 'authorization_code', code: codeC, code_verifier: VERIFIER_2, redirect_uri: REDIRECT, client_id: 'native-app' })
+      ).json()) as { access_token: string; refresh_token: string };
       seen.accessTokens.push(c.access_token);
       seen.refreshTokens.push(c.refresh_token);
       await fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${c.access_token}` } });
-      const d = (await (await token({ grant_type: 'refresh_token', refresh_token: c.refresh_token, client_id: 'native-app' })).json()) as { access_token: string; refresh_token: string };
+      const d = (await (await token({ grant_type: 'refresh_token', refresh_token: c.refresh_token, client_id: 'native-app' })).json()) as {
+        access_token: string;
+        refresh_token: string;
+      };
       seen.accessTokens.push(d.access_token);
       seen.refreshTokens.push(d.refresh_token);
       await token({ grant_type: 'refresh_token', refresh_token: c.refresh_token, client_id: 'native-app' }); // reuse → family revoked
       await fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${d.access_token}` } }); // revoked → 401
       const codeD = await signIn('native-app', VERIFIER_2);
-      const e = (await (await token({ grant_type: 'authorization_code', code: codeD, code_verifier: VERIFIER_2, redirect_uri: REDIRECT, client_id: 'native-app' })).json()) as { access_token: string; refresh_token: string };
+      const e = (await (
+        await token({ grant_type: 'authorization_code', code: codeD, code_verifier: VERIFIER_2, redirect_uri: REDIRECT, client_id: 'native-app' })
+      ).json()) as { access_token: string; refresh_token: string };
       seen.accessTokens.push(e.access_token);
       seen.refreshTokens.push(e.refresh_token);
-      await fetch(`${f.base}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: e.refresh_token, client_id: 'native-app' }) });
+      await fetch(`${f.base}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: e.refresh_token, client_id: 'native-app' }),
+      });
       await fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${e.access_token}` } });
       // The upstream ID token presented as an access token, and error paths of the browser leg.
       await fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${standin.idTokens[0]}` } });
       await get(`${f.base}/oauth/callback?code=${encodeURIComponent(codeA)}&state=${encodeURIComponent(seen.upstreamStates[0])}`);
-      const denied = await get(authorizeUrl(f, { client_id: 'native-app', redirect_uri: REDIRECT, code_challenge: challenge(VERIFIER_2), state: CLIENT_STATE }));
+      const denied = await get(
+        authorizeUrl(f, { client_id: 'native-app', redirect_uri: REDIRECT, code_challenge: challenge(VERIFIER_2), state: CLIENT_STATE }),
+      );
       await postConsent(f, { ...consentFields(await denied.text()), decision: 'deny' }, cookieHeader(denied));
     });
     afterAll(async () => {
@@ -271,7 +335,18 @@ describe('M. Logging and secret leakage', () => {
       expect(seen.accessTokens).toHaveLength(4);
       expect(standin.tokenRequests).toBe(4);
       const types = new Set(audit.events.map((e) => e.type));
-      for (const t of ['client_registered', 'consent_granted', 'consent_denied', 'sign_in', 'token_issued', 'token_refreshed', 'refresh_token_reuse', 'code_replay', 'token_revoked', 'authorization_denied'] as const) {
+      for (const t of [
+        'client_registered',
+        'consent_granted',
+        'consent_denied',
+        'sign_in',
+        'token_issued',
+        'token_refreshed',
+        'refresh_token_reuse',
+        'code_replay',
+        'token_revoked',
+        'authorization_denied',
+      ] as const) {
         expect({ t, emitted: types.has(t) }).toEqual({ t, emitted: true });
       }
     });
@@ -294,23 +369,36 @@ describe('M. Logging and secret leakage', () => {
 
     it('M125 the code_verifiers and the client state: the verifiers nowhere, the state only in redirects to the client', () => {
       for (const v of [VERIFIER, VERIFIER_2]) expect(findSentinel(v, where())).toEqual(NOWHERE);
-      expect(findSentinel(CLIENT_STATE, where(), (e) => (e.location ?? '').startsWith(REDIRECT) && new URL(e.location!).searchParams.get('state') === CLIENT_STATE)).toEqual(NOWHERE);
+      expect(
+        findSentinel(CLIENT_STATE, where(), (e) => (e.location ?? '').startsWith(REDIRECT) && new URL(e.location!).searchParams.get('state') === CLIENT_STATE),
+      ).toEqual(NOWHERE);
     });
 
     it('M125 our codes appear only in the callback redirect to the client; our access and refresh tokens only in token responses', () => {
       for (const code of seen.codes) {
-        expect(findSentinel(code, where(), (e) => path(e) === '/oauth/callback' && e.status === 302 && new URL(e.location!).searchParams.get('code') === code)).toEqual(NOWHERE);
+        expect(
+          findSentinel(code, where(), (e) => path(e) === '/oauth/callback' && e.status === 302 && new URL(e.location!).searchParams.get('code') === code),
+        ).toEqual(NOWHERE);
       }
       for (const t of [...seen.accessTokens, ...seen.refreshTokens]) {
-        expect(findSentinel(t, where(), (e) => path(e) === '/oauth/token' && e.status === 200 && JSON.parse(e.body)[t.includes('.') ? 'access_token' : 'refresh_token'] === t)).toEqual(NOWHERE);
+        expect(
+          findSentinel(
+            t,
+            where(),
+            (e) => path(e) === '/oauth/token' && e.status === 200 && JSON.parse(e.body)[t.includes('.') ? 'access_token' : 'refresh_token'] === t,
+          ),
+        ).toEqual(NOWHERE);
       }
     });
 
     it('M125 the upstream state appears only in the redirect to the IdP; CSRF tokens only in their consent page', () => {
       for (const s of seen.upstreamStates) {
-        expect(findSentinel(s, where(), (e) => path(e) === '/oauth/consent' && e.status === 303 && new URL(e.location!).searchParams.get('state') === s)).toEqual(NOWHERE);
+        expect(
+          findSentinel(s, where(), (e) => path(e) === '/oauth/consent' && e.status === 303 && new URL(e.location!).searchParams.get('state') === s),
+        ).toEqual(NOWHERE);
       }
-      for (const csrf of seen.csrfTokens) expect(findSentinel(csrf, where(), (e) => path(e) === '/oauth/authorize' && e.status === 200 && e.body.includes(csrf))).toEqual(NOWHERE);
+      for (const csrf of seen.csrfTokens)
+        expect(findSentinel(csrf, where(), (e) => path(e) === '/oauth/authorize' && e.status === 200 && e.body.includes(csrf))).toEqual(NOWHERE);
     });
 
     it('M126 no access log: neither the query of /oauth/callback or /oauth/authorize nor an Authorization header is logged', () => {
@@ -333,7 +421,19 @@ describe('M. Logging and secret leakage', () => {
 
     it('M130 store keys hold hashes only: no raw code, token, refresh token, state, CSRF token or secret among them', async () => {
       const keys = f.store.keys();
-      const raw = [...seen.codes, ...seen.accessTokens, ...seen.refreshTokens, ...seen.upstreamStates, ...seen.csrfTokens, CLIENT_STATE, seen.dcrSecret, JWT_SECRET, UPSTREAM_SECRET, UPSTREAM_ACCESS, UPSTREAM_REFRESH];
+      const raw = [
+        ...seen.codes,
+        ...seen.accessTokens,
+        ...seen.refreshTokens,
+        ...seen.upstreamStates,
+        ...seen.csrfTokens,
+        CLIENT_STATE,
+        seen.dcrSecret,
+        JWT_SECRET,
+        UPSTREAM_SECRET,
+        UPSTREAM_ACCESS,
+        UPSTREAM_REFRESH,
+      ];
       expect(keys.filter((k) => raw.some((r) => k.includes(r)))).toEqual([]);
       // The hashed forms are there: refresh tokens and codes are found by SHA-256.
       expect(keys).toEqual(expect.arrayContaining([`rt:${sha256(seen.refreshTokens.at(-1)!)}`, `code-used:${sha256(seen.codes[0])}`]));
@@ -341,7 +441,19 @@ describe('M. Logging and secret leakage', () => {
 
     it('M130 store values hold no secret in the clear: upstream tokens are sealed, our tokens, codes and secrets are never stored', async () => {
       const values = await Promise.all(f.store.keys().map(async (k) => `${k} = ${JSON.stringify(await f.store.get(k))}`));
-      const secrets = [JWT_SECRET, UPSTREAM_SECRET, UPSTREAM_ACCESS, UPSTREAM_REFRESH, ...standin.idTokens, seen.dcrSecret, ...seen.codes, ...seen.accessTokens, ...seen.refreshTokens, VERIFIER, VERIFIER_2];
+      const secrets = [
+        JWT_SECRET,
+        UPSTREAM_SECRET,
+        UPSTREAM_ACCESS,
+        UPSTREAM_REFRESH,
+        ...standin.idTokens,
+        seen.dcrSecret,
+        ...seen.codes,
+        ...seen.accessTokens,
+        ...seen.refreshTokens,
+        VERIFIER,
+        VERIFIER_2,
+      ];
       expect(values.filter((v) => secrets.some((s) => encodings(s).some((enc) => v.includes(enc))))).toEqual([]);
       expect(values.some((v) => v.startsWith('upstream-tokens:') && /"v1\.[A-Za-z0-9_-]+\./.test(v))).toBe(true);
     });
@@ -361,7 +473,10 @@ describe('M. Logging and secret leakage', () => {
     let app: INestApplication;
     let base = '';
     beforeAll(async () => {
-      ({ app, base } = await startCapturedNative({ provider: 'hmac', jwtSecret: SECRET, issuer: ISS, audience: AUD, serverUrl: 'http://127.0.0.1:9' }, new CapturingLogger()));
+      ({ app, base } = await startCapturedNative(
+        { provider: 'hmac', jwtSecret: SECRET, issuer: ISS, audience: AUD, serverUrl: 'http://127.0.0.1:9' },
+        new CapturingLogger(),
+      ));
     });
     afterAll(() => app.close());
 
@@ -393,12 +508,19 @@ describe('M. Logging and secret leakage', () => {
         const res = await fetch(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
         const text = await res.text();
         const body = JSON.parse(text) as Record<string, unknown>;
-        expect({ label, status: res.status, keys: Object.keys(body).sort(), error: body.error }).toEqual({ label, status: 401, keys: ['error', 'error_description'], error: 'invalid_token' });
+        expect({ label, status: res.status, keys: Object.keys(body).sort(), error: body.error }).toEqual({
+          label,
+          status: 401,
+          keys: ['error', 'error_description'],
+          error: 'invalid_token',
+        });
         expect({ label, generic: allowed.has(body.error_description as string) }).toEqual({ label, generic: true });
         const everything = `${text}\n${[...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n')}`;
         expect(everything).not.toContain(token.slice(0, 40));
         expect(everything).not.toContain(SECRET);
-        expect(everything).not.toMatch(/stack|cause|error_detail|jwt (expired|malformed|audience|issuer|signature)|invalid (signature|algorithm|token)\b|at [A-Za-z.]+ \(|node_modules/i);
+        expect(everything).not.toMatch(
+          /stack|cause|error_detail|jwt (expired|malformed|audience|issuer|signature)|invalid (signature|algorithm|token)\b|at [A-Za-z.]+ \(|node_modules/i,
+        );
       }
     });
   });
@@ -420,25 +542,43 @@ describe('M. Logging and secret leakage', () => {
 
     async function failedCallback(mode: 'echo-400' | 'error-500') {
       standin.tokenMode = mode;
-      const pending = await approve(f, authorizeUrl(f, { client_id: 'native-app', redirect_uri: REDIRECT, code_challenge: createHash('sha256').update(VERIFIER).digest('base64url'), state: 'st' }));
+      const pending = await approve(
+        f,
+        authorizeUrl(f, {
+          client_id: 'native-app',
+          redirect_uri: REDIRECT,
+          code_challenge: createHash('sha256').update(VERIFIER).digest('base64url'),
+          state: 'st',
+        }),
+      );
       const back = await upstreamLogin(f, pending.upstream);
       const before = logs.entries.length;
       const res = await get(back.href, pending.cookies);
-      return { res, html: await res.text(), newLogs: logs.entries.slice(before).map((e) => `[${e.level}] ${e.text}`).join('\n') };
+      return {
+        res,
+        html: await res.text(),
+        newLogs: logs.entries
+          .slice(before)
+          .map((e) => `[${e.level}] ${e.text}`)
+          .join('\n'),
+      };
     }
 
-    it.each(['echo-400', 'error-500'] as const)('M128 upstream token endpoint %s with the client secret in its body → a generic page; the body, the secret and the upstream text are neither shown nor logged', async (mode) => {
-      const { res, html, newLogs } = await failedCallback(mode);
-      expect(res.status).toBe(502);
-      expect(res.headers.get('location')).toBeNull();
-      expect(html).toContain('The identity provider could not complete the sign-in');
-      for (const text of [html, [...res.headers.values()].join('\n'), newLogs]) {
-        expect(text).not.toContain(UPSTREAM_SECRET);
-        expect(text).not.toContain(encodeURIComponent(UPSTREAM_SECRET));
-        expect(text).not.toMatch(/client authentication failed for secret|Internal error|received/);
-      }
-      expect(standin.tokenBodies.at(-1)).toContain(encodeURIComponent(UPSTREAM_SECRET));
-    });
+    it.each(['echo-400', 'error-500'] as const)(
+      'M128 upstream token endpoint %s with the client secret in its body → a generic page; the body, the secret and the upstream text are neither shown nor logged',
+      async (mode) => {
+        const { res, html, newLogs } = await failedCallback(mode);
+        expect(res.status).toBe(502);
+        expect(res.headers.get('location')).toBeNull();
+        expect(html).toContain('The identity provider could not complete the sign-in');
+        for (const text of [html, [...res.headers.values()].join('\n'), newLogs]) {
+          expect(text).not.toContain(UPSTREAM_SECRET);
+          expect(text).not.toContain(encodeURIComponent(UPSTREAM_SECRET));
+          expect(text).not.toMatch(/client authentication failed for secret|Internal error|received/);
+        }
+        expect(standin.tokenBodies.at(-1)).toContain(encodeURIComponent(UPSTREAM_SECRET));
+      },
+    );
 
     it('M128 the error code shown for an upstream failure is a generic server_error (or invalid_grant), not invalid_request', async () => {
       const { html } = await failedCallback('echo-400');
@@ -460,12 +600,28 @@ describe('M. Logging and secret leakage', () => {
           });
           return { status: res.status, text: await res.text() };
         };
-        const first = await register({ token_endpoint_auth_method: 'client_secret_post', client_id: 'admin-client', client_secret: 'chosen', jwks_uri: 'https://a.example/jwks' });
+        const first = await register({
+          token_endpoint_auth_method: 'client_secret_post',
+          client_id: 'admin-client',
+          client_secret: 'chosen',
+          jwks_uri: 'https://a.example/jwks',
+        });
         const second = await register({ token_endpoint_auth_method: 'none', software_statement: 'x' });
         const one = JSON.parse(first.text) as Record<string, unknown>;
         const two = JSON.parse(second.text) as Record<string, unknown>;
         expect([first.status, second.status]).toEqual([201, 201]);
-        const ALLOWED = ['client_id', 'client_id_issued_at', 'redirect_uris', 'token_endpoint_auth_method', 'grant_types', 'response_types', 'client_name', 'scope', 'client_secret', 'client_secret_expires_at'];
+        const ALLOWED = [
+          'client_id',
+          'client_id_issued_at',
+          'redirect_uris',
+          'token_endpoint_auth_method',
+          'grant_types',
+          'response_types',
+          'client_name',
+          'scope',
+          'client_secret',
+          'client_secret_expires_at',
+        ];
         expect(Object.keys(one).filter((k) => !ALLOWED.includes(k))).toEqual([]);
         expect(Object.keys(two).filter((k) => !ALLOWED.includes(k))).toEqual([]);
         expect(two).not.toHaveProperty('client_secret');
@@ -492,33 +648,52 @@ describe('M. Logging and secret leakage', () => {
       }
     });
 
-    it.each(['native (hmac)', 'proxy (oidc stand-in)'])('M129 the example app’s health endpoints and startup log never dump the configuration: %s', async (mode) => {
-      const JWT_SECRET = 'SENTINEL-health-Kq7Vm2Zp9XwR4tYb8NcL';
-      const UPSTREAM_SECRET = 'SENTINEL-health-up-Lb3Wq8Zn1Xt6Rp9Vc4';
-      const standin = await new OidcStandin({ clientId: 'mcp-proxy', clientSecret: UPSTREAM_SECRET }).start();
-      const port = await freePort();
-      const base = `http://localhost:${port}`;
-      const env: Record<string, string> =
-        mode === 'native (hmac)'
-          ? { OAUTH_PROVIDER: 'hmac', JWT_SECRET, OIDC_AUDIENCE: `${base}/mcp` }
-          : { OAUTH_MODE: 'proxy', OAUTH_PROVIDER: 'oidc', OIDC_ISSUER: standin.issuer, OIDC_CLIENT_ID: 'mcp-proxy', OIDC_CLIENT_SECRET: UPSTREAM_SECRET, JWT_SECRET };
-      const logger = new CapturingLogger();
-      const app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, ...env }, logger });
-      try {
-        const bodies: string[] = [];
-        for (const path of ['/health/live', '/health/ready', '/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json', '/nope', '/mcp']) {
-          const res = await fetch(`${base}${path}`);
-          bodies.push(`${path} ${res.status}\n${[...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${await res.text()}`);
+    it.each(['native (hmac)', 'proxy (oidc stand-in)'])(
+      'M129 the example app’s health endpoints and startup log never dump the configuration: %s',
+      async (mode) => {
+        const JWT_SECRET = 'SENTINEL-health-Kq7Vm2Zp9XwR4tYb8NcL';
+        const UPSTREAM_SECRET = 'SENTINEL-health-up-Lb3Wq8Zn1Xt6Rp9Vc4';
+        const standin = await new OidcStandin({ clientId: 'mcp-proxy', clientSecret: UPSTREAM_SECRET }).start();
+        const port = await freePort();
+        const base = `http://localhost:${port}`;
+        const env: Record<string, string> =
+          mode === 'native (hmac)'
+            ? { OAUTH_PROVIDER: 'hmac', JWT_SECRET, OIDC_AUDIENCE: `${base}/mcp` }
+            : {
+                OAUTH_MODE: 'proxy',
+                OAUTH_PROVIDER: 'oidc',
+                OIDC_ISSUER: standin.issuer,
+                OIDC_CLIENT_ID: 'mcp-proxy',
+                OIDC_CLIENT_SECRET: UPSTREAM_SECRET,
+                JWT_SECRET,
+              };
+        const logger = new CapturingLogger();
+        const app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, ...env }, logger });
+        try {
+          const bodies: string[] = [];
+          for (const path of [
+            '/health/live',
+            '/health/ready',
+            '/.well-known/oauth-protected-resource/mcp',
+            '/.well-known/oauth-authorization-server',
+            '/.well-known/openid-configuration',
+            '/.well-known/jwks.json',
+            '/nope',
+            '/mcp',
+          ]) {
+            const res = await fetch(`${base}${path}`);
+            bodies.push(`${path} ${res.status}\n${[...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${await res.text()}`);
+          }
+          const ready = bodies[1];
+          expect(ready).toMatch(/^\/health\/ready 200/);
+          const all = `${bodies.join('\n')}\n${logger.text()}`;
+          for (const secret of [JWT_SECRET, UPSTREAM_SECRET]) for (const form of encodings(secret)) expect(all).not.toContain(form);
+          expect(all).not.toMatch(/jwtSecret|clientSecret|client_secret"|JWT_SECRET=|OIDC_CLIENT_SECRET=/);
+        } finally {
+          await app.close();
+          await standin.stop();
         }
-        const ready = bodies[1];
-        expect(ready).toMatch(/^\/health\/ready 200/);
-        const all = `${bodies.join('\n')}\n${logger.text()}`;
-        for (const secret of [JWT_SECRET, UPSTREAM_SECRET]) for (const form of encodings(secret)) expect(all).not.toContain(form);
-        expect(all).not.toMatch(/jwtSecret|clientSecret|client_secret"|JWT_SECRET=|OIDC_CLIENT_SECRET=/);
-      } finally {
-        await app.close();
-        await standin.stop();
-      }
-    });
+      },
+    );
   });
 });

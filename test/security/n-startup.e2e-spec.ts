@@ -122,8 +122,11 @@ describe('group N', () => {
   it.each([
     ['OIDC_CLIENT_SECRET (shared with the IdP) equal to JWT_SECRET', { ...PROXY_ENV, OIDC_CLIENT_SECRET: SECRET }],
     [
-      'a static client\'s client_secret (held by that client) equal to JWT_SECRET',
-      { ...PROXY_ENV, OAUTH_STATIC_CLIENTS: JSON.stringify([{ client_id: 'web-app', client_secret: SECRET, redirect_uris: ['https://app.example.com/callback'] }]) },
+      "a static client's client_secret (held by that client) equal to JWT_SECRET",
+      {
+        ...PROXY_ENV,
+        OAUTH_STATIC_CLIENTS: JSON.stringify([{ client_id: 'web-app', client_secret: SECRET, redirect_uris: ['https://app.example.com/callback'] }]),
+      },
     ],
   ])('N132 the same secret reused in two settings, %s: refused or at least a warning', async (_label, env) => {
     const { refused, warnings } = await refusedOrWarned(env);
@@ -189,9 +192,10 @@ describe('group N', () => {
       const azure = { ...OIDC_ENV, OAUTH_PROVIDER: 'azure', OIDC_ISSUER: `https://login.microsoftonline.com/${tenant}/v2.0` };
       await expectRefused(azure, ['AZURE_ALLOWED_TENANTS']);
       await expectBoots({ ...azure, AZURE_ALLOWED_TENANTS: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
-      await expectRefused({ ...PROXY_ENV, OAUTH_PROVIDER: 'azure', OIDC_ISSUER: azure.OIDC_ISSUER, AZURE_ALLOWED_TENANTS: '72f988bf-86f1-41af-91ab-2d7cd011db47' }, [
-        'OAUTH_MODE',
-      ]);
+      await expectRefused(
+        { ...PROXY_ENV, OAUTH_PROVIDER: 'azure', OIDC_ISSUER: azure.OIDC_ISSUER, AZURE_ALLOWED_TENANTS: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+        ['OAUTH_MODE'],
+      );
     }
   });
 
@@ -279,7 +283,13 @@ describe('N139 CORS: no response of the module pairs Access-Control-Allow-Creden
     const preflight = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' };
     const requests: [string, string, RequestInit][] = [];
     for (const base of [f.base, nativeBase]) {
-      for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json']) {
+      for (const path of [
+        '/.well-known/oauth-protected-resource',
+        '/.well-known/oauth-protected-resource/mcp',
+        '/.well-known/oauth-authorization-server',
+        '/.well-known/openid-configuration',
+        '/.well-known/jwks.json',
+      ]) {
         requests.push([base, path, { method: 'GET' }], [base, path, { method: 'OPTIONS', headers: preflight }], [base, path, { method: 'POST' }]);
       }
       requests.push(
@@ -299,7 +309,11 @@ describe('N139 CORS: no response of the module pairs Access-Control-Allow-Creden
     }
     requests.push(
       [f.base, '/oauth/token', { method: 'POST', headers: form, body: `grant_type=refresh_token&refresh_token=${tokens.refresh_token}&client_id=x` }],
-      [f.base, '/oauth/register', { method: 'POST', headers: json, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }) }],
+      [
+        f.base,
+        '/oauth/register',
+        { method: 'POST', headers: json, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }) },
+      ],
       [f.base, '/oauth/authorize?client_id=native-app&response_type=code', { method: 'GET' }],
       [f.base, '/oauth/consent', { method: 'POST', headers: form, body: 'request_id=x&csrf_token=y&decision=approve' }],
       [f.base, '/oauth/consent', { method: 'OPTIONS', headers: preflight }],
@@ -309,11 +323,16 @@ describe('N139 CORS: no response of the module pairs Access-Control-Allow-Creden
     const statuses = new Set<number>();
     for (const [base, path, init] of requests) {
       for (const credentials of [false, true]) {
-        const res = await fetch(`${base}${path}`, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), origin: ORIGIN, ...(credentials ? { cookie: 'session=x' } : {}) } });
+        const res = await fetch(`${base}${path}`, {
+          ...init,
+          redirect: 'manual',
+          headers: { ...(init.headers as Record<string, string>), origin: ORIGIN, ...(credentials ? { cookie: 'session=x' } : {}) },
+        });
         statuses.add(res.status);
         const acao = res.headers.get('access-control-allow-origin');
         const acac = res.headers.get('access-control-allow-credentials');
-        if (acac !== null || (acao !== null && acao !== '*')) offenders.push({ method: init.method, url: `${base === f.base ? 'proxy' : 'native'}${path}`, status: res.status, acao, acac });
+        if (acac !== null || (acao !== null && acao !== '*'))
+          offenders.push({ method: init.method, url: `${base === f.base ? 'proxy' : 'native'}${path}`, status: res.status, acao, acac });
         await res.arrayBuffer();
       }
     }

@@ -100,7 +100,13 @@ const NON_MATCHING: [string, string][] = [
 ];
 
 /** Must work, at registration and at authorize: the port is the only thing that varies. */
-const VALID_PORTS = ['http://127.0.0.1:1/callback', 'http://127.0.0.1:5000/callback', 'http://127.0.0.1:65535/callback', 'http://localhost:5000/callback', 'http://[::1]:61023/callback'];
+const VALID_PORTS = [
+  'http://127.0.0.1:1/callback',
+  'http://127.0.0.1:5000/callback',
+  'http://127.0.0.1:65535/callback',
+  'http://localhost:5000/callback',
+  'http://[::1]:61023/callback',
+];
 
 describe('O-info redirect URI strictness (RFC 8252 §7.3, RFC 3986): registration and authorize agree', () => {
   let f: ProxyFixture;
@@ -112,8 +118,13 @@ describe('O-info redirect URI strictness (RFC 8252 §7.3, RFC 3986): registratio
   afterAll(() => f.close());
 
   const register = (uri: string) =>
-    fetch(`${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [uri], token_endpoint_auth_method: 'none' }) });
-  const authorize = (client: string, uri: string) => get(authorizeUrl(f, { client_id: client, redirect_uri: uri, code_challenge: pkce().challenge, resource: f.resource }));
+    fetch(`${f.base}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [uri], token_endpoint_auth_method: 'none' }),
+    });
+  const authorize = (client: string, uri: string) =>
+    get(authorizeUrl(f, { client_id: client, redirect_uri: uri, code_challenge: pkce().challenge, resource: f.resource }));
 
   it('O-info every malformed or degenerate loopback authority and port is refused at registration and at authorize, changing nothing', async () => {
     for (const [label, uri] of MALFORMED) {

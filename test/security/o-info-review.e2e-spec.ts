@@ -6,7 +6,17 @@ import { SecretBox } from '../../src/authorization-server/crypto/secret-box.js';
 import type { ClientRecord } from '../../src/authorization-server/clients/client.interface.js';
 import { CurrentUser, McpAuthGuard, OAuthMcpModule, RequireScopes } from '../../src/index.js';
 import { freePort } from '../support/free-port.js';
-import { authorizeUrl, completeFlow, FIXTURE_SECRET, pkce, registerClient, signedIn, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import {
+  authorizeUrl,
+  completeFlow,
+  FIXTURE_SECRET,
+  pkce,
+  registerClient,
+  signedIn,
+  startProxyFixture,
+  tokenRequest,
+  type ProxyFixture,
+} from '../support/proxy-fixture.js';
 import { rawRequest } from '../support/raw-http.js';
 import { now, signHmac } from '../support/tokens.js';
 import { storeSnapshot } from './flow-helpers.js';
@@ -26,7 +36,9 @@ const forgedAuth = {
   clientId: 'forged',
   scopes: ['mcp:read', 'mcp:admin'],
   expiresAt: now() + 3600,
-  extra: { user: { sub: 'mallory', username: 'mallory', groups: [], scopes: ['mcp:read', 'mcp:admin'], expiresAt: now() + 3600, provider: 'hmac', claims: {} } },
+  extra: {
+    user: { sub: 'mallory', username: 'mallory', groups: [], scopes: ['mcp:read', 'mcp:admin'], expiresAt: now() + 3600, provider: 'hmac', claims: {} },
+  },
 };
 
 @Controller('probe')
@@ -62,7 +74,16 @@ describe('O-info guards, headers and client authentication', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     @Module({
-      imports: [OAuthMcpModule.forRoot({ provider: 'hmac', jwtSecret: HMAC_SECRET, serverUrl: base, audience: `${base}/mcp`, scopes: ['mcp:read', 'mcp:admin'], global: true })],
+      imports: [
+        OAuthMcpModule.forRoot({
+          provider: 'hmac',
+          jwtSecret: HMAC_SECRET,
+          serverUrl: base,
+          audience: `${base}/mcp`,
+          scopes: ['mcp:read', 'mcp:admin'],
+          global: true,
+        }),
+      ],
       controllers: [ProbeController, AdminMcpController],
     })
     class ForgingModule implements NestModule {
@@ -85,14 +106,21 @@ describe('O-info guards, headers and client authentication', () => {
 
   it('O-info both guards ignore a req.auth / req.user that another middleware set (only their own, marked with a private symbol, counts)', async () => {
     // JwtAuthGuard (global) and McpAuthGuard, with no token at all: 401, never the forged caller.
-    for (const [method, path] of [['GET', '/probe/me'], ['GET', '/probe/admin'], ['POST', '/mcp']]) {
+    for (const [method, path] of [
+      ['GET', '/probe/me'],
+      ['GET', '/probe/admin'],
+      ['POST', '/mcp'],
+    ]) {
       const res = await rawRequest(`${base}${path}`, { method, headers: { 'x-forge': '1' } });
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
       expect(res.body).not.toContain('mallory');
     }
     // A real read-only token with forged admin scopes next to it: the token's own scopes decide.
     const read = await token('mcp:read');
-    for (const [method, path] of [['GET', '/probe/admin'], ['POST', '/mcp']]) {
+    for (const [method, path] of [
+      ['GET', '/probe/admin'],
+      ['POST', '/mcp'],
+    ]) {
       const res = await rawRequest(`${base}${path}`, { method, headers: { 'x-forge': '1', authorization: `Bearer ${read}` } });
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
     }
@@ -103,8 +131,14 @@ describe('O-info guards, headers and client authentication', () => {
   it('O-info a repeated Authorization header is 400 invalid_request on every guard (Node would keep the first silently)', async () => {
     const admin = await token('mcp:read mcp:admin');
     const other = await token('mcp:read', 'bob');
-    for (const [method, path] of [['GET', '/probe/me'], ['POST', '/mcp']]) {
-      for (const pair of [[admin, other], [admin, admin]]) {
+    for (const [method, path] of [
+      ['GET', '/probe/me'],
+      ['POST', '/mcp'],
+    ]) {
+      for (const pair of [
+        [admin, other],
+        [admin, admin],
+      ]) {
         const res = await rawRequest(`${base}${path}`, { method, rawHeaders: ['Authorization', `Bearer ${pair[0]}`, 'authorization', `Bearer ${pair[1]}`] });
         expect({ path, status: res.status, error: JSON.parse(res.body).error }).toEqual({ path, status: 400, error: 'invalid_request' });
         expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);
@@ -146,7 +180,11 @@ describe('O-info the authorization server', () => {
 
   it('O-info HTTP Basic secrets holding + or % authenticate whether the client form-encodes them (RFC 6749 §2.3.1) or not', async () => {
     const revoke = (authorization: string) =>
-      fetch(`${f.base}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization }, body: 'token=unknown' });
+      fetch(`${f.base}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
+        body: 'token=unknown',
+      });
     const formEncode = (v: string) => new URLSearchParams({ v }).toString().slice(2);
     const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
     expect((await revoke(basic(formEncode(PLUS_ID), formEncode(PLUS_SECRET)))).status).toBe(200); // RFC 6749
@@ -163,7 +201,13 @@ describe('O-info the authorization server', () => {
     const grant = async (scope: string | undefined) => {
       const { verifier, challenge } = pkce();
       const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirect, code_challenge: challenge, scope }));
-      const res = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirect, client_id: clientId });
+      const res = await tokenRequest(f, {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: redirect,
+        client_id: clientId,
+      });
       return (await res.json()) as { access_token: string; scope?: string };
     };
     const unknown = await grant('openid email profile admin:everything');
@@ -184,7 +228,12 @@ describe('O-info the authorization server', () => {
       fetch(discovery.token_endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: upstream.refresh_token, client_id: f.idp.proxyClient!.clientId, client_secret: f.idp.proxyClient!.clientSecret }),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: upstream.refresh_token,
+          client_id: f.idp.proxyClient!.clientId,
+          client_secret: f.idp.proxyClient!.clientSecret,
+        }),
       });
 
     const revoked = await fetch(`${f.base}/oauth/revoke`, {
@@ -201,7 +250,10 @@ describe('O-info the authorization server', () => {
   describe('O-info client names on the consent page', () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+      });
     }, 60_000);
     afterAll(() => browser?.close());
 
@@ -225,7 +277,11 @@ describe('O-info the authorization server', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', client_name: name }),
         });
-        expect({ name, status: res.status, error: ((await res.json()) as { error: string }).error }).toEqual({ name, status: 400, error: 'invalid_client_metadata' });
+        expect({ name, status: res.status, error: ((await res.json()) as { error: string }).error }).toEqual({
+          name,
+          status: 400,
+          error: 'invalid_client_metadata',
+        });
         expect(snapshot.added()).toEqual([]);
       }
       // Names in other scripts are fine.
@@ -245,7 +301,9 @@ describe('O-info the authorization server', () => {
       await f.store.set('client:legacy-bidi', legacy, 3600);
       const page = await browser.newPage();
       try {
-        const res = await page.goto(authorizeUrl(f, { client_id: 'legacy-bidi', redirect_uri: 'http://127.0.0.1:55002/callback', code_challenge: pkce().challenge }));
+        const res = await page.goto(
+          authorizeUrl(f, { client_id: 'legacy-bidi', redirect_uri: 'http://127.0.0.1:55002/callback', code_challenge: pkce().challenge }),
+        );
         expect(res!.status()).toBe(200);
         const heading = await page.locator('h1').innerText();
         expect(heading).toContain('Good App[U+202E]gnp.exe');

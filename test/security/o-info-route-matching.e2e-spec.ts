@@ -16,12 +16,19 @@ describe('O-info route matching', () => {
 
   it('O-info /OAUTH/TOKEN and /oauth/token/ answer an unparsable body with the OAuth error, never the parser message', async () => {
     for (const path of ['/OAUTH/TOKEN', '/oauth/token/', '/Oauth/Register/']) {
-      const res = await rawRequest(`${f.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":<secret-value>' });
+      const res = await rawRequest(`${f.base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"grant_type":<secret-value>',
+      });
       expect({ path, status: res.status, cache: res.headers['cache-control'], body: JSON.parse(res.body) }).toEqual({
         path,
         status: 400,
         cache: 'no-store',
-        body: { error: path.toLowerCase().includes('register') ? 'invalid_client_metadata' : 'invalid_request', error_description: 'The request body cannot be parsed' },
+        body: {
+          error: path.toLowerCase().includes('register') ? 'invalid_client_metadata' : 'invalid_request',
+          error_description: 'The request body cannot be parsed',
+        },
       });
       expect(res.body).not.toContain('secret-value');
     }
@@ -33,7 +40,11 @@ describe('O-info route matching', () => {
         method: 'OPTIONS',
         headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
       });
-      expect({ path, status: res.status, origin: res.headers['access-control-allow-origin'] }).toEqual({ path, status: 204, origin: 'https://inspector.example' });
+      expect({ path, status: res.status, origin: res.headers['access-control-allow-origin'] }).toEqual({
+        path,
+        status: 204,
+        origin: 'https://inspector.example',
+      });
     }
   });
 });

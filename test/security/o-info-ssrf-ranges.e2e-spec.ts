@@ -46,13 +46,24 @@ describe('O-info SSRF blocklist ranges', () => {
 
     // End to end: an https server (private-network fetches off) asked for a client_id URL on each
     // name refuses it, and the reason it logs is the guard's, not a failed connection.
-    const idp = await startDevIdp({ resource: 'https://mcp.example.com/mcp', scopes: ['mcp:read'], port: 0, proxyCallbackUrl: 'https://mcp.example.com/oauth/callback' });
+    const idp = await startDevIdp({
+      resource: 'https://mcp.example.com/mcp',
+      scopes: ['mcp:read'],
+      port: 0,
+      proxyCallbackUrl: 'https://mcp.example.com/oauth/callback',
+    });
     const logger = new CapturingLogger();
     const f = await startCapturedProxy(idp, logger, { serverUrl: 'https://mcp.example.com', jwtSecret: FIXTURE_SECRET });
     try {
       const origin = `http://127.0.0.1:${(f.app.getHttpServer().address() as AddressInfo).port}`;
       for (const host of Object.keys(RANGES)) {
-        const query = new URLSearchParams({ client_id: `https://${host}/client.json`, redirect_uri: 'http://127.0.0.1:51000/callback', response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+        const query = new URLSearchParams({
+          client_id: `https://${host}/client.json`,
+          redirect_uri: 'http://127.0.0.1:51000/callback',
+          response_type: 'code',
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+        });
         const res = await fetch(`${origin}/oauth/authorize?${query}`, { redirect: 'manual' });
         expect({ host, status: res.status, location: res.headers.get('location') }).toEqual({ host, status: 400, location: null });
       }

@@ -125,7 +125,10 @@ describe('O1 per-tool scopes decide on exactly the JSON-RPC the transport execut
         const res = await post(lenient, lenientRead, JSON.stringify(toolCall('admin_ping')), { 'content-type': contentType });
         expectStepUp(res, `lenient transport ${JSON.stringify(contentType)}`);
         // The example's real SDK transport: the guard answers first, whatever the transport would have done.
-        expectStepUp(await post(base, readToken, JSON.stringify(toolCall('admin_ping')), { 'content-type': contentType }), `example ${JSON.stringify(contentType)}`);
+        expectStepUp(
+          await post(base, readToken, JSON.stringify(toolCall('admin_ping')), { 'content-type': contentType }),
+          `example ${JSON.stringify(contentType)}`,
+        );
       }
     } finally {
       await lenientApp.close();
@@ -137,7 +140,7 @@ describe('O1 per-tool scopes decide on exactly the JSON-RPC the transport execut
       batch: [toolCall('echo', 1), toolCall('admin_ping', 2)],
       'Tools/Call': { ...toolCall('admin_ping'), method: 'Tools/Call' },
       'padded method': { ...toolCall('admin_ping'), method: ' tools/call ' },
-      'ADMIN_PING': toolCall('ADMIN_PING'),
+      ADMIN_PING: toolCall('ADMIN_PING'),
     };
     for (const [label, body] of Object.entries(bodies)) {
       expectStepUp(await post(base, readToken, JSON.stringify(body), { 'content-type': 'application/json\u00a0' }), label);

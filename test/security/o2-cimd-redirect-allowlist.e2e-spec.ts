@@ -19,18 +19,22 @@ async function cimdServer(): Promise<{ url: string; hits: () => number; close: (
   let base = '';
   const server: Server = createServer((req, res) => {
     hits++;
-    const uris = req.url === '/attacker.json' ? [ATTACKER] : req.url === '/mixed.json' ? ['http://127.0.0.1/callback', ATTACKER] : ['http://127.0.0.1/callback'];
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: `${base}${req.url}`, client_name: 'Metadata App', redirect_uris: uris, token_endpoint_auth_method: 'none' }));
+    const uris =
+      req.url === '/attacker.json' ? [ATTACKER] : req.url === '/mixed.json' ? ['http://127.0.0.1/callback', ATTACKER] : ['http://127.0.0.1/callback'];
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ client_id: `${base}${req.url}`, client_name: 'Metadata App', redirect_uris: uris, token_endpoint_auth_method: 'none' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
     hits: () => hits,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -60,14 +64,19 @@ describe('O2 the redirect-URI allowlist limits every client', () => {
     // The review's path: a metadata document naming the attacker's URI (alone, or next to an allowed one).
     for (const doc of ['/attacker.json', '/mixed.json']) {
       const snapshot = storeSnapshot(f);
-      const res = await get(authorizeUrl(f, { client_id: `${cimd.url}${doc}`, redirect_uri: ATTACKER, code_challenge: pkce().challenge, resource: f.resource }));
+      const res = await get(
+        authorizeUrl(f, { client_id: `${cimd.url}${doc}`, redirect_uri: ATTACKER, code_challenge: pkce().challenge, resource: f.resource }),
+      );
       await expectRejectedPage(res, 'invalid_client');
       expect(snapshot.added()).toEqual([]);
     }
 
     // A document that stays inside the allowlist still works end to end (control).
     const good = `${cimd.url}/good.json`;
-    const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: good, redirect_uri: 'http://127.0.0.1:51000/callback', code_challenge: pkce().challenge, resource: f.resource }));
+    const { callback } = await completeFlow(
+      f,
+      authorizeUrl(f, { client_id: good, redirect_uri: 'http://127.0.0.1:51000/callback', code_challenge: pkce().challenge, resource: f.resource }),
+    );
     expect(callback.searchParams.get('code')).toBeTruthy();
 
     // A client stored before the allowlist was set (same store, no allowlist) cannot use the URI now.

@@ -27,8 +27,18 @@ const DEPLOYED = { serverUrl: 'https://mcp.example.com', issuer: 'https://idp.ex
 
 /** The unauthenticated requests that make the server look a client_id URL up. */
 function lookups(f: ProxyFixture, clientId: string): Promise<Response>[] {
-  const form = (params: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-  const query = new URLSearchParams({ client_id: clientId, redirect_uri: 'http://127.0.0.1:51000/callback', response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+  const form = (params: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+  const query = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: 'http://127.0.0.1:51000/callback',
+    response_type: 'code',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  });
   return [
     fetch(`${f.origin}/oauth/authorize?${query}`, { redirect: 'manual' }),
     fetch(`${f.origin}/oauth/token`, form({ grant_type: 'authorization_code', code: 'x', client_id: clientId })),
@@ -47,7 +57,11 @@ describe('O3 the CIMD SSRF guard follows an explicit option with a safe default'
     // NODE_ENV unset (production: false) on an https deployment: the review's setting.
     const deployed = await startProxyFixture(DEPLOYED);
     try {
-      for (const clientId of [`http://127.0.0.1:${counter.port}/client.json`, `https://127.0.0.1:${counter.port}/client.json`, `https://localhost:${counter.port}/client.json`]) {
+      for (const clientId of [
+        `http://127.0.0.1:${counter.port}/client.json`,
+        `https://127.0.0.1:${counter.port}/client.json`,
+        `https://localhost:${counter.port}/client.json`,
+      ]) {
         const answers = await Promise.all(lookups(deployed, clientId));
         expect(answers.map((r) => r.status)).toEqual([400, 400, 400]);
         expect(answers.every((r) => r.headers.get('location') === null)).toBe(true);
@@ -58,12 +72,22 @@ describe('O3 the CIMD SSRF guard follows an explicit option with a safe default'
     }
 
     // Opting in is explicit, and warned about at startup.
-    const idp: DevIdp = await startDevIdp({ resource: 'https://mcp.example.com/mcp', scopes: ['mcp:read'], port: 0, proxyCallbackUrl: 'https://mcp.example.com/oauth/callback' });
+    const idp: DevIdp = await startDevIdp({
+      resource: 'https://mcp.example.com/mcp',
+      scopes: ['mcp:read'],
+      port: 0,
+      proxyCallbackUrl: 'https://mcp.example.com/oauth/callback',
+    });
     const logger = new CapturingLogger();
     let optedIn: ProxyFixture | undefined;
     try {
       optedIn = await startCapturedProxy(idp, logger, { serverUrl: 'https://mcp.example.com', jwtSecret: FIXTURE_SECRET, allowPrivateNetworkFetch: true });
-      await Promise.all(lookups({ ...optedIn, origin: `http://127.0.0.1:${(optedIn.app.getHttpServer().address() as AddressInfo).port}` }, `http://127.0.0.1:${counter.port}/client.json`));
+      await Promise.all(
+        lookups(
+          { ...optedIn, origin: `http://127.0.0.1:${(optedIn.app.getHttpServer().address() as AddressInfo).port}` },
+          `http://127.0.0.1:${counter.port}/client.json`,
+        ),
+      );
       expect(counter.connections()).toBeGreaterThan(0);
       const warnings = logger.entries.filter((e) => e.level === 'warn').map((e) => e.text);
       expect(warnings).toContainEqual(expect.stringContaining('OAUTH_ALLOW_PRIVATE_NETWORK_FETCH'));

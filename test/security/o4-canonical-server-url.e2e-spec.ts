@@ -46,14 +46,19 @@ describe('O4 MCP_URL must be canonical; https, cookies and HSTS follow the parse
     }
 
     // Control: the canonical form boots (a trailing slash on an origin is the parser's own form).
-    const app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: `http://127.0.0.1:${port}/`, OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp' }, logger: false });
+    const app = await startExampleServer({
+      env: { MCP_PORT: String(port), MCP_URL: `http://127.0.0.1:${port}/`, OAUTH_PROVIDER: 'hmac', JWT_SECRET: SECRET, OIDC_AUDIENCE: 'api://mcp' },
+      logger: false,
+    });
     await app.close();
 
     // https from the parsed URL: cookies are __Host- and Secure, and HSTS is sent (a real host name,
     // production or not); the fixture listens on loopback http behind its https public URL.
     const f = await startProxyFixture({ serverUrl: 'https://mcp.example.com' });
     try {
-      const query = new URL(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: 'http://127.0.0.1:51000/callback', code_challenge: pkce().challenge })).search;
+      const query = new URL(
+        authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: 'http://127.0.0.1:51000/callback', code_challenge: pkce().challenge }),
+      ).search;
       const res = await get(`${f.origin}/oauth/authorize${query}`);
       expect(res.status).toBe(200);
       const cookies = res.headers.getSetCookie();

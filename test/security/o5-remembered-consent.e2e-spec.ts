@@ -21,7 +21,10 @@ describe('O5 remembered consent is for the exact redirect URI', () => {
     const earlier = await issueCode(f, { redirectUri: approved });
     expect(earlier.cookies).toMatch(/mcp_session=/);
     const start = (redirectUri: string) =>
-      get(authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: redirectUri, code_challenge: pkce().challenge, resource: f.resource }), earlier.cookies);
+      get(
+        authorizeUrl(f, { client_id: NATIVE_APP.clientId, redirect_uri: redirectUri, code_challenge: pkce().challenge, resource: f.resource }),
+        earlier.cookies,
+      );
 
     // Control: the approved URI is remembered (straight to the upstream IdP).
     const same = await start(approved);

@@ -35,7 +35,13 @@ describe('O6 the registration cap is about live clients', () => {
     const used = await registerClient(f, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: used, redirect_uri: REDIRECT, code_challenge: challenge, resource: f.resource }));
-    const issued = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT, client_id: used });
+    const issued = await tokenRequest(f, {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: used,
+    });
     expect(issued.status).toBe(200);
     const { refresh_token } = (await issued.json()) as { refresh_token: string };
 

@@ -55,7 +55,10 @@ describe('O8 upstream refresh is single-flight per grant, across replicas', () =
       stores.push(s);
       return s;
     };
-    a = await startProxyFixture({ store: await store() }, undefined, 'express', { controllers: [UpstreamCallController], idp: { rotateRefreshTokens: true, accessTokenTtlSeconds: 10 } });
+    a = await startProxyFixture({ store: await store() }, undefined, 'express', {
+      controllers: [UpstreamCallController],
+      idp: { rotateRefreshTokens: true, accessTokenTtlSeconds: 10 },
+    });
     b = await startProxyFixture({ store: await store() }, { base: a.base, idp: a.idp }, 'express', { controllers: [UpstreamCallController] });
   }, 30_000);
   afterAll(async () => {
@@ -68,8 +71,17 @@ describe('O8 upstream refresh is single-flight per grant, across replicas', () =
   it('O8 six concurrent tool calls on two replicas refresh the upstream token once, all succeed, and the upstream grant survives', async () => {
     const clientId = await registerClient(a, [REDIRECT]);
     const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(a, authorizeUrl(a, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, resource: a.resource }));
-    const issued = await tokenRequest(a, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId });
+    const { callback } = await completeFlow(
+      a,
+      authorizeUrl(a, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, resource: a.resource }),
+    );
+    const issued = await tokenRequest(a, {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+    });
     const { access_token } = (await issued.json()) as { access_token: string };
 
     const discovery = (await (await fetch(`${a.idp.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };

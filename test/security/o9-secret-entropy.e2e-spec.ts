@@ -43,7 +43,7 @@ function refusal(env: Record<string, string>): OAuthMcpConfigError | undefined {
 }
 
 describe('O9 secrets are refused below an estimated 128 bits of entropy', () => {
-  it('O9 the review\'s weak secrets are refused as JWT_SECRET (server and CLI), JWT_SECRET_PREVIOUS and static client secrets, never echoed; real `secret` output passes', async () => {
+  it("O9 the review's weak secrets are refused as JWT_SECRET (server and CLI), JWT_SECRET_PREVIOUS and static client secrets, never echoed; real `secret` output passes", async () => {
     const port = await freePort();
     for (const [label, secret] of WEAK) {
       // The example server refuses to start over HTTP.
@@ -59,9 +59,15 @@ describe('O9 secrets are refused below an estimated 128 bits of entropy', () => 
       expect((started as Error).message).toMatch(/jwtSecret \(JWT_SECRET\) (is not random enough|contains control characters|looks like a placeholder)/);
       expect((started as Error).message).not.toContain(secret);
 
-      expect({ label, previous: refusal({ ...PROXY_ENV, JWT_SECRET_PREVIOUS: secret })?.message }).toEqual({ label, previous: expect.stringContaining('JWT_SECRET_PREVIOUS') });
+      expect({ label, previous: refusal({ ...PROXY_ENV, JWT_SECRET_PREVIOUS: secret })?.message }).toEqual({
+        label,
+        previous: expect.stringContaining('JWT_SECRET_PREVIOUS'),
+      });
       const statics = JSON.stringify([{ client_id: 'web-app', client_secret: secret, redirect_uris: ['https://app.example.com/callback'] }]);
-      expect({ label, statics: refusal({ ...PROXY_ENV, OAUTH_STATIC_CLIENTS: statics })?.message }).toEqual({ label, statics: expect.stringContaining('OAUTH_STATIC_CLIENTS') });
+      expect({ label, statics: refusal({ ...PROXY_ENV, OAUTH_STATIC_CLIENTS: statics })?.message }).toEqual({
+        label,
+        statics: expect.stringContaining('OAUTH_STATIC_CLIENTS'),
+      });
 
       const token = await cli(['token', '--sub', 'alice', '--aud', 'api://mcp'], { JWT_SECRET: secret });
       expect({ label, code: token.code, stdout: token.stdout }).toEqual({ label, code: 1, stdout: '' });

@@ -22,7 +22,7 @@ describe('R: connected apps', () => {
   }, 30_000);
   afterAll(() => f?.close());
 
-  it('R1 revoking needs the session\'s CSRF token: none, a wrong one, another session\'s, or the token without the cookie are refused (403) and revoke nothing', async () => {
+  it("R1 revoking needs the session's CSRF token: none, a wrong one, another session's, or the token without the cookie are refused (403) and revoke nothing", async () => {
     const alice = await approve(f, 'alice-r1', { scope: 'mcp:read' });
     const mallory = await approve(f, 'mallory-r1', { scope: 'mcp:read' });
     const aliceCsrf = pageCsrf(await (await fetch(`${f.base}/oauth/apps`, { headers: { cookie: alice.cookies } })).text());
@@ -49,7 +49,7 @@ describe('R: connected apps', () => {
     expect((await appsOf(f, { cookies: alice.cookies })).apps.map((a) => a.clientId)).toEqual([alice.clientId]);
   });
 
-  it('R2 a user sees and revokes only their own grants: another user\'s client is not listed, and revoking its id (even a client both use) ends only one\'s own grant', async () => {
+  it("R2 a user sees and revokes only their own grants: another user's client is not listed, and revoking its id (even a client both use) ends only one's own grant", async () => {
     const alice = await approve(f, 'alice-r2', { clientId: 'native-app', scope: 'mcp:read' });
     const aliceOwn = await approve(f, 'alice-r2', { scope: 'mcp:read', cookies: alice.cookies });
     const bob = await approve(f, 'bob-r2', { clientId: 'native-app', scope: 'mcp:read oauth:apps' });
@@ -98,7 +98,11 @@ describe('R: connected apps', () => {
     expect(noScope.headers.get('www-authenticate')).toMatch(/error="insufficient_scope", scope="mcp:read oauth:apps"/);
     expect((await revokeByApi(f, { bearer: plain.tokens.access_token }, { client_id: plain.clientId })).status).toBe(403);
 
-    const machine = await tokenRequest(f, { grant_type: 'client_credentials', scope: 'oauth:apps' }, { authorization: `Basic ${Buffer.from(`machine:${MACHINE_SECRET}`).toString('base64')}` });
+    const machine = await tokenRequest(
+      f,
+      { grant_type: 'client_credentials', scope: 'oauth:apps' },
+      { authorization: `Basic ${Buffer.from(`machine:${MACHINE_SECRET}`).toString('base64')}` },
+    );
     expect(machine.status).toBe(200);
     const machineToken = ((await machine.json()) as { access_token: string }).access_token;
     const refused = await listApps(f, { bearer: machineToken });

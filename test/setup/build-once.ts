@@ -9,7 +9,10 @@ import { join, resolve } from 'node:path';
 export default function buildOnce(): void {
   const root = resolve(import.meta.dirname, '../..');
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  for (const [project, out] of [['tsconfig.build.json', 'dist'], ['examples/tsconfig.json', '.build/examples']]) {
+  for (const [project, out] of [
+    ['tsconfig.build.json', 'dist'],
+    ['examples/tsconfig.json', '.build/examples'],
+  ]) {
     rmSync(join(root, out), { recursive: true, force: true });
     execFileSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit' });
   }

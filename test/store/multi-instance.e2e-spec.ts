@@ -1,13 +1,5 @@
 import { RedisStore } from '../../src/store/redis.store.js';
-import {
-  authorizeUrl,
-  completeFlow,
-  pkce,
-  type ProxyFixture,
-  registerClient,
-  startProxyFixture,
-  tokenRequest,
-} from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, type ProxyFixture, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
 import { RedisServer } from '../support/redis-server.js';
 
 const REDIRECT = 'http://127.0.0.1:52000/callback';
@@ -75,7 +67,9 @@ describe('several instances sharing one Redis', () => {
   it('F67 parallel redemption of one code on both instances: exactly one success', async () => {
     const { clientId, verifier, code } = await codeFromA();
     const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId };
-    const statuses = (await Promise.all([tokenAt(a.origin, params), tokenAt(b.origin, params), tokenAt(a.origin, params), tokenAt(b.origin, params)])).map((r) => r.status);
+    const statuses = (await Promise.all([tokenAt(a.origin, params), tokenAt(b.origin, params), tokenAt(a.origin, params), tokenAt(b.origin, params)])).map(
+      (r) => r.status,
+    );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 400)).toHaveLength(3);
   });
@@ -91,7 +85,15 @@ describe('restart with the same Redis: registrations, consents, refresh tokens a
     const clientId = await registerClient(first, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const flow = await completeFlow(first, authorizeUrl(first, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge }));
-    const tokens = await (await tokenRequest(first, { grant_type: 'authorization_code', code: flow.callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId })).json();
+    const tokens = await (
+      await tokenRequest(first, {
+        grant_type: 'authorization_code',
+        code: flow.callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+      })
+    ).json();
     const keysBefore = await (await fetch(`${first.base}/.well-known/jwks.json`)).json();
     await first.app.close();
 
@@ -133,16 +135,31 @@ describe('Redis outage: fail closed, recover without a restart', () => {
     const clientId = await registerClient(f, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge }));
-    const tokens = await (await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId })).json();
+    const tokens = await (
+      await tokenRequest(f, {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+      })
+    ).json();
 
     await redis.stop();
     const started = Date.now();
-    const register = await fetch(`${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) });
+    const register = await fetch(`${f.base}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+    });
     const token = await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
     const mcp = await mcpAt(f.base, tokens.access_token);
     expect(Date.now() - started).toBeLessThan(6000);
     expect(register.status).toBe(503);
-    expect(await register.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'The authorization state store is unreachable; retry shortly' });
+    expect(await register.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The authorization state store is unreachable; retry shortly',
+    });
     expect(token.status).toBe(503);
     // A valid token is not let in while its revocation state cannot be checked (storeUnavailable: deny).
     expect(mcp.status).toBe(503);
@@ -152,7 +169,13 @@ describe('Redis outage: fail closed, recover without a restart', () => {
     let recovered = 0;
     for (let i = 0; i < 40 && recovered !== 201; i++) {
       await new Promise((r) => setTimeout(r, 250));
-      recovered = (await fetch(`${f.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) })).status;
+      recovered = (
+        await fetch(`${f.base}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+        })
+      ).status;
     }
     expect(recovered).toBe(201);
   }, 30_000);
@@ -176,7 +199,11 @@ describe('L118/H93 rate limits hold across instances sharing Redis', () => {
 
   it('the 21st registration in an hour from one IP is refused (429, Retry-After, OAuth JSON) even spread over both instances', async () => {
     const register = (origin: string) =>
-      fetch(`${origin}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) });
+      fetch(`${origin}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+      });
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) statuses.push((await register(i % 2 === 0 ? a.origin : b.origin)).status);
     expect(statuses.every((s) => s === 201)).toBe(true);

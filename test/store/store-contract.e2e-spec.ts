@@ -77,7 +77,11 @@ function storeContract(name: string, create: () => Promise<OAuthMcpStore>, close
   });
 }
 
-storeContract('MemoryStore', async () => new MemoryStore(), async () => undefined);
+storeContract(
+  'MemoryStore',
+  async () => new MemoryStore(),
+  async () => undefined,
+);
 
 const redis = new RedisServer();
 storeContract(

@@ -27,7 +27,9 @@ export class CapturingLogger implements LoggerService {
   readonly entries: LogEntry[] = [];
 
   private add(level: LogLevel, message: unknown, params: unknown[]): void {
-    const text = [message, ...params].map((p) => (typeof p === 'string' ? p : p instanceof Error ? `${p.name}: ${p.message}\n${p.stack}` : safeJson(p))).join(' | ');
+    const text = [message, ...params]
+      .map((p) => (typeof p === 'string' ? p : p instanceof Error ? `${p.name}: ${p.message}\n${p.stack}` : safeJson(p)))
+      .join(' | ');
     const context = params.at(-1);
     this.entries.push({ level, text, message: String(message), context: typeof context === 'string' ? context : undefined });
   }
@@ -118,7 +120,9 @@ export async function startCapturedProxy(
   @Module({ imports: [OAuthMcpModule.forRoot(options)], controllers: [CapturedMcpController] })
   class CapturedProxyModule {}
   Logger.overrideLogger(logger);
-  const moduleRef = await Test.createTestingModule({ imports: [CapturedProxyModule] }).setLogger(logger).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [CapturedProxyModule] })
+    .setLogger(logger)
+    .compile();
   const app = moduleRef.createNestApplication({ logger });
   await app.listen(port, '127.0.0.1');
   return {
@@ -138,7 +142,9 @@ export async function startCapturedNative(options: OAuthMcpModuleOptions, logger
   @Module({ imports: [OAuthMcpModule.forRoot({ failedAuthThrottle: false, ...options, logger })], controllers: [CapturedMcpController] })
   class CapturedNativeModule {}
   Logger.overrideLogger(logger);
-  const moduleRef = await Test.createTestingModule({ imports: [CapturedNativeModule] }).setLogger(logger).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [CapturedNativeModule] })
+    .setLogger(logger)
+    .compile();
   const app = moduleRef.createNestApplication({ logger });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };

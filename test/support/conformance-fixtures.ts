@@ -11,8 +11,13 @@ import { z } from 'zod';
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 /** 0.01 s of 8 kHz mono silence as WAV. */
 const WAV = Buffer.concat([
-  Buffer.from('RIFF'), Buffer.from([0x44, 0, 0, 0]), Buffer.from('WAVEfmt '), Buffer.from([16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0]),
-  Buffer.from('data'), Buffer.from([80, 0, 0, 0]), Buffer.alloc(80, 128),
+  Buffer.from('RIFF'),
+  Buffer.from([0x44, 0, 0, 0]),
+  Buffer.from('WAVEfmt '),
+  Buffer.from([16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0]),
+  Buffer.from('data'),
+  Buffer.from([80, 0, 0, 0]),
+  Buffer.alloc(80, 128),
 ]).toString('base64');
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,10 +31,16 @@ export function registerConformanceFixtures(server: McpServer): void {
   server.server.registerCapabilities({ logging: {}, completions: {}, resources: {}, prompts: {} });
 
   server.registerTool('test_simple_text', { description: 'Simple text' }, () => text('This is a simple text response for testing.'));
-  server.registerTool('test_image_content', { description: 'Image content' }, () => ({ content: [{ type: 'image' as const, data: PNG, mimeType: 'image/png' }] }));
-  server.registerTool('test_audio_content', { description: 'Audio content' }, () => ({ content: [{ type: 'audio' as const, data: WAV, mimeType: 'audio/wav' }] }));
+  server.registerTool('test_image_content', { description: 'Image content' }, () => ({
+    content: [{ type: 'image' as const, data: PNG, mimeType: 'image/png' }],
+  }));
+  server.registerTool('test_audio_content', { description: 'Audio content' }, () => ({
+    content: [{ type: 'audio' as const, data: WAV, mimeType: 'audio/wav' }],
+  }));
   server.registerTool('test_embedded_resource', { description: 'Embedded resource' }, () => ({
-    content: [{ type: 'resource' as const, resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } }],
+    content: [
+      { type: 'resource' as const, resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } },
+    ],
   }));
   server.registerTool('test_multiple_content_types', { description: 'Mixed content' }, () => ({
     content: [
@@ -65,7 +76,10 @@ export function registerConformanceFixtures(server: McpServer): void {
       inputSchema: z
         .object({ name: z.string().optional(), address: z.object({ street: z.string().optional(), city: z.string().optional() }).optional() })
         .strict()
-        .meta({ $schema: 'https://json-schema.org/draft/2020-12/schema', $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } } }),
+        .meta({
+          $schema: 'https://json-schema.org/draft/2020-12/schema',
+          $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+        }),
     },
     () => text('ok'),
   );
@@ -76,24 +90,41 @@ export function registerConformanceFixtures(server: McpServer): void {
   server.registerResource('static-binary', 'test://static-binary', { description: 'Static binary', mimeType: 'image/png' }, (uri) => ({
     contents: [{ uri: uri.href, mimeType: 'image/png', blob: PNG }],
   }));
-  server.registerResource('template', new ResourceTemplate('test://template/{id}/data', { list: undefined }), { description: 'Template', mimeType: 'application/json' }, (uri, { id }) => ({
-    contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
-  }));
+  server.registerResource(
+    'template',
+    new ResourceTemplate('test://template/{id}/data', { list: undefined }),
+    { description: 'Template', mimeType: 'application/json' },
+    (uri, { id }) => ({
+      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
+    }),
+  );
 
   server.registerPrompt('test_simple_prompt', { description: 'Simple prompt' }, () => ({
     messages: [{ role: 'user' as const, content: { type: 'text' as const, text: 'This is a simple prompt for testing.' } }],
   }));
   server.registerPrompt(
     'test_prompt_with_arguments',
-    { description: 'Prompt with arguments', argsSchema: z.object({ arg1: completable(z.string(), (value) => ['test-a', 'test-b'].filter((v) => v.startsWith(value))), arg2: z.string() }) },
-    ({ arg1, arg2 }) => ({ messages: [{ role: 'user' as const, content: { type: 'text' as const, text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }] }),
+    {
+      description: 'Prompt with arguments',
+      argsSchema: z.object({ arg1: completable(z.string(), (value) => ['test-a', 'test-b'].filter((v) => v.startsWith(value))), arg2: z.string() }),
+    },
+    ({ arg1, arg2 }) => ({
+      messages: [{ role: 'user' as const, content: { type: 'text' as const, text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
+    }),
   );
-  server.registerPrompt('test_prompt_with_embedded_resource', { description: 'Prompt with a resource', argsSchema: z.object({ resourceUri: z.string() }) }, ({ resourceUri }) => ({
-    messages: [
-      { role: 'user' as const, content: { type: 'resource' as const, resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
-      { role: 'user' as const, content: { type: 'text' as const, text: 'Please process the embedded resource above.' } },
-    ],
-  }));
+  server.registerPrompt(
+    'test_prompt_with_embedded_resource',
+    { description: 'Prompt with a resource', argsSchema: z.object({ resourceUri: z.string() }) },
+    ({ resourceUri }) => ({
+      messages: [
+        {
+          role: 'user' as const,
+          content: { type: 'resource' as const, resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } },
+        },
+        { role: 'user' as const, content: { type: 'text' as const, text: 'Please process the embedded resource above.' } },
+      ],
+    }),
+  );
   server.registerPrompt('test_prompt_with_image', { description: 'Prompt with an image' }, () => ({
     messages: [
       { role: 'user' as const, content: { type: 'image' as const, data: PNG, mimeType: 'image/png' } },

@@ -57,7 +57,8 @@ export async function startProxyFixture(
   const port = await freePort();
   const base = replicaOf?.base ?? `http://localhost:${port}`;
   const idp =
-    replicaOf?.idp ?? (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback`, ...extras.idp }));
+    replicaOf?.idp ??
+    (await startDevIdp({ resource: `${base}/mcp`, scopes: ['mcp:read'], port: 0, proxyCallbackUrl: `${base}/oauth/callback`, ...extras.idp }));
   const store = new MemoryStore();
   const options: OAuthMcpProxyOptions & OAuthMcpModuleExtras = {
     mode: 'proxy',
@@ -127,7 +128,12 @@ export function authorizeUrl(f: ProxyFixture, params: Record<string, string | un
 
 /** Cookies from Set-Cookie headers, as a Cookie header value (name=value pairs only). */
 export function cookieHeader(res: Response, previous = ''): string {
-  const jar = new Map(previous.split('; ').filter(Boolean).map((c) => c.split('=') as [string, string]));
+  const jar = new Map(
+    previous
+      .split('; ')
+      .filter(Boolean)
+      .map((c) => c.split('=') as [string, string]),
+  );
   for (const line of res.headers.getSetCookie()) {
     const [pair] = line.split(';');
     const [name, value] = pair.split('=');
@@ -218,8 +224,17 @@ export function tokenRequest(f: ProxyFixture, params: Record<string, string>, he
 export async function signedIn(f: ProxyFixture, redirectUri = 'http://127.0.0.1:51000/callback') {
   const clientId = await registerClient(f, [redirectUri]);
   const { verifier, challenge } = pkce();
-  const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
-  const res = await tokenRequest(f, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId });
+  const { callback } = await completeFlow(
+    f,
+    authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }),
+  );
+  const res = await tokenRequest(f, {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+  });
   const tokens = (await res.json()) as { access_token: string; refresh_token: string; scope: string };
   return { clientId, verifier, challenge, redirectUri, tokens };
 }

@@ -110,7 +110,9 @@ export function latin1Request(url: string, options: { method?: string; headers?:
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
     });
-    socket.on('close', () => (chunks.length > 0 ? resolve(parseResponse(Buffer.concat(chunks))) : reject(new Error('the connection closed without a response'))));
+    socket.on('close', () =>
+      chunks.length > 0 ? resolve(parseResponse(Buffer.concat(chunks))) : reject(new Error('the connection closed without a response')),
+    );
   });
 }
 
@@ -131,7 +133,7 @@ function parseResponse(raw: Buffer): RawResponse {
   let body = raw.subarray(split + 4);
   if (headers['transfer-encoding'] === 'chunked') {
     const parts: Buffer[] = [];
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const eol = body.indexOf('\r\n', at);
       const size = parseInt(body.subarray(at, eol).toString('latin1'), 16);
       if (!size) break;
@@ -150,7 +152,12 @@ function parseResponse(raw: Buffer): RawResponse {
 export function mcpResponseBody<T = unknown>(body: string): T {
   const trimmed = body.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return JSON.parse(trimmed) as T;
-  const events = trimmed.split(/\n\n/).flatMap((event) => event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()));
+  const events = trimmed.split(/\n\n/).flatMap((event) =>
+    event
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trim()),
+  );
   const last = events.filter((d) => d.length > 0).at(-1);
   if (last === undefined) throw new Error(`no JSON-RPC message in the response: ${trimmed.slice(0, 200)}`);
   return JSON.parse(last) as T;

@@ -50,7 +50,11 @@ class ProbeMcpController {
 }
 
 /** An app with the module under test, a global guard, and probe routes. */
-export async function createTestApp(options: OAuthMcpModuleOptions & OAuthMcpModuleExtras, global = true, adapter: AdapterName = 'express'): Promise<INestApplication> {
+export async function createTestApp(
+  options: OAuthMcpModuleOptions & OAuthMcpModuleExtras,
+  global = true,
+  adapter: AdapterName = 'express',
+): Promise<INestApplication> {
   // Security suites send thousands of bad tokens from 127.0.0.1; the failed-auth tests turn the throttle on.
   @Module({ imports: [OAuthMcpModule.forRoot({ failedAuthThrottle: false, ...options, global })], controllers: [ProbeController, ProbeMcpController] })
   class TestAppModule {}

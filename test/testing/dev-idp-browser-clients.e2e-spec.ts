@@ -82,7 +82,13 @@ describe('dev IdP: browser clients and step-up', () => {
     const tokens = await fetch(`${idp.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, client_id, redirect_uri: REDIRECT, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        client_id,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+      }),
     });
     const body = (await tokens.json()) as { access_token: string };
     expect(decodeJwt(body.access_token).scope).toBe('mcp:read mcp:admin');

@@ -20,15 +20,7 @@ import {
   RequireScopes,
   RequireToolScopes,
 } from '../../src/index.js';
-import {
-  type DevIdp,
-  freePort,
-  headlessLogin,
-  MemoryOAuthClientProvider,
-  mintTestToken,
-  signInWithDevIdp,
-  startDevIdp,
-} from '../../src/testing/index.js';
+import { type DevIdp, freePort, headlessLogin, MemoryOAuthClientProvider, mintTestToken, signInWithDevIdp, startDevIdp } from '../../src/testing/index.js';
 
 type TextResult = { content: { type: string; text: string }[] };
 
@@ -163,7 +155,7 @@ describe('nestjs-oauth-mcp/testing against a proxy-mode server (the app is the a
     await idp.close();
   });
 
-  it('signInWithDevIdp registers here, approves the consent page, signs in at the dev IdP, and holds this server\'s token', async () => {
+  it("signInWithDevIdp registers here, approves the consent page, signs in at the dev IdP, and holds this server's token", async () => {
     const provider = await signInWithDevIdp(resource, { username: 'quinn' });
     // Our token, not the IdP's: issued by this server for its MCP endpoint.
     const claims = JSON.parse(Buffer.from(provider.tokens()!.access_token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -160,10 +160,14 @@ export class AuthorizationFlowService {
     if ('purpose' in record) return this.appsSignedIn(record, { query, rawQuery, state, code, error }, clear);
     const { request } = record;
     if (!(await this.stillRegistered(request))) return this.errorPage(new InvalidClientError('The client or its redirect URI is no longer registered'));
-    if (code !== undefined && error !== undefined) return this.errorPage(new InvalidRequestError('The identity provider answered with both a code and an error'));
+    if (code !== undefined && error !== undefined)
+      return this.errorPage(new InvalidRequestError('The identity provider answered with both a code and an error'));
     if (error !== undefined || code === undefined) {
       // Relayed as a fixed code and text: the upstream's own description never reaches the client.
-      return { ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The identity provider did not authorize the request'), request.state, 302), cookies: clear };
+      return {
+        ...this.redirectWithError(request.redirectUri, new AccessDeniedError('The identity provider did not authorize the request'), request.state, 302),
+        cookies: clear,
+      };
     }
     const exchanged = await this.exchange(query, rawQuery, state, code, record);
     if ('kind' in exchanged) return { ...exchanged, cookies: clear };
@@ -197,7 +201,12 @@ export class AuthorizationFlowService {
 
   /** GET /oauth/apps without a session: the user signs in at the upstream, then lands back on the page. */
   async signInForApps(): Promise<FlowResponse> {
-    return this.upstreamRedirect(302, (checks, bindingHash) => ({ purpose: 'connected-apps', nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash }));
+    return this.upstreamRedirect(302, (checks, bindingHash) => ({
+      purpose: 'connected-apps',
+      nonce: checks.nonce,
+      codeVerifier: checks.codeVerifier,
+      bindingHash,
+    }));
   }
 
   /** The end of a connected-apps sign-in: a session for this user, and back to the page. No client, no code. */
@@ -276,7 +285,8 @@ export class AuthorizationFlowService {
     const registered = findRegisteredRedirectUri(redirectUri, client.redirect_uris);
     if (!registered) throw direct(new InvalidRequestError('redirect_uri is not registered for this client'));
     // O2: also for clients stored before the allowlist was set or changed.
-    if (!allowedByServer(redirectUri, this.config.redirectUris)) throw direct(new InvalidRequestError('redirect_uri is not allowed on this server (OAUTH_REDIRECT_URIS)'));
+    if (!allowedByServer(redirectUri, this.config.redirectUris))
+      throw direct(new InvalidRequestError('redirect_uri is not allowed on this server (OAUTH_REDIRECT_URIS)'));
 
     // Phase 2: errors go back to the redirect URI with state and iss, but only to one this server may
     // redirect to before the user approved anything (RFC 9700 §4.11.2): a pre-registered client's, or
@@ -364,7 +374,10 @@ export class AuthorizationFlowService {
     const previous = await this.store.get<RememberedApproval>(key);
     // The same scopes approved for another exact URI add that URI; other scopes start over.
     const sameScopes = previous !== undefined && sameSet(previous.scopes, request.scopes) && Array.isArray(previous.redirectUris);
-    const redirectUris = [request.redirectUri, ...(sameScopes ? previous.redirectUris.filter((u) => u !== request.redirectUri) : [])].slice(0, MAX_REMEMBERED_REDIRECTS);
+    const redirectUris = [request.redirectUri, ...(sameScopes ? previous.redirectUris.filter((u) => u !== request.redirectUri) : [])].slice(
+      0,
+      MAX_REMEMBERED_REDIRECTS,
+    );
     await this.store.set(key, { scopes: request.scopes, redirectUris } satisfies RememberedApproval, ttl);
     return [await this.startSession(userKey, ttl)];
   }
@@ -404,7 +417,13 @@ export class AuthorizationFlowService {
   }
 
   private toUpstream(request: AuthorizationRequest, status: 302 | 303, consentedUserKey?: string): Promise<FlowResponse> {
-    return this.upstreamRedirect(status, (checks, bindingHash): UpstreamStateRecord => ({ request, nonce: checks.nonce, codeVerifier: checks.codeVerifier, bindingHash, consentedUserKey }));
+    return this.upstreamRedirect(status, (checks, bindingHash): UpstreamStateRecord => ({
+      request,
+      nonce: checks.nonce,
+      codeVerifier: checks.codeVerifier,
+      bindingHash,
+      consentedUserKey,
+    }));
   }
 
   /** To the upstream's sign-in, with a random single-use state bound to this browser by a cookie. */

@@ -25,11 +25,21 @@ export function pageCsp(formActions: readonly string[] = []): string {
 }
 
 export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${body}</body></html>`;
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${body}</body></html>`
+  );
 }
 
 /** The 400 page for errors that must not redirect (unknown client, unregistered redirect URI, bad state). */
-export function errorPage(error: string, description: string, heading = 'This sign-in request cannot continue', advice = 'Return to the application and start again.'): string {
-  return page('Sign-in error', `<h1>${escapeHtml(heading)}</h1><div class="box"><p><strong>${escapeHtml(error)}</strong></p><p>${escapeHtml(description)}</p></div><p>${escapeHtml(advice)}</p>`);
+export function errorPage(
+  error: string,
+  description: string,
+  heading = 'This sign-in request cannot continue',
+  advice = 'Return to the application and start again.',
+): string {
+  return page(
+    'Sign-in error',
+    `<h1>${escapeHtml(heading)}</h1><div class="box"><p><strong>${escapeHtml(error)}</strong></p><p>${escapeHtml(description)}</p></div><p>${escapeHtml(advice)}</p>`,
+  );
 }

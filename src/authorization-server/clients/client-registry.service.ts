@@ -122,7 +122,8 @@ export class ClientRegistryService {
       if (problem) throw new InvalidRedirectUriError(`A redirect URI ${problem}`);
     }
     const method = (m.token_endpoint_auth_method ?? 'client_secret_basic') as TokenEndpointAuthMethod;
-    if (!AUTH_METHODS.includes(method)) throw new InvalidClientMetadataError('token_endpoint_auth_method must be none, client_secret_basic or client_secret_post');
+    if (!AUTH_METHODS.includes(method))
+      throw new InvalidClientMetadataError('token_endpoint_auth_method must be none, client_secret_basic or client_secret_post');
     const grantTypes = stringList(m.grant_types, ['authorization_code', 'refresh_token'], 'grant_types');
     if (!grantTypes.includes('authorization_code') || grantTypes.some((g) => g !== 'authorization_code' && g !== 'refresh_token')) {
       throw new InvalidClientMetadataError('grant_types may only contain authorization_code and refresh_token');

@@ -13,7 +13,7 @@ function appBox(app: ConnectedApp, csrfToken: string): string {
   const scopes = app.scopes.length > 0 ? app.scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') : 'no specific scope';
   return `<div class="box app"><h2>${name}</h2>
 <p><small>${registrationLabel(app)}: <code><bdi>${escapeHtml(displayableClientName(app.clientId))}</bdi></code></small></p>
-<p>Access: ${scopes}<br>Tokens: ${app.tokenBinding === 'DPoP' ? 'DPoP (bound to the app\'s key)' : 'bearer'}${app.grants > 1 ? ` · ${app.grants} sign-ins` : ''}<br>
+<p>Access: ${scopes}<br>Tokens: ${app.tokenBinding === 'DPoP' ? "DPoP (bound to the app's key)" : 'bearer'}${app.grants > 1 ? ` · ${app.grants} sign-ins` : ''}<br>
 First used ${when(app.firstUsed)} · last used ${when(app.lastUsed)}</p>
 <form method="post" action="/oauth/apps/revoke">
 <input type="hidden" name="client_id" value="${escapeHtml(app.clientId)}">
@@ -26,7 +26,8 @@ First used ${when(app.firstUsed)} · last used ${when(app.lastUsed)}</p>
  * posting the session's CSRF token. Same rules as the consent page: escaped names, no script, no external asset.
  */
 export function renderAppsPage(apps: readonly ConnectedApp[], csrfToken: string, notice?: string): string {
-  const list = apps.length > 0 ? apps.map((a) => appBox(a, csrfToken)).join('\n') : '<p class="box">No application has access to this MCP server on your behalf.</p>';
+  const list =
+    apps.length > 0 ? apps.map((a) => appBox(a, csrfToken)).join('\n') : '<p class="box">No application has access to this MCP server on your behalf.</p>';
   return page(
     'Connected apps',
     `<h1>Connected apps</h1>

@@ -48,7 +48,15 @@ export class TokenIssuerService {
     const refreshToken = randomToken(32);
     const rtHash = sha256(refreshToken);
     const ttl = this.configService.config.refreshTokenTtlSeconds;
-    const family: RefreshFamily = { ...grant, version: 1, fid, rtHash, expiresAt: now() + ttl, accessBound: dpop !== undefined, ...(dpop?.bindRefreshToken ? { jkt: dpop.jkt } : {}) };
+    const family: RefreshFamily = {
+      ...grant,
+      version: 1,
+      fid,
+      rtHash,
+      expiresAt: now() + ttl,
+      accessBound: dpop !== undefined,
+      ...(dpop?.bindRefreshToken ? { jkt: dpop.jkt } : {}),
+    };
     // Connected apps: the user's index names the grant before it exists, so no grant is ever unlisted.
     await this.userGrants.add(family);
     // Independent writes, sent together (one round trip on Redis).

@@ -5,7 +5,16 @@ import { headerTarget } from '../../http/node-response.js';
 import { type ModuleRequest, requestPath, routeKey } from '../../http/node-request.js';
 
 /** The endpoints whose bodies are parsed before they run (form or JSON). */
-const OAUTH_BODY_PATHS = new Set(['/oauth/token', '/token', '/oauth/register', '/register', '/oauth/revoke', '/oauth/consent', '/oauth/apps/revoke', '/oauth/connected-apps/revoke']);
+const OAUTH_BODY_PATHS = new Set([
+  '/oauth/token',
+  '/token',
+  '/oauth/register',
+  '/register',
+  '/oauth/revoke',
+  '/oauth/consent',
+  '/oauth/apps/revoke',
+  '/oauth/connected-apps/revoke',
+]);
 
 interface ParseFailure {
   /** body-parser (Express) */
@@ -21,7 +30,8 @@ function asOAuthError(err: unknown, req: ModuleRequest, res: unknown): OAuthErro
   const path = routeKey(requestPath(req));
   if (!OAUTH_BODY_PATHS.has(path)) return undefined;
   const failure = (err ?? {}) as ParseFailure;
-  const parseError = typeof failure.type === 'string' || (typeof failure.code === 'string' && failure.code.startsWith('FST_ERR_CTP_')) || err instanceof SyntaxError;
+  const parseError =
+    typeof failure.type === 'string' || (typeof failure.code === 'string' && failure.code.startsWith('FST_ERR_CTP_')) || err instanceof SyntaxError;
   if (!parseError) return undefined;
   const tooLarge = (failure.status ?? failure.statusCode) === HttpStatus.PAYLOAD_TOO_LARGE;
   const description = tooLarge ? 'The request body is too large' : 'The request body cannot be parsed';

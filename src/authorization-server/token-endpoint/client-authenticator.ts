@@ -59,7 +59,8 @@ export class ClientAuthenticator {
       if (secrets.length > 0) throw new InvalidClientError('This client is public and has no secret', basic);
       return { client, usedBasicAuth: basic };
     }
-    const expired = client.client_secret_expires_at !== undefined && client.client_secret_expires_at !== 0 && client.client_secret_expires_at * 1000 < Date.now();
+    const expired =
+      client.client_secret_expires_at !== undefined && client.client_secret_expires_at !== 0 && client.client_secret_expires_at * 1000 < Date.now();
     // Every reading is compared (constant time each), so the time taken says nothing about which matched.
     const matches = secrets.map((secret) => client.client_secret_hash !== undefined && safeEqual(sha256(secret), client.client_secret_hash));
     if (expired || !matches.includes(true)) throw new InvalidClientError('Client authentication failed', basic);

@@ -92,7 +92,9 @@ export class TokenEndpointService {
       await this.authenticator.claimAssertion(authenticated);
       const publicClient = client.token_endpoint_auth_method === 'none';
       response =
-        grantType === 'authorization_code' ? await this.redeemCode(client.client_id, body, jkt, publicClient) : await this.refresh(client.client_id, body, lookup, jkt);
+        grantType === 'authorization_code'
+          ? await this.redeemCode(client.client_id, body, jkt, publicClient)
+          : await this.refresh(client.client_id, body, lookup, jkt);
     }
     // A replayed proof on a code or refresh token also fails there (single use, rotation); here for the machine grants.
     if (proof) await this.dpop.spend(proof);
@@ -132,7 +134,13 @@ export class TokenEndpointService {
       }
       throw new InvalidGrantError('The authorization code is invalid, expired or was already used');
     }
-    const used: UsedCode = { fid: record.fid, clientId: record.clientId, codeChallenge: record.codeChallenge, redirectUri: record.redirectUri, redirectUriProvided: record.redirectUriProvided };
+    const used: UsedCode = {
+      fid: record.fid,
+      clientId: record.clientId,
+      codeChallenge: record.codeChallenge,
+      redirectUri: record.redirectUri,
+      redirectUriProvided: record.redirectUriProvided,
+    };
     // Written whatever the checks below decide (the code is spent either way), beside the grant's own writes.
     const markedUsed = this.store.set(StoreKeys.codeUsed(hash), used, this.configService.config.accessTokenTtlSeconds);
     let response: TokenResponse;
@@ -155,12 +163,18 @@ export class TokenEndpointService {
   }
 
   private bindingHolds(code: UsedCode, redirectUri: string | undefined, verifier: string | undefined): boolean {
-    return this.redirectMatches(code, redirectUri) && typeof code.codeChallenge === 'string' && verifier !== undefined && verifyPkceS256(verifier, code.codeChallenge);
+    return (
+      this.redirectMatches(code, redirectUri) &&
+      typeof code.codeChallenge === 'string' &&
+      verifier !== undefined &&
+      verifyPkceS256(verifier, code.codeChallenge)
+    );
   }
 
   /** Starts reading the family of a well-formed refresh token parameter; nothing for anything else. */
   private lookAhead(body: unknown): Promise<RefreshTokenLookup> | undefined {
-    const value = typeof body === 'object' && body !== null && Object.hasOwn(body, 'refresh_token') ? (body as Record<string, unknown>).refresh_token : undefined;
+    const value =
+      typeof body === 'object' && body !== null && Object.hasOwn(body, 'refresh_token') ? (body as Record<string, unknown>).refresh_token : undefined;
     return typeof value === 'string' && value.length > 0 && value.length <= 512 ? this.issuer.lookUpRefreshToken(value) : undefined;
   }
 

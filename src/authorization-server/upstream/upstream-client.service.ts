@@ -110,9 +110,7 @@ export class UpstreamClientService implements OnModuleInit {
     const oidc = await loadOpenIdClient();
     const config = await this.discover();
     const metadata = config.serverMetadata();
-    const scopes =
-      this.upstream.scopes ??
-      ['openid', 'email', 'profile', ...(metadata.scopes_supported?.includes('offline_access') ? ['offline_access'] : [])];
+    const scopes = this.upstream.scopes ?? ['openid', 'email', 'profile', ...(metadata.scopes_supported?.includes('offline_access') ? ['offline_access'] : [])];
     return oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.configService.config.callbackUrl,
       scope: scopes.join(' '),

@@ -2,11 +2,7 @@
  * Whether `granted` covers every scope in `required`, a broader scope implying the narrower ones it
  * lists (transitively) — the MCP spec's "MUST account for scope hierarchies".
  */
-export function coversScopes(
-  granted: readonly string[],
-  required: readonly string[],
-  implied: Readonly<Record<string, readonly string[]>>,
-): boolean {
+export function coversScopes(granted: readonly string[], required: readonly string[], implied: Readonly<Record<string, readonly string[]>>): boolean {
   // Held as granted (the usual case): no expansion, nothing allocated.
   if (required.every((s) => granted.includes(s))) return true;
   const have = new Set(granted);

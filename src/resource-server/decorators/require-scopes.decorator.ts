@@ -12,5 +12,4 @@ export const RequireScopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPE
  * the MCP server, so clients get an HTTP 403 step-up challenge. @publicApi
  * @example @RequireToolScopes({ admin_ping: ['mcp:admin'] })
  */
-export const RequireToolScopes = (scopesByTool: Record<string, string[]>) =>
-  SetMetadata(REQUIRED_TOOL_SCOPES_KEY, scopesByTool);
+export const RequireToolScopes = (scopesByTool: Record<string, string[]>) => SetMetadata(REQUIRED_TOOL_SCOPES_KEY, scopesByTool);

@@ -77,7 +77,14 @@ export abstract class BearerAuthGuard implements CanActivate {
   }
 
   private authenticated(context: ExecutionContext, req: AuthenticatedRequest & Verified, { token, user }: VerifiedCaller): boolean | Promise<boolean> {
-    const auth: McpAuthInfo = { token, clientId: user.clientId ?? '', scopes: user.scopes, expiresAt: user.expiresAt, resource: this.resourceUrl(user), extra: { user } };
+    const auth: McpAuthInfo = {
+      token,
+      clientId: user.clientId ?? '',
+      scopes: user.scopes,
+      expiresAt: user.expiresAt,
+      resource: this.resourceUrl(user),
+      extra: { user },
+    };
     req[VERIFIED] = auth;
     return this.authorize(context, req, auth);
   }
@@ -112,13 +119,16 @@ export abstract class BearerAuthGuard implements CanActivate {
       // Already accounted for by the failed-auth throttle (its aggregate event), so a flood stays bounded.
       if (isQuietRefusal(err)) throw err;
       const ours = req[VERIFIED];
-      this.audit.emit({
-        type: 'authorization_denied',
-        reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
-        subject: ours?.extra?.user.sub,
-        clientId: ours?.clientId || undefined,
-        ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
-      }, req as unknown as PeerRequest);
+      this.audit.emit(
+        {
+          type: 'authorization_denied',
+          reason: err instanceof InvalidTokenError && err.missing ? 'no_token' : err.error,
+          subject: ours?.extra?.user.sub,
+          clientId: ours?.clientId || undefined,
+          ...(err instanceof InsufficientScopeError ? { scopes: [...err.requiredScopes] } : {}),
+        },
+        req as unknown as PeerRequest,
+      );
     }
     throw err;
   }

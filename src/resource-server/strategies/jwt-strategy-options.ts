@@ -39,7 +39,11 @@ function keyProvider(config: ResolvedOAuthMcpConfig, resolveKey: KeyResolver): S
     } catch (err) {
       return done(err);
     }
-    if (key instanceof Promise) key.then((k) => deliver(done, k), (err: unknown) => done(err));
+    if (key instanceof Promise)
+      key.then(
+        (k) => deliver(done, k),
+        (err: unknown) => done(err),
+      );
     else deliver(done, key);
   }) as SecretOrKeyProvider;
 }

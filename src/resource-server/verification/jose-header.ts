@@ -24,11 +24,7 @@ const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * lookup (so a hostile header never causes a JWKS fetch): compact JWS shape, no embedded keys or key
  * locations, no `crit`, an allowlisted `alg`, a sane `kid`, and an access-token `typ`.
  */
-export function inspectJoseHeader(
-  token: string,
-  algorithms: readonly string[],
-  requireAccessTokenType: boolean,
-): JoseHeader {
+export function inspectJoseHeader(token: string, algorithms: readonly string[], requireAccessTokenType: boolean): JoseHeader {
   if (!JWS_COMPACT.test(token)) throw new InvalidTokenError(TOKEN_MESSAGES.malformed);
   let header: unknown;
   try {

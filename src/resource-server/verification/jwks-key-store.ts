@@ -147,7 +147,8 @@ export class JwksKeyStore {
       const doc = await fetchJsonObject(jwksUri, { timeoutMs: this.config.fetchTimeoutMs, maxBytes: this.config.fetchMaxBytes });
       if (!Array.isArray(doc.keys)) throw new Error('the JWKS has no "keys" array');
       const next = (doc.keys as unknown[]).filter(
-        (k): k is PublicJwk => typeof k === 'object' && k !== null && !Array.isArray(k) && isUsableVerificationKey(k as PublicJwk) && meetsMinimumKeySize(k as PublicJwk),
+        (k): k is PublicJwk =>
+          typeof k === 'object' && k !== null && !Array.isArray(k) && isUsableVerificationKey(k as PublicJwk) && meetsMinimumKeySize(k as PublicJwk),
       );
       if (next.length === 0) throw new Error('the JWKS contains no usable signing key');
       const kept = new Set(next.map(identity));

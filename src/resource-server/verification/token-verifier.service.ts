@@ -53,8 +53,14 @@ function boundKey(user: OAuthMcpUser): string | undefined {
 function isOAuthMcpUser(user: unknown): user is OAuthMcpUser {
   const u = user as Partial<OAuthMcpUser> | null;
   return (
-    typeof u === 'object' && u !== null && typeof u.sub === 'string' && u.sub.length > 0 && Array.isArray(u.scopes) &&
-    u.scopes.every((s) => typeof s === 'string') && typeof u.expiresAt === 'number' && Number.isFinite(u.expiresAt)
+    typeof u === 'object' &&
+    u !== null &&
+    typeof u.sub === 'string' &&
+    u.sub.length > 0 &&
+    Array.isArray(u.scopes) &&
+    u.scopes.every((s) => typeof s === 'string') &&
+    typeof u.expiresAt === 'number' &&
+    Number.isFinite(u.expiresAt)
   );
 }
 
@@ -119,7 +125,8 @@ export class TokenVerifier implements OnApplicationBootstrap {
     const cached = this.cache.get(hash);
     // A plain bearer token known good passes synchronously, without a store round trip, even from a throttled
     // client IP; a DPoP-bound one has its proof checked on every request.
-    if (cached && cached.grantId === undefined && !dpop && !this.config.dpopRequired && boundKey(cached.user) === undefined) return { token, user: cached.user };
+    if (cached && cached.grantId === undefined && !dpop && !this.config.dpopRequired && boundKey(cached.user) === undefined)
+      return { token, user: cached.user };
     if (cached) return this.verifyUncached(req, token, hash, cached, dpop);
     // Anything else is verification work: a client IP over the failed-authentication limit gets 429 first.
     const admitted = this.failedAuth?.admit(req as PeerRequest);
@@ -188,8 +195,7 @@ export class TokenVerifier implements OnApplicationBootstrap {
         if (err) {
           if (!(err instanceof OAuthError)) this.logger.warn(`A Passport strategy failed with an error (${(err as Error)?.name})`);
           reject(refusalFor(err));
-        }
-        else if (!user) reject(refusalFor(info));
+        } else if (!user) reject(refusalFor(info));
         else if (!isOAuthMcpUser(user)) {
           this.logger.error('A Passport strategy succeeded without an OAuthMcpUser (sub, scopes, expiresAt); the token is refused');
           reject(new InvalidTokenError(TOKEN_MESSAGES.invalid));

@@ -2,7 +2,12 @@
 // fields belong to it. An unused `@ts-expect-error` fails the compile, so every line below must stay an error.
 import type { OAuthMcpModuleOptions } from 'nestjs-oauth-mcp';
 
-export const native: OAuthMcpModuleOptions = { provider: 'okta', issuer: 'https://corp.okta.com/oauth2/default', audience: 'api://mcp', serverUrl: 'https://mcp.example.com' };
+export const native: OAuthMcpModuleOptions = {
+  provider: 'okta',
+  issuer: 'https://corp.okta.com/oauth2/default',
+  audience: 'api://mcp',
+  serverUrl: 'https://mcp.example.com',
+};
 
 export const proxy: OAuthMcpModuleOptions = {
   mode: 'proxy',
