@@ -9,21 +9,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { ROOT } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const INSPECTOR_PORTS = [6274, 6277];
 
 const listening = (port: number) =>
@@ -69,7 +60,7 @@ describe('MCP Inspector web UI, direct connection, in Chromium, against npm star
 
   beforeAll(async () => {
     inspector = await startInspector();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

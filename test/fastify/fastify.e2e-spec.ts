@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { appUrl, createTestApp } from '../support/test-app.js';
 import { authorizeUrl, consentFields, pkce, type ProxyFixture, registerClient, signedIn, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
 import { now, signHmac } from '../support/tokens.js';
@@ -85,10 +86,7 @@ describe('Fastify adapter, proxy mode', () => {
 
   beforeAll(async () => {
     f = await startProxyFixture({}, undefined, 'fastify');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser.close();

@@ -1,8 +1,8 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { authorizeUrl, pkce, registerClient, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 import { callMcp } from './connected-apps-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REDIRECT = 'http://127.0.0.1:51235/callback';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)><script>alert(2)</script>"\'&';
 
@@ -12,19 +12,7 @@ describe('connected apps page in real Chromium', () => {
 
   beforeAll(async () => {
     f = await startProxyFixture();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { authorizeUrl, pkce, registerClient, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REDIRECT = 'http://127.0.0.1:51234/callback';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)><script>alert(2)</script>"\'&';
 
@@ -22,19 +22,7 @@ describe('consent page in real Chromium', () => {
 
   beforeAll(async () => {
     f = await startProxyFixture();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     clientId = await registerClient(f, [REDIRECT], { client_name: HOSTILE_NAME });
   }, 60_000);
   afterAll(async () => {

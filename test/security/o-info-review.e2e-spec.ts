@@ -1,7 +1,8 @@
 import { Controller, Get, type INestApplication, type MiddlewareConsumer, Module, type NestModule, Post, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { decodeJwt } from 'jose';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { SecretBox } from '../../src/authorization-server/crypto/secret-box.js';
 import type { ClientRecord } from '../../src/authorization-server/clients/client.interface.js';
 import { CurrentUser, McpAuthGuard, OAuthMcpModule, RequireScopes } from '../../src/index.js';
@@ -28,7 +29,6 @@ import { storeSnapshot } from './flow-helpers.js';
  */
 
 const HMAC_SECRET = 'k7Vq2mZp9XwR4tYb8NcL1sDf6GhJ3aUe';
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Sets `req.auth`/`req.user` as some other middleware (or an attacker-controlled plugin) might. */
 const forgedAuth = {
@@ -250,10 +250,7 @@ describe('O-info the authorization server', () => {
   describe('O-info client names on the consent page', () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
     }, 60_000);
     afterAll(() => browser?.close());
 
