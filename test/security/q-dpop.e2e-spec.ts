@@ -25,8 +25,8 @@ interface Tokens {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** A public DCR client signed in with DPoP proofs by `key` at the token endpoint. */
-async function signInWithDpop(f: ProxyFixture, key: DpopKey | undefined, claims: Partial<ProofClaims> = {}): Promise<{ clientId: string; tokens: Tokens }> {
+/** A public DCR client's authorization_code request parameters, its code fresh from a completed sign-in. */
+async function codeExchange(f: ProxyFixture): Promise<Record<string, string>> {
   const redirectUri = 'http://127.0.0.1:51000/callback';
   const clientId = await registerClient(f, [redirectUri]);
   const { verifier, challenge } = pkce();
@@ -34,17 +34,22 @@ async function signInWithDpop(f: ProxyFixture, key: DpopKey | undefined, claims:
     f,
     authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }),
   );
-  const params = {
+  return {
     grant_type: 'authorization_code',
     code: callback.searchParams.get('code')!,
     code_verifier: verifier,
     redirect_uri: redirectUri,
     client_id: clientId,
   };
+}
+
+/** A public DCR client signed in with DPoP proofs by `key` at the token endpoint. */
+async function signInWithDpop(f: ProxyFixture, key: DpopKey | undefined, claims: Partial<ProofClaims> = {}): Promise<{ clientId: string; tokens: Tokens }> {
+  const params = await codeExchange(f);
   const headers = key ? { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token`, ...claims }) } : {};
   const res = await tokenRequest(f, params, headers);
   if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${await res.text()}`);
-  return { clientId, tokens: (await res.json()) as Tokens };
+  return { clientId: params.client_id, tokens: (await res.json()) as Tokens };
 }
 
 /** POST /mcp with `Authorization: <scheme> <token>` and, when given, a DPoP header. */
@@ -270,17 +275,7 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
   });
 
   it('Q1/Q2/Q3 at the token endpoint: a proof for another method, URL or time is 400 invalid_dpop_proof and spends no code', async () => {
-    const redirectUri = 'http://127.0.0.1:51000/callback';
-    const id = await registerClient(f, [redirectUri]);
-    const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: id, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
-    const params = {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: redirectUri,
-      client_id: id,
-    };
+    const params = await codeExchange(f);
     const htu = `${f.base}/oauth/token`;
     for (const bent of [{ htm: 'GET' }, { htu: `${f.base}/oauth/revoke` }, { iat: now() - 600 }]) {
       const res = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu, ...bent }) });
@@ -317,17 +312,7 @@ describe('Q DPoP nonces and required DPoP (operator options)', () => {
   afterAll(() => f.close());
 
   it('Q8 with dpopNonce a proof without the server nonce is use_dpop_nonce (400 at the token endpoint, 401 DPoP challenge at /mcp) with DPoP-Nonce; with it, it passes', async () => {
-    const redirectUri = 'http://127.0.0.1:51000/callback';
-    const id = await registerClient(f, [redirectUri]);
-    const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: id, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }));
-    const params = {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: redirectUri,
-      client_id: id,
-    };
+    const params = await codeExchange(f);
     const htu = `${f.base}/oauth/token`;
     const first = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu }) });
     expect(first.status).toBe(400);
@@ -484,17 +469,7 @@ describe('Q DPoP across replicas sharing a real Redis', () => {
 
   it('Q4/Q8 a nonce from replica A is accepted by B; a proof used at A is a replay at B (the jti mark is in Redis)', async () => {
     const key = await dpopKey();
-    const redirectUri = 'http://127.0.0.1:51000/callback';
-    const id = await registerClient(a, [redirectUri]);
-    const { verifier, challenge } = pkce();
-    const { callback } = await completeFlow(a, authorizeUrl(a, { client_id: id, redirect_uri: redirectUri, code_challenge: challenge, resource: a.resource }));
-    const params = {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: redirectUri,
-      client_id: id,
-    };
+    const params = await codeExchange(a);
     const htu = `${a.base}/oauth/token`;
     const first = await tokenRequest(a, params, { dpop: await dpopProof(key, { htu }) });
     expect((await first.json()).error).toBe('use_dpop_nonce');
