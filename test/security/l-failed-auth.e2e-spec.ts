@@ -13,6 +13,7 @@ import { appUrl, createTestApp } from '../support/test-app.js';
 import { signHmac } from '../support/tokens.js';
 import { claimsFor, RESOURCE, SCOPES, SECRET, SERVER_URL } from './guard-helpers.js';
 import { anyMode, type AnyModeOptions } from '../support/any-mode-options.js';
+import { pool } from '../support/pool.js';
 
 /*
  * security-cases.md group L, cases 142–147: failed-authentication throttling (issue 18). One client
@@ -65,21 +66,6 @@ function expectThrottled(res: RawResponse, blockSeconds: number): void {
 }
 
 const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
-
-/** Runs `count` tasks with at most `width` in flight; returns the results in order. */
-async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        results[i] = await task(i);
-      }
-    }),
-  );
-  return results;
-}
 
 afterAll(() => destroyAgents());
 

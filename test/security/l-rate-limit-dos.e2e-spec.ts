@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as realCrypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
+import { pool } from '../support/pool.js';
 
 /*
  * security-cases.md group L (cases 118–124): per-IP rate limits, credential guessing, bearer floods,
@@ -42,21 +43,6 @@ const REDIRECT = 'http://127.0.0.1:54000/callback';
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-/** Runs `count` tasks with at most `width` in flight; returns the results in order. */
-async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        results[i] = await task(i);
-      }
-    }),
-  );
-  return results;
-}
 
 const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
