@@ -97,11 +97,11 @@ async function run(dir: string): Promise<Running> {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: String(port),
+      // No MCP_URL: the advertised default (MCP_HOST:MCP_PORT) must be where the app listens.
+      MCP_PORT: String(port),
       OAUTH_PROVIDER: 'hmac',
       JWT_SECRET: SECRET,
       OIDC_AUDIENCE: `${base}/mcp`,
-      MCP_URL: base,
       OAUTH_SCOPES: 'mcp:read mcp:admin',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -92,6 +92,8 @@ export abstract class BearerAuthGuard implements CanActivate {
   private authorize(context: ExecutionContext, req: AuthenticatedRequest, auth: McpAuthInfo): boolean | Promise<boolean> {
     req.user = auth.extra!.user;
     req.auth = auth;
+    // Fastify: the MCP SDK's transports take the Node request (`req.raw`) and read `auth` there.
+    if (req.raw && (req.raw as unknown) !== req) Object.assign(req.raw, { auth, user: auth.extra!.user });
     const required = this.requiredScopes(context, req);
     return required instanceof Promise ? required.then((r) => this.permitted(req, auth, r)) : this.permitted(req, auth, required);
   }

@@ -28,7 +28,7 @@ class AppModule {}
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
-  await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+  await app.listen(Number(process.env.MCP_PORT ?? 8080), process.env.MCP_HOST ?? '127.0.0.1');
   console.log('listening');
 }
 void bootstrap();
