@@ -162,8 +162,10 @@ export class FailedAuthThrottle implements OnModuleDestroy {
   private count(client: Client, kind: 'failures' | 'refused'): void {
     this.tally.add(ipHash(client), kind);
     if (!this.flushTimer && this.config.failedAuthThrottle !== false) {
-      // One aggregate per IP and window; the timer does not keep the process alive.
-      this.flushTimer = setInterval(() => this.flush(), this.config.failedAuthThrottle.windowSeconds * 1000);
+      // One aggregate per IP and window; the timer does not keep the process alive. Created outside the
+      // request context, or every aggregate would carry the ip and request id of the request that started it.
+      const every = this.config.failedAuthThrottle.windowSeconds * 1000;
+      this.flushTimer = requestContext.exit(() => setInterval(() => this.flush(), every));
       this.flushTimer.unref();
     }
   }

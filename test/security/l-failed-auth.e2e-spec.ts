@@ -199,6 +199,21 @@ describe('L. Failed-authentication throttling', () => {
       }
     });
 
+    it('L144 the aggregate event of each IP carries no ip or request id of another request (its timer runs outside any request)', async () => {
+      const audit = new CapturingAuditSink();
+      const { app, base } = await startNative({ limit: 50, windowSeconds: 1, blockSeconds: 1 }, { auditSink: audit });
+      try {
+        for (let i = 0; i < 2; i++) expect((await mcp(base, await forged(i), ATTACKER)).status).toBe(401);
+        for (let i = 0; i < 3; i++) expect((await mcp(base, await forged(i), '127.0.0.3')).status).toBe(401);
+        await new Promise((r) => setTimeout(r, 1600));
+        const aggregates = audit.events.filter((e) => e.type === 'authentication_failures');
+        expect(aggregates.map((e) => e.count).sort()).toEqual([1, 2]);
+        for (const e of aggregates) expect({ ip: e.ip, requestId: e.requestId }).toEqual({ ip: undefined, requestId: undefined });
+      } finally {
+        await app.close();
+      }
+    });
+
     it('L144 control: with the throttle off, the same flood costs two lines per failure (the behaviour this replaces)', async () => {
       const audit = new CapturingAuditSink();
       const logger = new CapturingLogger();
