@@ -273,6 +273,14 @@ export class OAuthMcpOptionsSchema {
   allowPrivateNetworkFetch?: boolean;
 
   @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  clientIdMetadataDocuments?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  requireAccessTokenType?: boolean;
+
+  @IsOptional()
   @IsInt({ message: 'must be a whole number of days' })
   @Min(0, { message: 'must not be negative' })
   @Max(365, { message: 'must be at most 365 days' })
@@ -424,7 +432,7 @@ export class OAuthMcpOptionsSchema {
   accessPolicy?: unknown;
 
   static from(options: OAuthMcpModuleOptions): OAuthMcpOptionsSchema {
-    const { cache, jwks, logger: _logger, store: _store, auditSink: _audit, clientIdMetadataDocuments: _cimd, ...flat } = options;
+    const { cache, jwks, logger: _logger, store: _store, auditSink: _audit, ...flat } = options;
     const idJag = options.idJag as Partial<NonNullable<OAuthMcpModuleOptions['idJag']>> | undefined;
     const rules: AccessRules = typeof options.accessRules === 'object' && options.accessRules !== null ? options.accessRules : {};
     return Object.assign(new OAuthMcpOptionsSchema(), flat, {

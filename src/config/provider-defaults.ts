@@ -46,6 +46,8 @@ export const OPTION_ENV_NAMES: Record<string, string> = {
   allowedOrigins: 'OAUTH_ALLOWED_ORIGINS',
   maxRegisteredClients: 'OAUTH_MAX_CLIENTS',
   allowPrivateNetworkFetch: 'OAUTH_ALLOW_PRIVATE_NETWORK_FETCH',
+  clientIdMetadataDocuments: 'OAUTH_CIMD',
+  requireAccessTokenType: 'OAUTH_REQUIRE_AT_JWT',
   idJagIssuers: 'OAUTH_ID_JAG_ISSUERS',
   idJagMaxLifetimeSeconds: 'OAUTH_ID_JAG_MAX_LIFETIME_SECONDS',
   allowedEmailDomains: 'OAUTH_POLICY_EMAIL_DOMAINS',

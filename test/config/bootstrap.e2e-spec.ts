@@ -384,6 +384,17 @@ describe('oauthMcpOptionsFromEnv()', () => {
     expect(oauthMcpOptionsFromEnv({ ...ENV, OIDC_AUDIENCE: 'api://a' }).audience).toBe('api://a');
   });
 
+  it('true/false variables: anything else is refused naming the variable (a typo never silently keeps the default)', async () => {
+    const { NODE_ENV: _prod, ...dev } = ENV;
+    for (const variable of ['OAUTH_REQUIRE_AT_JWT', 'OAUTH_CIMD', 'OAUTH_DPOP_REQUIRED']) {
+      await expectRefused(oauthMcpOptionsFromEnv({ ...dev, [variable]: 'off' }), [[/must be true or false/, variable]]);
+    }
+    expect(oauthMcpOptionsFromEnv({ ...ENV, OAUTH_REQUIRE_AT_JWT: 'false', OAUTH_CIMD: 'false' })).toMatchObject({
+      requireAccessTokenType: false,
+      clientIdMetadataDocuments: false,
+    });
+  });
+
   it('OAUTH_SCOPES is space-separated (any whitespace, no empty entries)', () => {
     expect(oauthMcpOptionsFromEnv({ ...ENV, OAUTH_SCOPES: ' openid\n mcp:read   mcp:write ' }).scopes).toEqual(['openid', 'mcp:read', 'mcp:write']);
   });
