@@ -110,6 +110,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     resourceUrl: new URL(resource),
     resourceMetadataUrl: `${origin}/.well-known/oauth-protected-resource${basePath}${mcpPath}`,
     scopes: o.scopes ?? [],
+    resourceScopes: (o.scopes ?? []).filter((s) => !proxy || s !== (o.connectedAppsScope ?? 'oauth:apps')),
     redirectUris: o.redirectUris ?? [],
     clientId: o.clientId,
     clientSecret: o.clientSecret,

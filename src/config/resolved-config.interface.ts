@@ -61,6 +61,12 @@ export interface ResolvedOAuthMcpConfig {
   /** Path-suffixed protected resource metadata URL (RFC 9728 §3.1), used in challenges. */
   readonly resourceMetadataUrl: string;
   readonly scopes: readonly string[];
+  /**
+   * The scopes advertised for the MCP endpoint (protected resource metadata, challenges, a request that names
+   * none): `scopes` without the connected-apps scope, which manages the user's other apps and is granted only
+   * when a client asks for it by name.
+   */
+  readonly resourceScopes: readonly string[];
   readonly redirectUris: readonly string[];
   readonly clientId?: string;
   readonly clientSecret?: string;

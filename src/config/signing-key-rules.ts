@@ -1,10 +1,11 @@
-import { createPrivateKey, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
+import type { JWK } from 'jose';
 
 /** A private signing key parsed from configuration. */
 export interface ConfiguredSigningKey {
   kid: string;
   alg: 'ES256' | 'RS256';
-  jwk: JsonWebKey;
+  jwk: JWK;
 }
 
 /** Parses `OAUTH_SIGNING_JWKS`; throws a message (never the key) when it is unusable. */
@@ -18,7 +19,7 @@ export function parseSigningKeys(raw: string): ConfiguredSigningKey[] {
   const keys = (doc as { keys?: unknown })?.keys;
   if (!Array.isArray(keys) || keys.length === 0) throw new Error('must be a JSON Web Key Set with at least one key');
   const kids = new Set<string>();
-  return keys.map((jwk: JsonWebKey & { kid?: unknown; alg?: unknown }) => {
+  return keys.map((jwk: JWK & { kid?: unknown; alg?: unknown }) => {
     if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) throw new Error('must give every key a "kid"');
     if (kids.has(jwk.kid)) throw new Error('must not repeat a "kid"');
     kids.add(jwk.kid);

@@ -25,7 +25,7 @@ export class OAuthErrorResponder {
   constructor(configService: OAuthMcpConfigService) {
     const c = configService.config;
     this.resourceMetadataUrl = c.resourceMetadataUrl;
-    this.scopes = c.scopes;
+    this.scopes = c.resourceScopes;
     this.dpop = { algs: DPOP_ALGORITHMS, required: c.dpopRequired };
     this.logger = c.logger ?? new Logger('OAuthMcp');
   }

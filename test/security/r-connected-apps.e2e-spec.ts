@@ -22,6 +22,18 @@ describe('R: connected apps', () => {
   }, 30_000);
   afterAll(() => f?.close());
 
+  it('R6 the connected-apps scope is not advertised for the MCP endpoint: not in the protected resource metadata, not in the 401 challenge, not granted to a sign-in that names no scope', async () => {
+    const prm = (await (await fetch(`${f.base}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] };
+    expect(prm.scopes_supported).toEqual(['mcp:read', 'mcp:write']);
+    const anonymous = await fetch(f.resource, { method: 'POST' });
+    expect(anonymous.headers.get('www-authenticate')).toContain('scope="mcp:read mcp:write"');
+    const plain = await approve(f, 'ursula-r6');
+    expect(plain.tokens.scope!.split(' ').sort()).toEqual(['mcp:read', 'mcp:write']);
+    // Asked for by name (and approved on the consent page), it is granted.
+    const manager = await approve(f, 'ursula-r6', { scope: 'mcp:read oauth:apps' });
+    expect(manager.tokens.scope!.split(' ').sort()).toEqual(['mcp:read', 'oauth:apps']);
+  });
+
   it("R1 revoking needs the session's CSRF token: none, a wrong one, another session's, or the token without the cookie are refused (403) and revoke nothing", async () => {
     const alice = await approve(f, 'alice-r1', { scope: 'mcp:read' });
     const mallory = await approve(f, 'mallory-r1', { scope: 'mcp:read' });

@@ -341,7 +341,8 @@ export class AuthorizationFlowService {
   private grantableScopes(scope: string | undefined): string[] {
     const supported = this.config.scopes;
     const requested = (scope ?? '').split(' ').filter(Boolean);
-    if (requested.length === 0) return [...supported];
+    // Nothing named: what the MCP endpoint advertises, never the connected-apps scope.
+    if (requested.length === 0) return [...this.config.resourceScopes];
     return [...new Set(requested.filter((s) => supported.includes(s)))];
   }
 

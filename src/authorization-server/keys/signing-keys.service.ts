@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { OAuthMcpConfigService } from '../../config/oauth-mcp-config.service.js';
 import type { ConfiguredSigningKey } from '../../config/signing-key-rules.js';
@@ -15,7 +16,7 @@ export interface SigningKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
   /** Public JWK as published at `/.well-known/jwks.json`. */
-  publicJwk: JsonWebKey & { kid: string; alg: string; use: 'sig' };
+  publicJwk: JWK & { kid: string; alg: string; use: 'sig' };
   publicPem: string;
 }
 

@@ -30,7 +30,7 @@ export class ProtectedResourceMetadataMiddleware extends MetadataDocumentsMiddle
     const body = JSON.stringify({
       resource: c.resource,
       ...(c.authorizationServers.length > 0 ? { authorization_servers: c.authorizationServers } : {}),
-      scopes_supported: c.scopes,
+      scopes_supported: c.resourceScopes,
       bearer_methods_supported: ['header'],
       ...(c.resourceName ? { resource_name: c.resourceName } : {}),
     });
