@@ -28,7 +28,7 @@ const OLDEST_PEERS = [
   'class-validator@0.14.0',
   'class-transformer',
 ];
-const APP_EXTRAS = ['@modelcontextprotocol/sdk@^1', '@types/express@^5', '@types/node@^20'];
+const APP_EXTRAS = ['@modelcontextprotocol/sdk@^1', '@types/express@^5', '@types/node'];
 
 function npm(cwd: string, args: string[]): string {
   const [cmd, pre] = NPM && NPM.endsWith('.js') ? [SYSTEM_NODE, [NPM]] : ['npm', []];
