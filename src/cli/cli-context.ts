@@ -36,7 +36,7 @@ export function resolveContext(context: CliContext = {}): ResolvedCliContext {
 
 /**
  * The environment the application would see: `.env` in `cwd` (when present), overridden by the
- * variables already set — the order `src/main.ts` (`process.loadEnvFile`) and `ConfigModule` use.
+ * variables already set — the order the example app (`examples/basic/main.ts`, `process.loadEnvFile`) and `ConfigModule` use.
  */
 export function loadEnv(context: ResolvedCliContext): Record<string, string | undefined> {
   const file = join(context.cwd, '.env');
