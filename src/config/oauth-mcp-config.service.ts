@@ -85,6 +85,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
   const origin = new URL(serverUrl).origin;
   const basePath = new URL(serverUrl).pathname.replace(/\/$/, '');
   const proxy = o.mode === 'proxy';
+  const connectedAppsScope = o.connectedAppsScope ?? 'oauth:apps';
   const native = PROVIDERS[o.provider].resolve(o);
   // Development (loopback MCP_URL, not production) with no origins configured: the Inspector's web UI.
   const developmentOrigins = o.allowedOrigins === undefined && o.production !== true && isLoopbackHostname(new URL(serverUrl).hostname);
@@ -110,7 +111,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     resourceUrl: new URL(resource),
     resourceMetadataUrl: `${origin}/.well-known/oauth-protected-resource${basePath}${mcpPath}`,
     scopes: o.scopes ?? [],
-    resourceScopes: (o.scopes ?? []).filter((s) => !proxy || s !== (o.connectedAppsScope ?? 'oauth:apps')),
+    resourceScopes: (o.scopes ?? []).filter((s) => !proxy || s !== connectedAppsScope),
     redirectUris: o.redirectUris ?? [],
     clientId: o.clientId,
     clientSecret: o.clientSecret,
@@ -144,7 +145,7 @@ function build(o: OAuthMcpModuleOptions): ResolvedOAuthMcpConfig {
     // O3: keyed on what this server is (its own URL on loopback = a development machine), not on NODE_ENV.
     allowPrivateNetworkFetch: o.allowPrivateNetworkFetch ?? isLoopbackHostname(new URL(serverUrl).hostname),
     consentRememberDays: o.consentRememberDays ?? 30,
-    connectedAppsScope: o.connectedAppsScope ?? 'oauth:apps',
+    connectedAppsScope,
     store: o.store,
     redisUrl: o.redisUrl,
     redisKeyPrefix: o.redisKeyPrefix ?? 'oauth-mcp:',
