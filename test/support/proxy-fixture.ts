@@ -54,7 +54,24 @@ export async function startProxyFixture(
   adapter: AdapterName = 'express',
   extras: FixtureExtras = {},
 ): Promise<ProxyFixture> {
-  const port = await freePort();
+  // The URL must be known before the app listens, so the port is picked first; another Jest worker can take
+  // it in between (seen once in CI): start again on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProxyFixtureOn(await freePort(), overrides, replicaOf, adapter, extras);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || replicaOf || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startProxyFixtureOn(
+  port: number,
+  overrides: Partial<OAuthMcpProxyOptions & OAuthMcpModuleExtras>,
+  replicaOf: ReplicaOf | undefined,
+  adapter: AdapterName,
+  extras: FixtureExtras,
+): Promise<ProxyFixture> {
   const base = replicaOf?.base ?? `http://localhost:${port}`;
   const idp =
     replicaOf?.idp ??
@@ -85,7 +102,13 @@ export async function startProxyFixture(
   class FixtureModule {}
   const moduleRef = await Test.createTestingModule({ imports: [FixtureModule] }).compile();
   const app = createApp(moduleRef, adapter);
-  await app.listen(port, '127.0.0.1');
+  try {
+    await app.listen(port, '127.0.0.1');
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    if (!replicaOf) await idp.close();
+    throw err;
+  }
   return {
     app,
     idp,
