@@ -135,7 +135,8 @@ function simpleRule(name: string, problem: (value: unknown, o: OAuthMcpOptionsSc
 
 /**
  * class-validator view of `OAuthMcpModuleOptions`: validated once at bootstrap. Messages never
- * contain the value being checked.
+ * contain the value being checked. Decorators register bottom-up and only the first failure of a field
+ * is reported, so a type check (`@IsInt`) sits nearest the field: "1.5" is "not a whole number", not "out of range".
  * @internal
  */
 export class OAuthMcpOptionsSchema {
@@ -206,15 +207,15 @@ export class OAuthMcpOptionsSchema {
   scopes?: string[];
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of seconds' })
   @Min(0, { message: 'must not be negative' })
   @Max(60, { message: 'must be at most 60 seconds' })
+  @IsInt({ message: 'must be a whole number of seconds' })
   clockSkewSeconds?: number;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number' })
   @Min(1024, { message: 'must be at least 1024 bytes' })
   @Max(65536, { message: 'must be at most 65536 bytes' })
+  @IsInt({ message: 'must be a whole number' })
   maxTokenBytes?: number;
 
   @IsOptional()
@@ -226,14 +227,14 @@ export class OAuthMcpOptionsSchema {
   resourceName?: string;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
+  @IsInt({ message: 'must be a whole number' })
   cacheMaxEntries?: number;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of seconds' })
   @Min(0, { message: 'must not be negative' })
   @Max(300, { message: 'must be at most 300 seconds (5 minutes)' })
+  @IsInt({ message: 'must be a whole number of seconds' })
   cacheMaxTtlSeconds?: number;
 
   @IsOptional()
@@ -249,15 +250,15 @@ export class OAuthMcpOptionsSchema {
   signingAlgorithm?: string;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of seconds' })
   @Min(60, { message: 'must be at least 60 seconds' })
   @Max(86_400, { message: 'must be at most 86400 seconds (1 day)' })
+  @IsInt({ message: 'must be a whole number of seconds' })
   accessTokenTtlSeconds?: number;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of seconds' })
   @Min(300, { message: 'must be at least 300 seconds' })
   @Max(7_776_000, { message: 'must be at most 7776000 seconds (90 days)' })
+  @IsInt({ message: 'must be a whole number of seconds' })
   refreshTokenTtlSeconds?: number;
 
   @IsOptional()
@@ -281,9 +282,9 @@ export class OAuthMcpOptionsSchema {
   requireAccessTokenType?: boolean;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of days' })
   @Min(0, { message: 'must not be negative' })
   @Max(365, { message: 'must be at most 365 days' })
+  @IsInt({ message: 'must be a whole number of days' })
   consentRememberDays?: number;
 
   @IsOptional()
@@ -291,27 +292,27 @@ export class OAuthMcpOptionsSchema {
   connectedAppsScope?: string;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(0, { message: 'must not be negative' })
   @Max(3_600_000, { message: 'must be at most 3600000 ms' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
   jwksCooldownMs?: number;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1000, { message: 'must be at least 1000 ms' })
   @Max(86_400_000, { message: 'must be at most 86400000 ms' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
   jwksMaxAgeMs?: number;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(100, { message: 'must be at least 100 ms' })
   @Max(30_000, { message: 'must be at most 30000 ms' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
   jwksTimeoutMs?: number;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of bytes' })
   @Min(1024, { message: 'must be at least 1024 bytes' })
   @Max(10_485_760, { message: 'must be at most 10485760 bytes' })
+  @IsInt({ message: 'must be a whole number of bytes' })
   jwksMaxBytes?: number;
 
   @IsOptional()
@@ -353,9 +354,9 @@ export class OAuthMcpOptionsSchema {
   failedAuthThrottle?: unknown;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of proxies' })
   @Min(0, { message: 'must not be negative' })
   @Max(10, { message: 'must be at most 10' })
+  @IsInt({ message: 'must be a whole number of proxies' })
   trustProxyHops?: number;
 
   @IsOptional()
@@ -371,9 +372,9 @@ export class OAuthMcpOptionsSchema {
   dpopNonce?: boolean;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of seconds' })
   @Min(5, { message: 'must be at least 5 seconds' })
   @Max(300, { message: 'must be at most 300 seconds' })
+  @IsInt({ message: 'must be a whole number of seconds' })
   dpopProofMaxAgeSeconds?: number;
 
   @IsOptional()
@@ -385,8 +386,8 @@ export class OAuthMcpOptionsSchema {
   allowedOrigins?: string[];
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
+  @IsInt({ message: 'must be a whole number' })
   maxRegisteredClients?: number;
 
   @IsOptional()
@@ -398,9 +399,9 @@ export class OAuthMcpOptionsSchema {
   idJagIssuers?: unknown;
 
   @IsOptional()
-  @IsInt({ message: 'must be a whole number of seconds' })
   @Min(30, { message: 'must be at least 30 seconds' })
   @Max(3600, { message: 'must be at most 3600 seconds (an ID-JAG is short-lived)' })
+  @IsInt({ message: 'must be a whole number of seconds' })
   idJagMaxLifetimeSeconds?: number;
 
   @IsOptional()

@@ -395,6 +395,15 @@ describe('oauthMcpOptionsFromEnv()', () => {
     });
   });
 
+  it('a number variable that is not a whole number is refused as such (not as out of range)', async () => {
+    const { NODE_ENV: _prod, ...dev } = ENV;
+    const err = await expectRefused(oauthMcpOptionsFromEnv({ ...dev, OAUTH_CLOCK_SKEW_SECONDS: '1.5', OAUTH_MAX_TOKEN_BYTES: 'x' }), [
+      [/clockSkewSeconds.*whole number/, 'OAUTH_CLOCK_SKEW_SECONDS'],
+      [/maxTokenBytes.*whole number/, 'OAUTH_MAX_TOKEN_BYTES'],
+    ]);
+    expect(err.message).not.toMatch(/at most|at least/);
+  });
+
   it('OAUTH_SCOPES is space-separated (any whitespace, no empty entries)', () => {
     expect(oauthMcpOptionsFromEnv({ ...ENV, OAUTH_SCOPES: ' openid\n mcp:read   mcp:write ' }).scopes).toEqual(['openid', 'mcp:read', 'mcp:write']);
   });
