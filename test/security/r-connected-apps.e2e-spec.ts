@@ -50,7 +50,9 @@ describe('R: connected apps', () => {
       expect(res.status).toBe(403);
       expect(res.headers.get('location')).toBeNull();
       expectPageHeaders(res);
-      expect(await res.text()).toContain('<strong>access_denied</strong>');
+      const html = await res.text();
+      expect(html).toContain('<strong>access_denied</strong>');
+      expect(html).toContain('<title>Connected apps</title>');
     }
     for (const body of [{ client_id: alice.clientId }, { client_id: alice.clientId, csrf_token: malloryCsrf }]) {
       const api = await revokeByApi(f, { cookies: alice.cookies }, body);

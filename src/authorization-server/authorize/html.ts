@@ -37,9 +37,10 @@ export function errorPage(
   description: string,
   heading = 'This sign-in request cannot continue',
   advice = 'Return to the application and start again.',
+  title = 'Sign-in error',
 ): string {
   return page(
-    'Sign-in error',
+    title,
     `<h1>${escapeHtml(heading)}</h1><div class="box"><p><strong>${escapeHtml(error)}</strong></p><p>${escapeHtml(description)}</p></div><p>${escapeHtml(advice)}</p>`,
   );
 }

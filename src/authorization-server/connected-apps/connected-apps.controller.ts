@@ -95,7 +95,7 @@ export class ConnectedAppsController {
   }
 
   private problem(err: AccessDeniedError | InvalidRequestError, status: number): FlowResponse {
-    const html = errorPage(err.error, err.description, 'This request cannot continue', 'Open the connected apps page again and retry.');
+    const html = errorPage(err.error, err.description, 'This request cannot continue', 'Open the connected apps page again and retry.', 'Connected apps');
     return { kind: 'page', status, html, csp: pageCsp() };
   }
 }
