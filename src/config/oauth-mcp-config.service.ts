@@ -11,7 +11,7 @@ import { PROVIDERS } from './providers/providers.table.js';
 import type { ResolvedOAuthMcpConfig, ResolvedUpstream } from './resolved-config.interface.js';
 import { parseSigningKeys } from './signing-key-rules.js';
 import { FAILED_AUTH_THROTTLE, RATE_LIMITED_ENDPOINTS } from './rate-limit-defaults.js';
-import { isLoopbackHostname } from './url-rules.js';
+import { discoveryUrlOf, isLoopbackHostname } from './url-rules.js';
 import { configWarnings } from './config-warnings.js';
 import { DEFAULT_ID_JAG_ALGORITHMS, DEFAULT_ID_JAG_MAX_LIFETIME_SECONDS } from './id-jag-rules.js';
 
@@ -178,7 +178,7 @@ function resolveIdJag(idJag: NonNullable<OAuthMcpModuleOptions['idJag']>): Resol
     issuers: idJag.issuers.map((i) => ({
       issuer: i.issuer,
       jwksUri: i.jwksUri,
-      discoveryUrl: i.jwksUri ? undefined : `${trimTrailingSlash(i.issuer)}/.well-known/openid-configuration`,
+      discoveryUrl: i.jwksUri ? undefined : discoveryUrlOf(i.issuer),
       algorithms: i.algorithms ?? DEFAULT_ID_JAG_ALGORITHMS,
     })),
     maxLifetimeSeconds: idJag.maxLifetimeSeconds ?? DEFAULT_ID_JAG_MAX_LIFETIME_SECONDS,

@@ -70,3 +70,8 @@ export const URL_PROBLEM_TEXT: Record<UrlProblem, string> = {
   credentials: 'must not contain credentials',
   wildcard: 'must not contain a wildcard',
 };
+
+/** OpenID Connect Discovery §4: the issuer (one trailing slash dropped) + `/.well-known/openid-configuration`. */
+export function discoveryUrlOf(issuer: string): string {
+  return `${issuer.endsWith('/') ? issuer.slice(0, -1) : issuer}/.well-known/openid-configuration`;
+}

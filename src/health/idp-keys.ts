@@ -1,5 +1,5 @@
 import type { ResolvedOAuthMcpConfig } from '../config/resolved-config.interface.js';
-import { checkServerUrl } from '../config/url-rules.js';
+import { checkServerUrl, discoveryUrlOf } from '../config/url-rules.js';
 import { isUsableVerificationKey, keyFitsAlgorithm, meetsMinimumKeySize, type PublicJwk } from '../resource-server/verification/jwk-rules.js';
 import { fetchJsonObject } from '../resource-server/verification/safe-fetch.js';
 
@@ -76,7 +76,7 @@ export async function probeIdpKeys(config: ResolvedOAuthMcpConfig, timeoutMs = c
 export async function probeUpstreamDiscovery(config: ResolvedOAuthMcpConfig, timeoutMs = config.fetchTimeoutMs): Promise<{ issuer: string }> {
   const upstream = config.upstream;
   if (!upstream) throw new Error('no upstream identity provider configured');
-  const url = `${upstream.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const url = discoveryUrlOf(upstream.issuer);
   let discovery: Record<string, unknown>;
   try {
     discovery = await fetchJsonObject(url, { timeoutMs, maxBytes: config.fetchMaxBytes });

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { InvalidGrantError, InvalidRequestError } from '../../errors/oauth.errors.js';
-import { randomToken, safeEqual } from '../crypto/random.js';
+import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
 
 /**
  * PKCE (RFC 7636, S256 only), every leg in one place: the challenge a client sends to our authorize
@@ -44,5 +43,5 @@ export function newPkceVerifier(): string {
 
 /** The S256 challenge of a verifier. */
 export function pkceChallengeOf(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
+  return sha256(verifier);
 }

@@ -1,8 +1,8 @@
 import { countUsableKeys } from '../../health/idp-keys.js';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
-import { checkServerUrl } from '../../config/url-rules.js';
+import { checkServerUrl, discoveryUrlOf } from '../../config/url-rules.js';
 import { fetchJsonObject } from '../../resource-server/verification/safe-fetch.js';
-import { type DoctorReport, q, trimSlash } from './report.js';
+import { type DoctorReport, q } from './report.js';
 
 /** The identity provider over the network: discovery, keys, clock. */
 /**
@@ -16,7 +16,7 @@ export async function checkDiscovery(config: ResolvedOAuthMcpConfig, env: Record
   }
   const targets = config.discoveryUrl
     ? [{ issuer: config.issuers[0], url: config.discoveryUrl, forKeys: true }]
-    : config.authorizationServers.map((issuer) => ({ issuer, url: `${trimSlash(issuer)}/.well-known/openid-configuration`, forKeys: false }));
+    : config.authorizationServers.map((issuer) => ({ issuer, url: discoveryUrlOf(issuer), forKeys: false }));
   return checkDiscoveryTargets(config, targets, report, true);
 }
 

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
 import { parseSigningKeys } from '../../config/signing-key-rules.js';
 import { staticClientAuthMethod } from '../../config/static-client-rules.js';
-import { checkServerUrl, isLoopbackHostname, parseUrlStrict } from '../../config/url-rules.js';
+import { checkServerUrl, discoveryUrlOf, isLoopbackHostname, parseUrlStrict } from '../../config/url-rules.js';
 import { readPrefix } from '../../resource-server/verification/safe-fetch.js';
 import { checkClock, checkDiscoveryTargets } from './identity-provider.checks.js';
-import { type DoctorReport, q, trimSlash } from './report.js';
+import { type DoctorReport, q } from './report.js';
 
 /** Proxy mode: this server's own authorization-server settings, and the upstream IdP it signs users in with. */
 /**
@@ -26,7 +26,7 @@ export async function checkProxy(config: ResolvedOAuthMcpConfig, env: Record<str
     report.fail('discovery', 'proxy mode without an upstream identity provider');
     return;
   }
-  const url = `${trimSlash(upstream.issuer)}/.well-known/openid-configuration`;
+  const url = discoveryUrlOf(upstream.issuer);
   const { doc } = await checkDiscoveryTargets(config, [{ issuer: upstream.issuer, url, forKeys: false }], report, false);
   if (doc) {
     const authorizationEndpoint = checkUpstreamMetadata(config, doc, report);

@@ -43,4 +43,3 @@ export function summary(report: DoctorReport, context: ResolvedCliContext): numb
 
 /** A value as JSON, for quoting configuration values in a check line. */
 export const q = (value: unknown): string => JSON.stringify(value);
-export const trimSlash = (url: string): string => url.replace(/\/$/, '');

@@ -1,5 +1,6 @@
 import type { OAuthMcpModuleOptions } from '../oauth-mcp-options.interface.js';
 import type { IssuerResolution } from './provider-definition.interface.js';
+import { discoveryUrlOf } from '../url-rules.js';
 
 /** One configured issuer; its keys from OIDC_JWKS_URI, or found through its discovery document. */
 export function discoveredIssuer(o: OAuthMcpModuleOptions): IssuerResolution {
@@ -8,6 +9,6 @@ export function discoveredIssuer(o: OAuthMcpModuleOptions): IssuerResolution {
     issuers: [issuer],
     authorizationServers: [issuer],
     jwksUri: o.jwksUri,
-    discoveryUrl: o.jwksUri ? undefined : `${issuer.endsWith('/') ? issuer.slice(0, -1) : issuer}/.well-known/openid-configuration`,
+    discoveryUrl: o.jwksUri ? undefined : discoveryUrlOf(issuer),
   };
 }

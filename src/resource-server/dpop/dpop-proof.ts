@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, type CryptoKey, decodeProtectedHeader, errors as joseErrors, importJWK, type JWK, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { DPOP_ALGORITHMS } from '../../config/algorithm-rules.js';
 import { InvalidDpopProofError } from '../../errors/oauth.errors.js';
 import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
 import { type ModuleRequest, requestPath } from '../../http/node-request.js';
+// RFC 9449 §4.1 `ath` is the base64url SHA-256 of the token: the hash the token cache is keyed by.
+import { tokenHash } from '../verification/token-fingerprint.js';
 
 /** Longest proof read: a JWS with an embedded RSA-4096 public key fits well below it. */
 const MAX_PROOF_LENGTH = 4096;
@@ -82,11 +83,6 @@ export function requestUrl(origin: string, req: ModuleRequest): string {
   return `${origin}${requestPath(req)}`;
 }
 
-/** RFC 9449 §4.1 `ath`: base64url SHA-256 of the access token. */
-export function accessTokenHash(token: string): string {
-  return createHash('sha256').update(token, 'ascii').digest('base64url');
-}
-
 function isPublicJwk(jwk: unknown): jwk is JWK {
   return typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk) && !PRIVATE_JWK_MEMBERS.some((m) => m in jwk);
 }
@@ -141,7 +137,7 @@ export async function checkDpopProof(proof: string, expected: DpopProofExpectati
   if (!Number.isFinite(iat) || iat > now + expected.skewSeconds || iat < now - expected.maxAgeSeconds - expected.skewSeconds) throw refuse(DPOP_MESSAGES.iat);
   if (expected.accessToken !== undefined) {
     if (typeof ath !== 'string') throw refuse(DPOP_MESSAGES.claims);
-    if (ath !== accessTokenHash(expected.accessToken)) throw refuse(DPOP_MESSAGES.ath);
+    if (ath !== tokenHash(expected.accessToken)) throw refuse(DPOP_MESSAGES.ath);
   }
   return { jkt, jti, nonce: typeof nonce === 'string' ? nonce : undefined };
 }
