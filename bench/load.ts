@@ -296,6 +296,16 @@ export const NOISE_LIMIT = 0.1;
  */
 export const LOAD_LIMIT = os.cpus().length + 1;
 
+/**
+ * `met` for an in-process target judged on block quartiles: met when it holds even at the unfavourable
+ * quartile, missed when it fails even at the favourable one; in between, the blocks disagree (noisy).
+ */
+export function judgedByQuartiles(holdsAtWorse: boolean, holdsAtBetter: boolean): { met: boolean; noisy?: true } {
+  if (os.loadavg()[0] > LOAD_LIMIT) return { met: false, noisy: true };
+  if (holdsAtWorse) return { met: true };
+  return holdsAtBetter ? { met: false, noisy: true } : { met: false };
+}
+
 /** `met` for a target: held, on a run quiet enough to say so (a noisy run is reported, never met). */
 export function judged(ok: boolean, noise: number): { met: boolean; noisy?: true } {
   return noise > NOISE_LIMIT || os.loadavg()[0] > LOAD_LIMIT ? { met: false, noisy: true } : { met: ok };

@@ -30,14 +30,24 @@ import { generateBenchKey, mintTokens, type BenchKey, type ClaimsTemplate } from
 export interface VerifySide {
   /** Median µs per verification over the blocks. */
   micros: number;
+  /** First and third quartile of the blocks' µs/op. */
+  p25: number;
+  p75: number;
   /** Coefficient of variation of the blocks' µs/op. */
   noise: number;
 }
 
+/** Ours minus bare passport-jwt, block by block (each pair adjacent in the A B B A order, so drift cancels). */
+export interface VerifyDifference {
+  micros: number;
+  p25: number;
+  p75: number;
+}
+
 export interface VerifyReport {
   alg: string;
-  cold: { ours: VerifySide; bare: VerifySide; blockSize: number };
-  hit: { ours: VerifySide; bare: VerifySide; blockSize: number };
+  cold: { ours: VerifySide; bare: VerifySide; difference: VerifyDifference; blockSize: number };
+  hit: { ours: VerifySide; bare: VerifySide; difference: VerifyDifference; blockSize: number };
 }
 
 const ROUNDS = Number(process.env.BENCH_VERIFY_ROUNDS ?? 8);
@@ -94,12 +104,30 @@ async function block(op: (req: Req) => Promise<unknown>, tokens: readonly string
   return (user + system) / tokens.length;
 }
 
-function summarize(samples: number[]): VerifySide {
+/** The q-quantile of `samples` (linear interpolation between closest ranks). */
+function quantile(samples: readonly number[], q: number): number {
   const sorted = samples.slice().sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return sorted[low] + (sorted[Math.ceil(at)] - sorted[low]) * (at - low);
+}
+
+const round2 = (x: number): number => Number(x.toFixed(2));
+
+function summarize(samples: number[]): VerifySide {
   const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
   const sd = Math.sqrt(samples.reduce((a, x) => a + (x - mean) ** 2, 0) / samples.length);
-  return { micros: Number(median.toFixed(2)), noise: Number((sd / mean).toFixed(3)) };
+  return {
+    micros: round2(quantile(samples, 0.5)),
+    p25: round2(quantile(samples, 0.25)),
+    p75: round2(quantile(samples, 0.75)),
+    noise: Number((sd / mean).toFixed(3)),
+  };
+}
+
+function difference(a: readonly number[], b: readonly number[]): VerifyDifference {
+  const pairs = a.map((x, i) => x - b[i]);
+  return { micros: round2(quantile(pairs, 0.5)), p25: round2(quantile(pairs, 0.25)), p75: round2(quantile(pairs, 0.75)) };
 }
 
 /** A B B A …: both sides see the same drift. */
@@ -107,13 +135,14 @@ async function compare(
   a: (req: Req) => Promise<unknown>,
   b: (req: Req) => Promise<unknown>,
   tokensFor: (round: number, side: 'a' | 'b') => readonly string[],
-): Promise<{ a: VerifySide; b: VerifySide }> {
+): Promise<{ a: VerifySide; b: VerifySide; difference: VerifyDifference }> {
   const samples = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < 2 * ROUNDS; i++) {
     const side: 'a' | 'b' = [0, 3].includes(i % 4) ? 'a' : 'b';
     samples[side].push(await block(side === 'a' ? a : b, tokensFor(Math.floor(i / 2), side)));
   }
-  return { a: summarize(samples.a), b: summarize(samples.b) };
+  if (process.env.BENCH_VERIFY_DEBUG) console.error(`a: ${samples.a.map((x) => x.toFixed(2)).join(' ')}\nb: ${samples.b.map((x) => x.toFixed(2)).join(' ')}`);
+  return { a: summarize(samples.a), b: summarize(samples.b), difference: difference(samples.a, samples.b) };
 }
 
 async function measure(
@@ -123,26 +152,33 @@ async function measure(
   options: OAuthMcpModuleOptions,
   template: ClaimsTemplate,
 ): Promise<VerifyReport> {
-  const coldBlock = alg === 'HS256' ? 4_000 : 2_000;
-  const hitBlock = 20_000;
+  // Blocks of about 100–300 ms: long enough that a garbage collection or a timer tick is a small part of one.
+  const coldBlock = alg === 'HS256' ? Number(process.env.BENCH_VERIFY_COLD_HS ?? 12_000) : Number(process.env.BENCH_VERIFY_COLD_RS ?? 4_000);
+  const hitBlock = Number(process.env.BENCH_VERIFY_HIT ?? 200_000);
   const ourSide = await ours(options);
   const bare = barePassportJwt(verificationKey, alg, template.iss!);
   try {
     // Distinct tokens for every cold block of both sides, minted up front (outside the timed blocks).
-    const fresh = await mintTokens(key, template, coldBlock * ROUNDS * 2 + 2_000);
-    const warm = fresh.slice(0, 2_000);
+    // A warm-up of one block per side first: the first blocks otherwise measure the JIT compiler too.
+    const fresh = await mintTokens(key, template, coldBlock * (ROUNDS * 2 + 1));
+    const warm = fresh.slice(0, coldBlock);
     await block(ourSide.verify, warm);
     await block(bare, warm);
     const slice = (round: number, side: 'a' | 'b') => {
-      const start = 2_000 + (round * 2 + (side === 'a' ? 0 : 1)) * coldBlock;
+      const start = (1 + round * 2 + (side === 'a' ? 0 : 1)) * coldBlock;
       return fresh.slice(start, start + coldBlock);
     };
     const cold = await compare(ourSide.verify, bare, slice);
     const [hitToken] = await mintTokens(key, template, 1, 'hit');
     const repeated = new Array<string>(hitBlock).fill(hitToken);
-    await block(ourSide.verify, repeated.slice(0, 2_000));
+    await block(ourSide.verify, repeated.slice(0, 20_000));
+    await block(bare, repeated.slice(0, 20_000));
     const hit = await compare(ourSide.verify, bare, () => repeated);
-    return { alg, cold: { ours: cold.a, bare: cold.b, blockSize: coldBlock }, hit: { ours: hit.a, bare: hit.b, blockSize: hitBlock } };
+    return {
+      alg,
+      cold: { ours: cold.a, bare: cold.b, difference: cold.difference, blockSize: coldBlock },
+      hit: { ours: hit.a, bare: hit.b, difference: hit.difference, blockSize: hitBlock },
+    };
   } finally {
     await ourSide.close();
   }

@@ -17,7 +17,8 @@ export function singleAuthorizationHeader(req: AuthorizationHeaderCarrier): stri
   const raw = req.raw?.rawHeaders ?? req.rawHeaders;
   if (Array.isArray(raw)) {
     let seen = 0;
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') seen++;
+    // Only a 13-character name can match: no lower-cased copy of every header name on each request.
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') seen++;
     if (seen > 1) throw new DuplicateAuthorizationHeaderError();
   }
   const value = req.headers.authorization;

@@ -135,11 +135,17 @@ describe('O-info guards, headers and client authentication', () => {
       ['GET', '/probe/me'],
       ['POST', '/mcp'],
     ]) {
-      for (const pair of [
-        [admin, other],
-        [admin, admin],
+      for (const [pair, names] of [
+        [
+          [admin, other],
+          ['Authorization', 'authorization'],
+        ],
+        [
+          [admin, admin],
+          ['AUTHORIZATION', 'aUtHoRiZaTiOn'],
+        ],
       ]) {
-        const res = await rawRequest(`${base}${path}`, { method, rawHeaders: ['Authorization', `Bearer ${pair[0]}`, 'authorization', `Bearer ${pair[1]}`] });
+        const res = await rawRequest(`${base}${path}`, { method, rawHeaders: [names[0], `Bearer ${pair[0]}`, names[1], `Bearer ${pair[1]}`] });
         expect({ path, status: res.status, error: JSON.parse(res.body).error }).toEqual({ path, status: 400, error: 'invalid_request' });
         expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);
       }

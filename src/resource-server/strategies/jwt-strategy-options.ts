@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { JwtFromRequestFunction, SecretOrKeyProvider, StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { ResolvedOAuthMcpConfig } from '../../config/resolved-config.interface.js';
-import { inspectJoseHeader, type JoseHeader } from '../verification/jose-header.js';
+import { JoseHeaderInspector, type JoseHeader } from '../verification/jose-header.js';
 import { presentedBearerToken } from '../verification/presented-token.js';
 import type { ModuleJwtStrategyOptions, ModulePassport } from './module-jwt.strategy.js';
 
@@ -31,11 +31,12 @@ function deliver(done: KeyCallback, key: VerificationKey): void {
  * header), then the key for the token's `kid`/`alg`.
  */
 function keyProvider(config: ResolvedOAuthMcpConfig, resolveKey: KeyResolver): SecretOrKeyProvider {
+  const headers = new JoseHeaderInspector(config.algorithms, config.requireAccessTokenType);
   // passport-jwt's types predate KeyObject; it hands the key to jsonwebtoken 9, which accepts one.
   return ((_req: unknown, rawJwt: string, done: KeyCallback) => {
     let key: VerificationKey | Promise<VerificationKey>;
     try {
-      key = resolveKey(inspectJoseHeader(rawJwt, config.algorithms, config.requireAccessTokenType));
+      key = resolveKey(headers.inspect(rawJwt));
     } catch (err) {
       return done(err);
     }

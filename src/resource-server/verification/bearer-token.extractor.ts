@@ -11,12 +11,18 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export type BearerTokenSyntax = 'jws' | 'b64token';
 
 interface RequestLike extends AuthorizationHeaderCarrier {
+  url?: string;
   query?: unknown;
   body?: unknown;
 }
 
 function hasAccessTokenParam(container: unknown): boolean {
   return typeof container === 'object' && container !== null && 'access_token' in container;
+}
+
+/** The parsed query, read only when the URL has one: Express 5 parses the URL's query on every `req.query`. */
+function queryOf(req: RequestLike): unknown {
+  return typeof req.url === 'string' && !req.url.includes('?') ? undefined : req.query;
 }
 
 /** An access token and the scheme it came with: `Bearer` (RFC 6750) or `DPoP` (RFC 9449 §7.1). */
@@ -27,6 +33,8 @@ export interface PresentedCredential {
 
 /** `Bearer ` or `DPoP ` (any case, exactly one space): the scheme's length, or 0. */
 function schemeLength(header: string): number {
+  // The spelling every client sends first: no lower-cased copy of the header on each request.
+  if (header.startsWith('Bearer ')) return 6;
   if (header.charCodeAt(6) === 0x20 && header.slice(0, 6).toLowerCase() === 'bearer') return 6;
   if (header.charCodeAt(4) === 0x20 && header.slice(0, 4).toLowerCase() === 'dpop') return 4;
   return 0;
@@ -48,7 +56,7 @@ export function presentedCredential(req: RequestLike, maxTokenBytes: number): Pr
   if (header.length > maxTokenBytes + 7) throw new InvalidTokenError(TOKEN_MESSAGES.tooLarge);
   const scheme = schemeLength(header);
   if (scheme === 0 || header.length <= scheme + 1) throw new InvalidTokenError(TOKEN_MESSAGES.malformedHeader);
-  if (hasAccessTokenParam(req.query) || hasAccessTokenParam(req.body)) {
+  if (hasAccessTokenParam(queryOf(req)) || hasAccessTokenParam(req.body)) {
     throw new InvalidRequestError(TOKEN_MESSAGES.multipleMethods);
   }
   return { token: header.slice(scheme + 1), dpop: scheme === 4 };
