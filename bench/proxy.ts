@@ -66,8 +66,22 @@ class Browser {
   private readonly jars = new Map<string, Map<string, string>>();
   /** Client-observed time of requests to the IdP origin, ms. */
   idpMs = 0;
+  /** Who signs in at the dev IdP. */
+  login = 'alice';
 
   constructor(private readonly idpOrigin: string) {}
+
+  /**
+   * The next flows sign in as `login`, with fresh cookies when it changes (another person's browser: the
+   * module refuses a sign-in by a user other than the one who approved in that browser session). Each grant
+   * is a user's own, as in real traffic; one user holding hundreds of grants would meet the per-user cap
+   * (MAX_GRANTS_PER_USER), which revokes that user's oldest grant for each new one.
+   */
+  signInAs(login: string): this {
+    if (login !== this.login) this.jars.clear();
+    this.login = login;
+    return this;
+  }
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
     const origin = new URL(url).origin;
@@ -128,7 +142,7 @@ async function flow(browser: Browser, base: string, clientId: string, challenge:
     }
     const action = /<form method="post" action="([^"]+)">/.exec(r.bodyText)?.[1];
     if (!action) throw new Error(`dev IdP answered ${r.status}`);
-    const post = await browser.request(new URL(action, next).href, { method: 'POST', form: { login: 'alice' } });
+    const post = await browser.request(new URL(action, next).href, { method: 'POST', form: { login: browser.login } });
     next = new URL(post.headers.get('location')!, next).href;
   }
   throw new Error('too many redirects');
@@ -206,7 +220,7 @@ async function startProxyServer(redisUrl: string | undefined, label: string): Pr
     challenge,
     tokenUrl: `${base}/oauth/token`,
     idpOrigin: new URL(idp.issuer).origin,
-    code: (browser) => flow(browser, base, clientId, challenge),
+    code: (browser, i) => flow(browser.signInAs(`bench-user-${i}`), base, clientId, challenge),
     redeem: (code) => ({
       grant_type: 'authorization_code',
       code,
@@ -268,7 +282,8 @@ interface GrantTarget {
   /** Origin whose requests a Browser times as the IdP's (unused for throughput). */
   idpOrigin: string;
   /** One authorization in `browser` (which keeps its cookies): an authorization code. */
-  code(browser: Browser): Promise<string>;
+  /** The code of the `i`th prepared flow. */
+  code(browser: Browser, i: number): Promise<string>;
   redeem(code: string): Record<string, string>;
   refresh(refreshToken: string): Record<string, string>;
   close(): Promise<void>;
@@ -296,7 +311,7 @@ async function prepareCodes(t: GrantTarget, count: number): Promise<{ codes: str
   const browsers = Array.from({ length: PREP_CONCURRENCY }, () => new Browser(t.idpOrigin));
   const start = performance.now();
   await pool(count, PREP_CONCURRENCY, async (i, w) => {
-    codes[i] = await t.code(browsers[w]);
+    codes[i] = await t.code(browsers[w], i);
   });
   return { codes, seconds: (performance.now() - start) / 1000 };
 }
@@ -445,7 +460,7 @@ async function roundTrip(p: ProxyServer, log: (m: string) => void): Promise<Prox
   const modules: number[] = [];
   const backChannelBefore = backChannelRequests;
   for (let i = 0; i < ROUNDTRIP_WARMUP + ROUNDTRIPS; i++) {
-    const browser = new Browser(p.idpOrigin);
+    const browser = new Browser(p.idpOrigin).signInAs(`round-trip-user-${i}`);
     const back0 = backChannelMs;
     const t = performance.now();
     const code = await flow(browser, p.base, p.clientId, p.challenge);
