@@ -20,7 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { startDevIdp } from '../src/dev-idp/dev-idp.js';
-import { freePort } from '../src/testing/sign-in.js';
+import { freePort } from '../src/testing/free-port.js';
 import os from 'node:os';
 import { judged, ServerProcess } from './load.js';
 

@@ -3,13 +3,14 @@ import { isLoopbackHostname } from './url-rules.js';
 
 /** A setting that works but deserves a look; `check` names the doctor line it appears on. */
 export interface ConfigWarning {
-  check: 'https' | 'ssrf';
+  check: 'https' | 'ssrf' | 'scopes';
   text: string;
 }
 
 /**
  * Risky but valid settings, logged at startup and shown by `doctor` (O3): an https server on a real
- * host name that runs with development rules, and private-network fetches on such a server.
+ * host name that runs with development rules, private-network fetches on such a server, and a scope
+ * with a comma in its name (legal, RFC 6749 §3.3, but almost always a comma-separated list by mistake).
  */
 export function configWarnings(c: ResolvedOAuthMcpConfig): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
@@ -24,6 +25,13 @@ export function configWarnings(c: ResolvedOAuthMcpConfig): ConfigWarning[] {
     warnings.push({
       check: 'ssrf',
       text: 'OAUTH_ALLOW_PRIVATE_NETWORK_FETCH is on for a server that is not on loopback: an unauthenticated client_id URL (Client ID Metadata Document) can make this server send GET requests to loopback and private addresses; leave it off unless those documents are served from your private network',
+    });
+  }
+  const commaScopes = c.scopes.filter((scope) => scope.includes(','));
+  if (commaScopes.length > 0) {
+    warnings.push({
+      check: 'scopes',
+      text: `Scopes are separated by spaces: ${commaScopes.map((s) => `"${s}"`).join(', ')} is one scope with a comma in its name, and MCP clients will request it as such; if you meant several scopes, write OAUTH_SCOPES="${commaScopes[0].split(',').filter(Boolean).join(' ')}"`,
     });
   }
   return warnings;

@@ -7,4 +7,5 @@ export { startDevIdp } from './start-dev-idp.js';
 export { headlessLogin, type HeadlessLoginOptions } from '../dev-idp/headless-login.js';
 export { MemoryOAuthClientProvider } from './memory-client-provider.js';
 export { mintTestToken, type MintTestTokenOptions } from './mint-test-token.js';
-export { signInWithDevIdp, freePort, type DevIdpSignInOptions } from './sign-in.js';
+export { signInWithDevIdp, type DevIdpSignInOptions } from './sign-in.js';
+export { freePort } from './free-port.js';

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { headlessLogin } from '../dev-idp/headless-login.js';
 import { MemoryOAuthClientProvider } from './memory-client-provider.js';
 
@@ -34,19 +33,4 @@ export async function signInWithDevIdp(serverUrl: string | URL, options: DevIdpS
   if (!code) throw new Error(`sign-in failed: ${callback.searchParams.get('error') ?? 'no authorization code'}`);
   await auth(provider, { serverUrl: url, authorizationCode: code, scope: options.scope });
   return provider;
-}
-
-/**
- * A loopback TCP port that was free a moment ago: the app's public URL (and the dev IdP's resource)
- * must be known before the app listens. @publicApi
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -159,4 +159,12 @@ describe('example startup log: one block with mode, provider, issuers, every end
       expect(warningsOf(proxied.logger).filter((w) => w.startsWith('MCP_URL'))).toEqual([]);
     });
   });
+
+  it('a comma-separated OAUTH_SCOPES is warned about at startup (one scope with a comma), and served as configured', async () => {
+    const started = await start({ JWT_SECRET: SECRET, OAUTH_SCOPES: 'mcp:read,mcp:write mcp:admin' });
+    app = started.app;
+    expect(started.logger.text()).toContain('"mcp:read,mcp:write" is one scope with a comma in its name');
+    const metadata = await fetch(`${started.base}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json());
+    expect(metadata.scopes_supported).toEqual(['mcp:read,mcp:write', 'mcp:admin']);
+  });
 });
