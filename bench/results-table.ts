@@ -43,10 +43,15 @@ function target(e: Entry): string {
 }
 
 const verdict = (e: Entry) => (e.met === undefined ? '' : e.met ? 'met' : e.noisy ? 'not settled (noisy)' : 'missed');
-const context = (e: Entry) =>
-  [e.noise !== undefined ? `noise ${n(e.noise, 3)}` : '', e.loadAverage1m !== undefined ? `load ${n(e.loadAverage1m, 1)}` : ''].filter(Boolean).join(', ');
+/** In-process cases are judged on quartiles (of the blocks, or of the paired differences to bare passport-jwt). */
+function spread(e: Entry): string {
+  const q = (e.quartilesMicros ?? e.overheadQuartilesMicros) as [number, number] | undefined;
+  if (q) return `${e.overheadQuartilesMicros ? 'over bare: ' : ''}quartiles ${n(q[0], 1)} to ${n(q[1], 1)} µs`;
+  return e.noise !== undefined ? `noise ${n(e.noise, 3)}` : '';
+}
+const context = (e: Entry) => [spread(e), e.loadAverage1m !== undefined ? `load ${n(e.loadAverage1m, 1)}` : ''].filter(Boolean).join(', ');
 
 console.log(`Run: ${results.machine}; load average at the end ${results.loadAverage?.join(' / ') ?? '?'} (1 / 5 / 15 min).\n`);
-console.log('| Case | Value | Target | | Noise, load |');
+console.log('| Case | Value | Target | | Noise (or quartiles), load |');
 console.log('|---|---:|---|---|---|');
 for (const e of results.cases) console.log(`| \`${e.name}\` | ${value(e)} | ${target(e)} | ${verdict(e)} | ${context(e)} |`);
