@@ -1,4 +1,4 @@
-import { authorizeUrl, completeFlow, pkce, registerClient, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, redeemCode, registerClient, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /** What a signed-in client holds, and the cookies of the browser that approved it. */
 export interface SignedInApp {
@@ -22,13 +22,7 @@ export async function approve(
   const { verifier, challenge } = pkce();
   const url = authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource, scope: opts.scope });
   const { callback, cookies } = await completeFlow(f, url, username, opts.cookies ?? '');
-  const res = await tokenRequest(f, {
-    grant_type: 'authorization_code',
-    code: callback.searchParams.get('code')!,
-    code_verifier: verifier,
-    redirect_uri: redirectUri,
-    client_id: clientId,
-  });
+  const res = await redeemCode(f, callback, { verifier, redirectUri, clientId });
   if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${await res.text()}`);
   return { clientId, redirectUri, tokens: (await res.json()) as SignedInApp['tokens'], cookies };
 }

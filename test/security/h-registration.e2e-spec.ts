@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authorizeUrl, completeFlow, pkce, signedIn, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, redeemCode, signedIn, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /*
  * security-cases.md group H: dynamic client registration at POST /oauth/register (RFC 7591).
@@ -404,13 +404,7 @@ describe('H. Dynamic client registration at /oauth/register', () => {
           f,
           authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }),
         );
-        const token = await tokenRequest(f, {
-          grant_type: 'authorization_code',
-          code: callback.searchParams.get('code')!,
-          code_verifier: verifier,
-          redirect_uri: NATIVE_REDIRECT,
-          client_id: clientId,
-        });
+        const token = await redeemCode(f, callback, { verifier, redirectUri: NATIVE_REDIRECT, clientId });
         expect(token.status).toBe(200);
         const { refresh_token } = (await token.json()) as { refresh_token: string };
         expect((await tokenRequest(f, { grant_type: 'refresh_token', refresh_token, client_id: clientId })).status).toBe(200);

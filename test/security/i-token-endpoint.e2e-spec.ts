@@ -6,6 +6,7 @@ import {
   completeFlow,
   FIXTURE_SECRET,
   pkce,
+  redeemCode,
   registerClient,
   signedIn,
   startProxyFixture,
@@ -93,13 +94,7 @@ async function signedInWithScope(f: ProxyFixture, scope: string): Promise<Sessio
     f,
     authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource, scope }),
   );
-  const res = await tokenRequest(f, {
-    grant_type: 'authorization_code',
-    code: callback.searchParams.get('code')!,
-    code_verifier: verifier,
-    redirect_uri: redirectUri,
-    client_id: clientId,
-  });
+  const res = await redeemCode(f, callback, { verifier, redirectUri, clientId });
   expect(res.status).toBe(200);
   const tokens = (await res.json()) as Session['tokens'];
   return { clientId, verifier, challenge, redirectUri, tokens };

@@ -55,7 +55,7 @@ const { guardedLookup, isBlockedAddress } = await import('../../src/authorizatio
 const { fetchJsonObject } = await import('../../src/resource-server/verification/safe-fetch.js');
 const { OAuthMcpConfigError, OAuthMcpConfigService, OAuthMcpModule } = await import('../../src/index.js');
 const { Test } = await import('@nestjs/testing');
-const { authorizeUrl, completeFlow, FIXTURE_SECRET, pkce, registerClient, signedIn, startProxyFixture, tokenRequest } =
+const { authorizeUrl, completeFlow, FIXTURE_SECRET, pkce, redeemCode, registerClient, signedIn, startProxyFixture } =
   await import('../support/proxy-fixture.js');
 
 const WELL_KNOWN = [
@@ -533,13 +533,7 @@ describe('J. Metadata endpoints and SSRF', () => {
         f,
         authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }),
       );
-      const token = await tokenRequest(f, {
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code')!,
-        code_verifier: verifier,
-        redirect_uri: NATIVE_REDIRECT,
-        client_id: clientId,
-      });
+      const token = await redeemCode(f, callback, { verifier, redirectUri: NATIVE_REDIRECT, clientId });
       expect(token.status).toBe(200);
       expect(decodeJwt(((await token.json()) as { access_token: string }).access_token).client_id).toBe(clientId);
       expect(cimd.hits() - hitsBefore).toBe(1); // cached
@@ -599,13 +593,7 @@ describe('J. Metadata endpoints and SSRF', () => {
           f,
           authorizeUrl(f, { client_id: clientId, redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, resource: f.resource }),
         );
-        const token = await tokenRequest(f, {
-          grant_type: 'authorization_code',
-          code: callback.searchParams.get('code')!,
-          code_verifier: verifier,
-          redirect_uri: NATIVE_REDIRECT,
-          client_id: clientId,
-        });
+        const token = await redeemCode(f, callback, { verifier, redirectUri: NATIVE_REDIRECT, clientId });
         expect(token.status).toBe(200);
         expect(target.connections()).toBe(0);
       } catch (err) {

@@ -12,10 +12,10 @@ import {
   completeFlow,
   FIXTURE_SECRET,
   pkce,
+  redeemCode,
   registerClient,
   signedIn,
   startProxyFixture,
-  tokenRequest,
   type ProxyFixture,
 } from '../support/proxy-fixture.js';
 import { rawRequest } from '../support/raw-http.js';
@@ -207,13 +207,7 @@ describe('O-info the authorization server', () => {
     const grant = async (scope: string | undefined) => {
       const { verifier, challenge } = pkce();
       const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: redirect, code_challenge: challenge, scope }));
-      const res = await tokenRequest(f, {
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code')!,
-        code_verifier: verifier,
-        redirect_uri: redirect,
-        client_id: clientId,
-      });
+      const res = await redeemCode(f, callback, { verifier, redirectUri: redirect, clientId });
       return (await res.json()) as { access_token: string; scope?: string };
     };
     const unknown = await grant('openid email profile admin:everything');

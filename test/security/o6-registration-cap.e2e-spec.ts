@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { authorizeUrl, completeFlow, pkce, registerClient, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, redeemCode, registerClient, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 
 /**
  * O6 (outside review): the global registration cap counted registrations per 180-day window, never
@@ -35,13 +35,7 @@ describe('O6 the registration cap is about live clients', () => {
     const used = await registerClient(f, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: used, redirect_uri: REDIRECT, code_challenge: challenge, resource: f.resource }));
-    const issued = await tokenRequest(f, {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: used,
-    });
+    const issued = await redeemCode(f, callback, { verifier, redirectUri: REDIRECT, clientId: used });
     expect(issued.status).toBe(200);
     const { refresh_token } = (await issued.json()) as { refresh_token: string };
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Controller, Post, Req, UseGuards } from '@nestjs/common';
 import { RedisStore } from '../../src/store/redis.store.js';
 import { McpAuthGuard, type McpAuthInfo, UpstreamTokenService } from '../../src/index.js';
-import { authorizeUrl, completeFlow, pkce, registerClient, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, redeemCode, registerClient, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /**
@@ -75,13 +75,7 @@ describe('O8 upstream refresh is single-flight per grant, across replicas', () =
       a,
       authorizeUrl(a, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, resource: a.resource }),
     );
-    const issued = await tokenRequest(a, {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: clientId,
-    });
+    const issued = await redeemCode(a, callback, { verifier, redirectUri: REDIRECT, clientId });
     const { access_token } = (await issued.json()) as { access_token: string };
 
     const discovery = (await (await fetch(`${a.idp.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };

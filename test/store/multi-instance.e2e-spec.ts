@@ -1,5 +1,5 @@
 import { RedisStore } from '../../src/store/redis.store.js';
-import { authorizeUrl, completeFlow, pkce, type ProxyFixture, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
+import { authorizeUrl, completeFlow, pkce, type ProxyFixture, redeemCode, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
 import { RedisServer } from '../support/redis-server.js';
 
 const REDIRECT = 'http://127.0.0.1:52000/callback';
@@ -135,15 +135,7 @@ describe('Redis outage: fail closed, recover without a restart', () => {
     const clientId = await registerClient(f, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge }));
-    const tokens = await (
-      await tokenRequest(f, {
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code')!,
-        code_verifier: verifier,
-        redirect_uri: REDIRECT,
-        client_id: clientId,
-      })
-    ).json();
+    const tokens = await (await redeemCode(f, callback, { verifier, redirectUri: REDIRECT, clientId })).json();
 
     await redis.stop();
     const started = Date.now();

@@ -243,6 +243,17 @@ export function tokenRequest(f: ProxyFixture, params: Record<string, string>, he
   });
 }
 
+/** The authorization_code grant for the code in `callback`, with the PKCE verifier, redirect URI and client of its flow. */
+export function redeemCode(f: ProxyFixture, callback: URL, flow: { verifier: string; redirectUri: string; clientId: string }): Promise<Response> {
+  return tokenRequest(f, {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    code_verifier: flow.verifier,
+    redirect_uri: flow.redirectUri,
+    client_id: flow.clientId,
+  });
+}
+
 /** A full sign-in for a native DCR client: returns the client, PKCE pair and the token response. */
 export async function signedIn(f: ProxyFixture, redirectUri = 'http://127.0.0.1:51000/callback') {
   const clientId = await registerClient(f, [redirectUri]);
@@ -251,13 +262,7 @@ export async function signedIn(f: ProxyFixture, redirectUri = 'http://127.0.0.1:
     f,
     authorizeUrl(f, { client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, resource: f.resource }),
   );
-  const res = await tokenRequest(f, {
-    grant_type: 'authorization_code',
-    code: callback.searchParams.get('code')!,
-    code_verifier: verifier,
-    redirect_uri: redirectUri,
-    client_id: clientId,
-  });
+  const res = await redeemCode(f, callback, { verifier, redirectUri, clientId });
   const tokens = (await res.json()) as { access_token: string; refresh_token: string; scope: string };
   return { clientId, verifier, challenge, redirectUri, tokens };
 }
