@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Controller, Post, Req, UseGuards } from '@nestjs/common';
-import { RedisStore } from '../../src/store/redis.store.js';
 import { McpAuthGuard, type McpAuthInfo, UpstreamTokenService } from '../../src/index.js';
 import { authorizeUrl, completeFlow, pkce, redeemCode, registerClient, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -44,17 +43,12 @@ function countUpstreamRefreshes(tokenEndpoint: string): { count(): number; resto
 
 describe('O8 upstream refresh is single-flight per grant, across replicas', () => {
   const redis = new RedisServer();
-  const stores: RedisStore[] = [];
   let a: ProxyFixture;
   let b: ProxyFixture;
 
   beforeAll(async () => {
     await redis.start();
-    const store = async () => {
-      const s = await new RedisStore({ url: redis.url, keyPrefix: 'o8:' }).connect();
-      stores.push(s);
-      return s;
-    };
+    const store = () => redis.store('o8:');
     a = await startProxyFixture({ store: await store() }, undefined, 'express', {
       controllers: [UpstreamCallController],
       idp: { rotateRefreshTokens: true, accessTokenTtlSeconds: 10 },
@@ -64,7 +58,6 @@ describe('O8 upstream refresh is single-flight per grant, across replicas', () =
   afterAll(async () => {
     await b?.close();
     await a?.close();
-    await Promise.all(stores.map((s) => s.close()));
     await redis.stop();
   });
 

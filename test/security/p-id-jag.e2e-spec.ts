@@ -1,5 +1,4 @@
 import { decodeJwt, SignJWT } from 'jose';
-import { RedisStore } from '../../src/store/redis.store.js';
 import { EnterpriseIdp } from '../support/enterprise-idp.js';
 import { registerClient, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -256,7 +255,6 @@ describe('P. Identity Assertion JWT Authorization Grant (ID-JAG)', () => {
 
 describe('P9 replicas share the jti store (real Redis)', () => {
   const redis = new RedisServer();
-  const stores: RedisStore[] = [];
   let idp: EnterpriseIdp;
   let a: ProxyFixture;
   let b: ProxyFixture;
@@ -265,18 +263,17 @@ describe('P9 replicas share the jti store (real Redis)', () => {
     await redis.start();
     idp = await new EnterpriseIdp().start();
     const clients = enterpriseClients(await clientKey('k'));
-    const options = async () => {
-      const store = await new RedisStore({ url: redis.url, keyPrefix: 'p9:' }).connect();
-      stores.push(store);
-      return { store, staticClients: clients, idJag: { issuers: [{ issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` }] } };
-    };
+    const options = async () => ({
+      store: await redis.store('p9:'),
+      staticClients: clients,
+      idJag: { issuers: [{ issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` }] },
+    });
     a = await startProxyFixture(await options());
     b = await startProxyFixture(await options(), { base: a.base, idp: a.idp });
   }, 30_000);
   afterAll(async () => {
     await b?.close();
     await a?.close();
-    await Promise.all(stores.map((s) => s.close()));
     await redis.stop();
     await idp?.stop();
   });

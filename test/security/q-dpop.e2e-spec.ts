@@ -4,7 +4,6 @@ import { ConnectedAppsService, OAuthMcpConfigError, OAuthMcpConfigService, OAuth
 import { OAUTH_MCP_TOKEN_CACHE } from '../../src/oauth-mcp.internal-constants.js';
 import type { TokenCache } from '../../src/resource-server/verification/token-cache.js';
 import { MemoryStore } from '../../src/store/memory.store.js';
-import { RedisStore } from '../../src/store/redis.store.js';
 import { RedisServer } from '../support/redis-server.js';
 import { type DpopKey, dpopKey, dpopProof, type ProofClaims } from '../support/dpop.js';
 import { authorizeUrl, completeFlow, pkce, type ProxyFixture, registerClient, startProxyFixture, tokenRequest } from '../support/proxy-fixture.js';
@@ -446,24 +445,17 @@ describe('Q DPoP replay marks need the store', () => {
 
 describe('Q DPoP across replicas sharing a real Redis', () => {
   const redis = new RedisServer();
-  const stores: RedisStore[] = [];
   let a: ProxyFixture;
   let b: ProxyFixture;
 
   beforeAll(async () => {
     await redis.start();
-    const connect = async () => {
-      const store = await new RedisStore({ url: redis.url, keyPrefix: 'dpop:' }).connect();
-      stores.push(store);
-      return store;
-    };
-    a = await startProxyFixture({ store: await connect(), dpopNonce: true });
-    b = await startProxyFixture({ store: await connect(), dpopNonce: true }, { base: a.base, idp: a.idp });
+    a = await startProxyFixture({ store: await redis.store('dpop:'), dpopNonce: true });
+    b = await startProxyFixture({ store: await redis.store('dpop:'), dpopNonce: true }, { base: a.base, idp: a.idp });
   }, 30_000);
   afterAll(async () => {
     await b?.close();
     await a?.close();
-    await Promise.all(stores.map((s) => s.close()));
     await redis.stop();
   });
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { RedisStore } from '../../src/store/redis.store.js';
 import { freePort } from './free-port.js';
 
 /**
@@ -7,6 +8,7 @@ import { freePort } from './free-port.js';
  */
 export class RedisServer {
   private child?: ChildProcess;
+  private readonly stores: RedisStore[] = [];
   port = 0;
 
   get url(): string {
@@ -37,7 +39,16 @@ export class RedisServer {
     return this;
   }
 
+  /** A connected RedisStore on this server (one per replica), closed by `stop()`. */
+  async store(keyPrefix: string): Promise<RedisStore> {
+    const store = await new RedisStore({ url: this.url, keyPrefix }).connect();
+    this.stores.push(store);
+    return store;
+  }
+
+  /** Closes the stores `store()` opened, then kills the server. */
   async stop(): Promise<void> {
+    await Promise.all(this.stores.splice(0).map((s) => s.close()));
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
