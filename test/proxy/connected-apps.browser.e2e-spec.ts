@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, watchPage } from '../support/chromium.js';
 import { authorizeUrl, pkce, registerClient, startProxyFixture, tokenRequest, type ProxyFixture } from '../support/proxy-fixture.js';
 import { callMcp } from './connected-apps-helpers.js';
 
@@ -23,15 +23,7 @@ describe('connected apps page in real Chromium', () => {
     const clientId = await registerClient(f, [REDIRECT], { client_name: HOSTILE_NAME });
     const context = await browser.newContext();
     const page = await context.newPage();
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    const cspViolations: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+    const { dialogs, cspViolations } = watchPage(page);
     let code = '';
     await page.route('http://127.0.0.1:51235/**', async (route) => {
       code = new URL(route.request().url()).searchParams.get('code') ?? '';

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, watchPage } from '../support/chromium.js';
 import { authorizeUrl, pkce, registerClient, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 
 const REDIRECT = 'http://127.0.0.1:51234/callback';
@@ -34,15 +34,7 @@ describe('consent page in real Chromium', () => {
 
   it('G81/H91 renders the consent page with the hostile client name escaped, the redirect host and scopes; no script runs; the hashed stylesheet applies', async () => {
     const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    const cspViolations: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+    const { dialogs, cspViolations } = watchPage(page);
     const response = await page.goto(url());
     expect(response!.status()).toBe(200);
     expect(await page.locator('h1').innerText()).toContain(HOSTILE_NAME);
