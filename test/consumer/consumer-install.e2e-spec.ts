@@ -150,7 +150,7 @@ async function expectGuardedMcp(app: Running): Promise<void> {
     });
   expect((await call('mcp:read', 'deploy')).status).toBe(403);
   const deployed = await call('mcp:read mcp:admin', 'deploy');
-  expect({ status: deployed.status, text: (await deployed.json()).result?.content?.[0]?.text }).toEqual({ status: 200, text: 'deployed' });
+  expect({ status: deployed.status, text: ((await deployed.json()) as any).result?.content?.[0]?.text }).toEqual({ status: 200, text: 'deployed' });
 }
 
 describe('the packed package in scratch Nest 12 applications', () => {

@@ -34,11 +34,11 @@ describe('example server, native mode against the embedded dev IdP, official SDK
   });
 
   it('PRM at both URLs names the dev IdP issuer byte for byte as its metadata publishes it', async () => {
-    const suffixed = await (await fetch(`${mcpUrl}/.well-known/oauth-protected-resource/mcp`)).json();
+    const suffixed = (await (await fetch(`${mcpUrl}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, any>;
     const root = await (await fetch(`${mcpUrl}/.well-known/oauth-protected-resource`)).json();
     expect(root).toEqual(suffixed);
     expect(suffixed.resource).toBe(serverUrl.href);
-    const as = await (await fetch(`${suffixed.authorization_servers[0]}/.well-known/openid-configuration`)).json();
+    const as = (await (await fetch(`${suffixed.authorization_servers[0]}/.well-known/openid-configuration`)).json()) as Record<string, any>;
     expect(as.issuer).toBe(suffixed.authorization_servers[0]);
   });
 

@@ -132,7 +132,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
       const logger = new CapturingLogger();
       app = await startExampleServer({ env: { MCP_PORT: String(port), DEV_IDP_PORT: '0', JWT_SECRET: SECRET }, logger });
       expect(logger.forContext('OAuthMcp')[0].message).toContain(`  MCP endpoint:                  http://127.0.0.1:${port}/mcp\n`);
-      expect((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())).resource).toBe(
+      expect(((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())) as { resource: string }).resource).toBe(
         `http://127.0.0.1:${port}/mcp`,
       );
       expect(warningsOf(logger).filter((w) => w.startsWith('MCP_URL'))).toEqual([]);
@@ -164,7 +164,7 @@ describe('example startup log: one block with mode, provider, issuers, every end
     const started = await start({ JWT_SECRET: SECRET, OAUTH_SCOPES: 'mcp:read,mcp:write mcp:admin' });
     app = started.app;
     expect(started.logger.text()).toContain('"mcp:read,mcp:write" is one scope with a comma in its name');
-    const metadata = await fetch(`${started.base}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json());
+    const metadata = (await fetch(`${started.base}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())) as { scopes_supported: string[] };
     expect(metadata.scopes_supported).toEqual(['mcp:read,mcp:write', 'mcp:admin']);
   });
 });

@@ -47,7 +47,7 @@ describe('Fastify adapter, native mode', () => {
     const read = await token('mcp:read');
     const ok = await fetch(`${base}/protected`, { headers: { authorization: `Bearer ${read}` } });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).user.sub).toBe('alice');
+    expect(((await ok.json()) as { user: { sub: string } }).user.sub).toBe('alice');
     const call = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers: { authorization: `Bearer ${read}`, 'content-type': 'application/json' },
@@ -94,7 +94,7 @@ describe('Fastify adapter, proxy mode', () => {
   });
 
   it('metadata, DCR, consent, upstream sign-in, code exchange, refresh and a call with our token', async () => {
-    const meta = await (await fetch(`${f.base}/.well-known/oauth-authorization-server`)).json();
+    const meta = (await (await fetch(`${f.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, any>;
     expect(meta.issuer).toBe(f.base);
     const { clientId, tokens } = await signedIn(f);
     const mcp = await fetch(`${f.base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` } });

@@ -30,10 +30,10 @@ describe('native mode, hmac provider', () => {
     const token = await signHmac(SECRET, claims());
     const res = await get('/protected', token);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, any>;
     expect(body.user).toMatchObject({ sub: 'alice', email: 'alice@example.com', scopes: ['mcp:read', 'mcp:write'] });
     expect(body.auth).toMatchObject({ token, scopes: ['mcp:read', 'mcp:write'], resource: 'http://127.0.0.1:9/mcp' });
-    expect((await (await get('/email', token)).json()).email).toBe('alice@example.com');
+    expect(((await (await get('/email', token)).json()) as { email: string }).email).toBe('alice@example.com');
   });
 
   it('A1 no credentials: 401, one Bearer challenge without an error code', async () => {
@@ -119,6 +119,6 @@ describe('native mode, hmac provider', () => {
     expect((await get(`/protected?access_token=${token}`)).status).toBe(401);
     const both = await get(`/protected?access_token=${token}`, token);
     expect(both.status).toBe(400);
-    expect((await both.json()).error).toBe('invalid_request');
+    expect(((await both.json()) as { error: string }).error).toBe('invalid_request');
   });
 });

@@ -58,7 +58,10 @@ describe('audit events', () => {
     const f = await startProxyFixture({ auditSink: sink, rateLimits: { token: { limit: 5, windowSeconds: 60 } } });
     try {
       const { clientId, tokens } = await signedIn(f);
-      const refreshed = await (await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId })).json();
+      const refreshed = (await (await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId })).json()) as {
+        access_token: string;
+        refresh_token: string;
+      };
       await tokenRequest(f, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
       await fetch(`${f.base}/oauth/revoke`, {
         method: 'POST',

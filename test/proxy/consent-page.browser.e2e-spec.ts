@@ -2,6 +2,10 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, watchPage } from '../support/chromium.js';
 import { authorizeUrl, pkce, registerClient, startProxyFixture, type ProxyFixture } from '../support/proxy-fixture.js';
 
+// What page.evaluate callbacks use: they run in the browser, not in this (Node) compilation.
+declare const document: { body?: { innerText: string } };
+declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
 const REDIRECT = 'http://127.0.0.1:51234/callback';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)><script>alert(2)</script>"\'&';
 

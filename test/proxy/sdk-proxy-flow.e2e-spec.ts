@@ -54,9 +54,9 @@ describe('proxy mode: the embedded default (this server is the AS in front of th
   });
 
   it('J106/J107 PRM names this server as the AS; its metadata issuer is byte-identical', async () => {
-    const prm = await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json();
+    const prm = (await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, any>;
     expect(prm.authorization_servers).toEqual([base]);
-    const as = await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json();
+    const as = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as Record<string, any>;
     expect(as.issuer).toBe(prm.authorization_servers[0]);
     expect(as.code_challenge_methods_supported).toEqual(['S256']);
     expect(as.grant_types_supported).toEqual(['authorization_code', 'refresh_token']);
@@ -132,7 +132,7 @@ describe('proxy mode: the embedded default (this server is the AS in front of th
     const first = await tokenRequest(base, params);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    const tokens = await first.json();
+    const tokens = (await first.json()) as { access_token: string };
     const replay = await tokenRequest(base, params);
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });

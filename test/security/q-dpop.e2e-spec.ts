@@ -45,7 +45,7 @@ async function codeExchange(f: ProxyFixture): Promise<Record<string, string>> {
 /** A public DCR client signed in with DPoP proofs by `key` at the token endpoint. */
 async function signInWithDpop(f: ProxyFixture, key: DpopKey | undefined, claims: Partial<ProofClaims> = {}): Promise<{ clientId: string; tokens: Tokens }> {
   const params = await codeExchange(f);
-  const headers = key ? { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token`, ...claims }) } : {};
+  const headers: Record<string, string> = key ? { dpop: await dpopProof(key, { htu: `${f.base}/oauth/token`, ...claims }) } : {};
   const res = await tokenRequest(f, params, headers);
   if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${await res.text()}`);
   return { clientId: params.client_id, tokens: (await res.json()) as Tokens };
@@ -64,7 +64,7 @@ async function expectDpopRefusal(res: Response, error: string, description?: str
   // RFC 9449 §7.1: the Bearer challenge (bearer tokens are accepted here) and the DPoP one with the error.
   expect(challenge).toMatch(/^Bearer resource_metadata="[^"]+", scope="mcp:read mcp:write mcp:admin", DPoP algs="ES256 [^"]*EdDSA", error="/);
   expect(challenge).toContain(`error="${error}"`);
-  const body = await res.json();
+  const body = (await res.json()) as { error: string; error_description?: string };
   expect(body.error).toBe(error);
   if (description) expect(body.error_description).toBe(description);
 }
@@ -94,7 +94,7 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
   });
 
   it('Q13 metadata advertises dpop_signing_alg_values_supported; a 401 carries the Bearer and the DPoP challenge', async () => {
-    const as = await (await fetch(`${f.base}/.well-known/oauth-authorization-server`)).json();
+    const as = (await (await fetch(`${f.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, any>;
     expect(as.dpop_signing_alg_values_supported).toEqual(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']);
     const res = await fetch(f.resource, { method: 'POST' });
     expect(res.status).toBe(401);
@@ -218,7 +218,7 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
     await expectDpopRefusal(await callMcp(f, t, await proof({ jwk: other.publicJwk })), 'invalid_dpop_proof', 'The DPoP proof signature is invalid');
     const secret = new TextEncoder().encode('a-shared-secret-of-32-bytes-long!');
     const mac = await new SignJWT({ jti: 'x', htm: 'POST', htu: f.resource, iat: now() })
-      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } as never })
       .sign(secret);
     await expectDpopRefusal(await callMcp(f, t, mac), 'invalid_dpop_proof');
     const [h, p] = (await proof()).split('.');
@@ -279,13 +279,13 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
     for (const bent of [{ htm: 'GET' }, { htu: `${f.base}/oauth/revoke` }, { iat: now() - 600 }]) {
       const res = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu, ...bent }) });
       expect(res.status).toBe(400);
-      expect((await res.json()).error).toBe('invalid_dpop_proof');
+      expect(((await res.json()) as { error: string; error_description?: string }).error).toBe('invalid_dpop_proof');
       expect(res.headers.get('www-authenticate')).toBeNull();
     }
     // A valid proof with a grant that fails (an unknown code) leaves no jti mark: nothing is stored for a refusal.
     const snapshot = storeSnapshot(f);
     const unknown = await tokenRequest(f, { ...params, code: 'unknown-code' }, { dpop: await dpopProof(key, { htu }) });
-    expect((await unknown.json()).error).toBe('invalid_grant');
+    expect(((await unknown.json()) as { error: string; error_description?: string }).error).toBe('invalid_grant');
     expect(snapshot.added().filter((k) => k.startsWith('dpop-jti:'))).toEqual([]);
     // The 2025-03-26 root alias `/token` is another URL than /oauth/token.
     const alias = await fetch(`${f.base}/token`, {
@@ -294,7 +294,7 @@ describe('Q DPoP in proxy mode (RFC 9449): the token endpoint binds, the resourc
       body: new URLSearchParams(params),
     });
     expect(alias.status).toBe(400);
-    expect((await alias.json()).error_description).toBe('The DPoP proof is for another URL');
+    expect(((await alias.json()) as { error: string; error_description?: string }).error_description).toBe('The DPoP proof is for another URL');
     const ok = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu }) });
     expect(ok.status).toBe(200);
   });
@@ -315,7 +315,7 @@ describe('Q DPoP nonces and required DPoP (operator options)', () => {
     const htu = `${f.base}/oauth/token`;
     const first = await tokenRequest(f, params, { dpop: await dpopProof(key, { htu }) });
     expect(first.status).toBe(400);
-    expect((await first.json()).error).toBe('use_dpop_nonce');
+    expect(((await first.json()) as { error: string; error_description?: string }).error).toBe('use_dpop_nonce');
     const nonce = first.headers.get('dpop-nonce')!;
     expect(nonce).toMatch(/^[a-z0-9]+\.[A-Za-z0-9_-]{32}$/);
     expect((await tokenRequest(f, params, { dpop: await dpopProof(key, { htu, nonce: 'x.forged' }) })).status).toBe(400);
@@ -434,7 +434,7 @@ describe('Q DPoP replay marks need the store', () => {
       store.down = true;
       const mcp = await callMcp(f, tokens.access_token, await dpopProof(key, { htu: f.resource, accessToken: tokens.access_token }));
       expect(mcp.status).toBe(503);
-      expect((await mcp.json()).error).toBe('temporarily_unavailable');
+      expect(((await mcp.json()) as { error: string; error_description?: string }).error).toBe('temporarily_unavailable');
       const res = await signInWithDpop(f, key).catch((err: Error) => err.message);
       expect(res).toMatch(/^token request answered 503: .*temporarily_unavailable/);
     } finally {
@@ -464,7 +464,7 @@ describe('Q DPoP across replicas sharing a real Redis', () => {
     const params = await codeExchange(a);
     const htu = `${a.base}/oauth/token`;
     const first = await tokenRequest(a, params, { dpop: await dpopProof(key, { htu }) });
-    expect((await first.json()).error).toBe('use_dpop_nonce');
+    expect(((await first.json()) as { error: string; error_description?: string }).error).toBe('use_dpop_nonce');
     const nonce = first.headers.get('dpop-nonce')!;
     const atB = await fetch(`${b.origin}/oauth/token`, {
       method: 'POST',

@@ -54,7 +54,7 @@ describe('R: connected apps', () => {
       expect(html).toContain('<strong>access_denied</strong>');
       expect(html).toContain('<title>Connected apps</title>');
     }
-    for (const body of [{ client_id: alice.clientId }, { client_id: alice.clientId, csrf_token: malloryCsrf }]) {
+    for (const body of [{ client_id: alice.clientId }, { client_id: alice.clientId, csrf_token: malloryCsrf }] as Record<string, string>[]) {
       const api = await revokeByApi(f, { cookies: alice.cookies }, body);
       expect(api.status).toBe(403);
       expect(((await api.json()) as { error: string }).error).toBe('access_denied');

@@ -4,6 +4,11 @@ import { RedisServer } from '../support/redis-server.js';
 
 const REDIRECT = 'http://127.0.0.1:52000/callback';
 
+interface Tokens {
+  access_token: string;
+  refresh_token: string;
+}
+
 /** Stores passed in options belong to the test: it closes them. */
 const opened: RedisStore[] = [];
 async function connect(url: string, keyPrefix?: string): Promise<RedisStore> {
@@ -49,14 +54,14 @@ describe('several instances sharing one Redis', () => {
     const { clientId, verifier, code } = await codeFromA();
     const redeemed = await tokenAt(b.origin, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId });
     expect(redeemed.status).toBe(200);
-    const first = await redeemed.json();
+    const first = (await redeemed.json()) as Tokens;
     // Tokens signed by either replica verify on both: the signing keys are shared through the store.
     expect((await mcpAt(a.origin, first.access_token)).status).toBe(201);
     expect((await mcpAt(b.origin, first.access_token)).status).toBe(201);
 
     const refreshed = await tokenAt(a.origin, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId });
     expect(refreshed.status).toBe(200);
-    const second = await refreshed.json();
+    const second = (await refreshed.json()) as Tokens;
     const reuse = await tokenAt(b.origin, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId });
     expect(reuse.status).toBe(400);
     expect(await reuse.json()).toMatchObject({ error: 'invalid_grant' });
@@ -85,7 +90,7 @@ describe('restart with the same Redis: registrations, consents, refresh tokens a
     const clientId = await registerClient(first, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const flow = await completeFlow(first, authorizeUrl(first, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge }));
-    const tokens = await (
+    const tokens = (await (
       await tokenRequest(first, {
         grant_type: 'authorization_code',
         code: flow.callback.searchParams.get('code')!,
@@ -93,7 +98,7 @@ describe('restart with the same Redis: registrations, consents, refresh tokens a
         redirect_uri: REDIRECT,
         client_id: clientId,
       })
-    ).json();
+    ).json()) as Tokens;
     const keysBefore = await (await fetch(`${first.base}/.well-known/jwks.json`)).json();
     await first.app.close();
 
@@ -135,7 +140,7 @@ describe('Redis outage: fail closed, recover without a restart', () => {
     const clientId = await registerClient(f, [REDIRECT]);
     const { verifier, challenge } = pkce();
     const { callback } = await completeFlow(f, authorizeUrl(f, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge }));
-    const tokens = await (await redeemCode(f, callback, { verifier, redirectUri: REDIRECT, clientId })).json();
+    const tokens = (await (await redeemCode(f, callback, { verifier, redirectUri: REDIRECT, clientId })).json()) as Tokens;
 
     await redis.stop();
     const started = Date.now();

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type webcrypto } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 /** A DPoP key pair of a test client (extractable, so the v2 SDK's DpopSession can sign with it too). */
 export interface DpopKey {
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
+  privateKey: webcrypto.CryptoKey;
+  publicKey: webcrypto.CryptoKey;
   publicJwk: JWK;
   thumbprint: string;
   alg: 'ES256';
