@@ -97,4 +97,30 @@ describe('the compiled CLI (package.json "bin") as a real process', () => {
     }
     expect((await runBin(['nope'])).code).toBe(2);
   });
+
+  it('doctor piped into a reader that stops early (| head -2) ends quietly, without an EPIPE stack trace', async () => {
+    const server = await new JwksServer().start();
+    server.keys = [(await generateTestKey('ES256', 'k1')).publicJwk];
+    try {
+      const child = spawn(SYSTEM_NODE, [BIN, 'doctor'], {
+        cwd: emptyDir(),
+        env: {
+          PATH: process.env.PATH ?? '',
+          OAUTH_PROVIDER: 'oidc',
+          OIDC_ISSUER: server.issuer,
+          OIDC_AUDIENCE: 'http://localhost:8080/mcp',
+          MCP_URL: 'http://localhost:8080',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      // The first line read, the reader goes away: every later write meets a closed pipe.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise((done) => child.on('close', done));
+      expect({ code, stderr: stderr.split('\n').filter((l) => !l.startsWith('… ') && l !== '') }).toEqual({ code: 0, stderr: [] });
+    } finally {
+      await server.stop();
+    }
+  });
 });
