@@ -1,5 +1,6 @@
 import { headlessLogin } from '../dev-idp/headless-login.js';
 import { MemoryOAuthClientProvider } from './memory-client-provider.js';
+import { importWithPeer } from './optional-peer.js';
 
 /** Options of `signInWithDevIdp`. @publicApi */
 export interface DevIdpSignInOptions {
@@ -22,7 +23,7 @@ export interface DevIdpSignInOptions {
  */
 export async function signInWithDevIdp(serverUrl: string | URL, options: DevIdpSignInOptions = {}): Promise<MemoryOAuthClientProvider> {
   // The MCP SDK is an optional peer: loaded when a test signs in, not when the kit is imported.
-  const { auth } = await import('@modelcontextprotocol/sdk/client/auth.js');
+  const { auth } = await importWithPeer(() => import('@modelcontextprotocol/sdk/client/auth.js'), '@modelcontextprotocol/sdk', 'signInWithDevIdp');
   const url = new URL(serverUrl);
   const provider = options.provider ?? new MemoryOAuthClientProvider();
   const first = await auth(provider, { serverUrl: url, scope: options.scope });

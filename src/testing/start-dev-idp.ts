@@ -1,4 +1,5 @@
 import type { DevIdp, DevIdpOptions } from '../dev-idp/dev-idp.js';
+import { importWithPeer } from './optional-peer.js';
 
 /**
  * Starts the embedded development IdP (oidc-provider on loopback). oidc-provider is an optional peer,
@@ -6,6 +7,6 @@ import type { DevIdp, DevIdpOptions } from '../dev-idp/dev-idp.js';
  * @publicApi
  */
 export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
-  const { startDevIdp: start } = await import('../dev-idp/dev-idp.js');
+  const { startDevIdp: start } = await importWithPeer(() => import('../dev-idp/dev-idp.js'), 'oidc-provider', 'startDevIdp');
   return start(options);
 }

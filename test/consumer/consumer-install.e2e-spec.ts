@@ -160,7 +160,9 @@ describe('the packed package in scratch Nest 12 applications', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'oauth-mcp-consumer-'));
-    const packed = JSON.parse(npm(ROOT, ['pack', '--json', '--pack-destination', work]))[0] as { filename: string };
+    // --ignore-scripts: the run's global setup built dist/ already, and prepack's rebuild would delete it under
+    // the other workers' feet. That prepack builds is checked below.
+    const packed = JSON.parse(npm(ROOT, ['pack', '--ignore-scripts', '--json', '--pack-destination', work]))[0] as { filename: string };
     tarball = join(work, packed.filename);
   }, 120_000);
   afterAll(() => {
@@ -169,11 +171,13 @@ describe('the packed package in scratch Nest 12 applications', () => {
   });
 
   it('the tarball holds the compiled library, its declarations, README, LICENSE and SECURITY.md: no test, bench, example, source or map', () => {
-    const files = (JSON.parse(npm(ROOT, ['pack', '--dry-run', '--json']))[0] as { files: { path: string }[] }).files.map((f) => f.path);
+    const files = (JSON.parse(npm(ROOT, ['pack', '--ignore-scripts', '--dry-run', '--json']))[0] as { files: { path: string }[] }).files.map((f) => f.path);
     const stray = files.filter((f) => !/^dist\/.+\.(js|d\.ts)$/.test(f) && !['README.md', 'LICENSE', 'SECURITY.md', 'package.json'].includes(f));
     expect(stray).toEqual([]);
     expect(files.filter((f) => /\.spec\.|examples?\/|^dist\/(main|example)/.test(f))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/testing/index.js', 'dist/health/index.js']));
+    // dist/ is not in git: `npm pack` and `npm publish` on a fresh clone build it first.
+    expect((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.prepack).toBe('npm run build');
   });
 
   it('ESM app: the README quick start compiles as-is and runs, options are typed per mode; a native-mode install adds at most 32 packages and 15 MB', async () => {
