@@ -148,7 +148,11 @@ export class OAuthMcpOptionsSchema {
   @IsIn(OAUTH_PROVIDERS, { message: `must be one of ${OAUTH_PROVIDERS.join(', ')}` })
   provider: OAuthProviderName;
 
-  @ValidateIf((o: OAuthMcpOptionsSchema) => providerDefinition(o.provider)?.issuerOptional !== true || o.issuer !== undefined)
+  // An unknown provider is the one problem to report: what the issuer must be depends on the provider.
+  @ValidateIf((o: OAuthMcpOptionsSchema) => {
+    const provider = providerDefinition(o.provider);
+    return provider !== undefined && (provider.issuerOptional !== true || o.issuer !== undefined);
+  })
   @IsIssuer()
   @simpleRule('providerIssuer', (_v, o) => providerDefinition(o.provider)?.issuerProblem?.(o))
   issuer?: string;
