@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { commaScopeWarning } from '../config/config-warnings.js';
 import { checkSecret, SECRET_PROBLEM_TEXT } from '../config/secret-rules.js';
 import { mintTestToken } from '../testing/mint-test-token.js';
 import { CliUsageError, loadEnv, type ResolvedCliContext } from './cli-context.js';
@@ -72,6 +73,8 @@ export async function tokenCommand(args: string[], context: ResolvedCliContext):
   const scope = (values.scope ?? []).join(' ').split(/\s+/).filter(Boolean);
   const iss = values.iss ?? env.OIDC_ISSUER;
   const token = await mintTestToken({ secret, sub: values.sub, scope, aud: aud.length === 1 ? aud[0] : aud, iss, ttlSeconds });
+  const commaScope = commaScopeWarning(scope, 'and the token carries it as such', (spaced) => `--scope "${spaced}"`);
+  if (commaScope) context.stderr.write(`token: warning: ${commaScope}\n`);
   const expires = new Date(Date.now() + ttlSeconds * 1000).toISOString();
   context.stdout.write(`${token}\n`);
   context.stderr.write(`HS256 token: sub=${values.sub} aud=${aud.join(',')}${iss ? ` iss=${iss}` : ''} scope="${scope.join(' ')}" expires ${expires}\n`);

@@ -27,12 +27,18 @@ export function configWarnings(c: ResolvedOAuthMcpConfig): ConfigWarning[] {
       text: 'OAUTH_ALLOW_PRIVATE_NETWORK_FETCH is on for a server that is not on loopback: an unauthenticated client_id URL (Client ID Metadata Document) can make this server send GET requests to loopback and private addresses; leave it off unless those documents are served from your private network',
     });
   }
-  const commaScopes = c.scopes.filter((scope) => scope.includes(','));
-  if (commaScopes.length > 0) {
-    warnings.push({
-      check: 'scopes',
-      text: `Scopes are separated by spaces: ${commaScopes.map((s) => `"${s}"`).join(', ')} is one scope with a comma in its name, and MCP clients will request it as such; if you meant several scopes, write OAUTH_SCOPES="${commaScopes[0].split(',').filter(Boolean).join(' ')}"`,
-    });
-  }
+  const scopes = commaScopeWarning(c.scopes, 'and MCP clients will request it as such', (spaced) => `OAUTH_SCOPES="${spaced}"`);
+  if (scopes) warnings.push({ check: 'scopes', text: scopes });
   return warnings;
+}
+
+/**
+ * A scope with a comma (legal, RFC 6749 §3.3) is almost always a comma-separated list by mistake: the
+ * sentence that says so and what follows, with the space-separated form as `write` shows it; undefined without one.
+ */
+export function commaScopeWarning(scopes: readonly string[], consequence: string, write: (spaced: string) => string): string | undefined {
+  const commaScopes = scopes.filter((scope) => scope.includes(','));
+  if (commaScopes.length === 0) return undefined;
+  const spaced = commaScopes[0].split(',').filter(Boolean).join(' ');
+  return `Scopes are separated by spaces: ${commaScopes.map((s) => `"${s}"`).join(', ')} is one scope with a comma in its name, ${consequence}; if you meant several scopes, write ${write(spaced)}`;
 }

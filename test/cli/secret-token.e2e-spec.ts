@@ -54,6 +54,16 @@ describe('CLI: token', () => {
     expect(((await res.json()) as { user: unknown }).user).toMatchObject({ sub: 'alice', scopes: ['mcp:read', 'mcp:write'], provider: 'hmac' });
   });
 
+  it('a comma-separated --scope mints what was asked (one scope) and warns, showing the space-separated form', async () => {
+    const run = await cli(['token', '--sub', 'alice', '--scope', 'mcp:read,mcp:write', '--aud', 'api://mcp'], { JWT_SECRET: SECRET });
+    expect(run.code).toBe(0);
+    expect((await jwtVerify(run.stdout.trim(), new TextEncoder().encode(SECRET), { audience: 'api://mcp' })).payload.scope).toBe('mcp:read,mcp:write');
+    expect(run.stderr).toContain('token: warning: Scopes are separated by spaces: "mcp:read,mcp:write" is one scope with a comma in its name');
+    expect(run.stderr).toContain('--scope "mcp:read mcp:write"');
+    const spaced = await cli(['token', '--sub', 'alice', '--scope', 'mcp:read mcp:write', '--aud', 'api://mcp'], { JWT_SECRET: SECRET });
+    expect(spaced.stderr).not.toContain('warning');
+  });
+
   it('reads JWT_SECRET, OIDC_AUDIENCE and OIDC_ISSUER from .env; the environment wins', async () => {
     const dir = emptyDir();
     writeFileSync(join(dir, '.env'), `JWT_SECRET=${SHORT_SECRET}\nOIDC_AUDIENCE=api://from-dotenv\nOIDC_ISSUER=https://issuer.example\n`);
