@@ -16,6 +16,7 @@ import { BenchJwksServer } from './jwks-server.js';
 import { alternate, cycle, judged, judgedByQuartiles, LOAD_LIMIT, NOISE_LIMIT, OnceSource, runLoad, ServerProcess, type LoadResult } from './load.js';
 import type { MemoryReport } from './memory.js';
 import type { VerifyReport } from './verify.js';
+import type { GuardReport } from './guard.js';
 import { proxyCases } from './proxy.js';
 import { dpopProofs, generateDpopKey } from './dpop.js';
 import type { ServerSpec } from './server.js';
@@ -388,6 +389,27 @@ function verifyCase(): void {
   }
 }
 
+/**
+ * In process: the guard's own work on a cache hit (bench/guard.ts), no target: what is left of a hit once HTTP
+ * and Nest's guards consumer are taken away, beside SHA-256 of the token (the cache key, part of it).
+ */
+function guardCase(): void {
+  log('guard-hit: JwtAuthGuard.canActivate on a cache hit, in process');
+  const out = execFileSync(process.execPath, [new URL('./guard.js', import.meta.url).pathname], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const report = JSON.parse(out.trim().split('\n').pop()!) as GuardReport;
+  for (const [size, c] of Object.entries(report)) {
+    results.push({
+      name: `guard-hit-${size}-token-us`,
+      valueMicros: c.guardMicros,
+      sha256Micros: c.sha256Micros,
+      tokenLength: c.tokenLength,
+      loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
+      note: 'canActivate with a new ExecutionContextHost per call, best of 7 blocks; no HTTP, no guards consumer',
+    });
+    log(`guard-hit ${size} token (${c.tokenLength} characters): ${c.guardMicros} µs per canActivate, of which SHA-256 ${c.sha256Micros} µs`);
+  }
+}
+
 /** Item 5: in a separate process (needs --expose-gc, and its heap must not be the load generator's). */
 function memoryCase(): void {
   log('memory-bound: 1,000,000 distinct tokens through TokenVerifier and its cache');
@@ -465,19 +487,21 @@ function printTable(): void {
           ? `${fmt(r.jwksFetches as number)} JWKS fetch(es), all 401`
           : r.name === 'jwks-herd'
             ? `${r.requests} requests, ${JSON.stringify(r.statusCodes)}`
-            : r.name.startsWith('peer-sdk')
-              ? 'MCP SDK requireBearerAuth + jose'
-              : r.name.startsWith('verify-')
-                ? `bare passport-jwt ${fmt(r.bareMicros as number, 1)} µs`
-                : r.name.startsWith('proxy-token-') && r.skipped === undefined
-                  ? `node-oidc-provider ${fmt(r.peerReqPerSec as number)}/s; ${r.serverMicrosPerReq} µs server CPU/grant`
-                  : r.name.startsWith('peer-oidc-provider-')
-                    ? `${r.serverMicrosPerReq} µs server CPU/grant`
-                    : r.name.startsWith('proxy-roundtrip-')
-                      ? `added by the module; total ${fmt(r.totalMs as number, 2)} ms, dev IdP ${fmt(r.idpMs as number, 2)} ms`
-                      : r.extraServerMicrosPerReq !== undefined
-                        ? `+${r.extraServerMicrosPerReq} µs server CPU/req`
-                        : ((r.skipped ?? '') as string);
+            : r.name.startsWith('guard-hit')
+              ? `of which SHA-256 ${fmt(r.sha256Micros as number, 2)} µs (${r.tokenLength} characters)`
+              : r.name.startsWith('peer-sdk')
+                ? 'MCP SDK requireBearerAuth + jose'
+                : r.name.startsWith('verify-')
+                  ? `bare passport-jwt ${fmt(r.bareMicros as number, 1)} µs`
+                  : r.name.startsWith('proxy-token-') && r.skipped === undefined
+                    ? `node-oidc-provider ${fmt(r.peerReqPerSec as number)}/s; ${r.serverMicrosPerReq} µs server CPU/grant`
+                    : r.name.startsWith('peer-oidc-provider-')
+                      ? `${r.serverMicrosPerReq} µs server CPU/grant`
+                      : r.name.startsWith('proxy-roundtrip-')
+                        ? `added by the module; total ${fmt(r.totalMs as number, 2)} ms, dev IdP ${fmt(r.idpMs as number, 2)} ms`
+                        : r.extraServerMicrosPerReq !== undefined
+                          ? `+${r.extraServerMicrosPerReq} µs server CPU/req`
+                          : ((r.skipped ?? '') as string);
     const noise = r.noise === undefined ? '' : fmt(r.noise as number, 3);
     return [r.name, value, target, verdict, noise, notes];
   });
@@ -509,6 +533,7 @@ async function main(): Promise<void> {
   const ours: Record<string, number | undefined> = {};
   let coldRs256: CaseResult | undefined;
   if (wanted('verify-')) verifyCase();
+  if (wanted('guard-hit')) guardCase();
   if (wanted('cache-hit-hs256') || wanted('cold-hs256') || wanted('cache-hit-dpop')) {
     const server = await ServerProcess.start(nestSpec({ provider: 'hmac' }), 'nest-hmac');
     try {
