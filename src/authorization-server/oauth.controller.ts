@@ -11,13 +11,11 @@ import { singleAuthorizationHeader } from '../http/authorization-header.js';
 import { Public } from '../resource-server/decorators/public.decorator.js';
 import { AuthorizationFlowService, type FlowResponse } from './authorize/authorization-flow.service.js';
 import { ClientRegistryService } from './clients/client-registry.service.js';
-import { parseCookies } from './http/cookies.js';
+import { requestCookies } from './http/cookies.js';
 import { sendFlow, sendJson, sendNoContent } from './http/oauth-response.js';
 import { OAuthThrottlerGuard } from './rate-limit/oauth-throttler.guard.js';
 import { RateLimit } from './rate-limit/rate-limit.decorator.js';
 import { TokenEndpointService } from './token-endpoint/token-endpoint.service.js';
-
-const cookieHeader = (req: ModuleRequest): string | undefined => (typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined);
 
 /**
  * The authorization server's endpoints (mounted in proxy mode only), outside the bearer guard. Every
@@ -44,19 +42,19 @@ export class OAuthController {
   @RateLimit('authorize')
   @All('oauth/authorize')
   authorize(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
-    return this.browser(req, res, 'GET', () => this.flow.authorize(req.query, parseCookies(cookieHeader(req))));
+    return this.browser(req, res, 'GET', () => this.flow.authorize(req.query, requestCookies(req)));
   }
 
   @RateLimit('none')
   @All('oauth/consent')
   consent(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
-    return this.browser(req, res, 'POST', () => this.flow.consent(req.body, parseCookies(cookieHeader(req))));
+    return this.browser(req, res, 'POST', () => this.flow.consent(req.body, requestCookies(req)));
   }
 
   @RateLimit('none')
   @All('oauth/callback')
   callback(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
-    return this.browser(req, res, 'GET', () => this.flow.callback(req.query, rawQuery(req), parseCookies(cookieHeader(req))));
+    return this.browser(req, res, 'GET', () => this.flow.callback(req.query, rawQuery(req), requestCookies(req)));
   }
 
   @RateLimit('token')

@@ -4,6 +4,8 @@ import { createServer, type AddressInfo } from 'node:net';
 
 /** Ports this process handed out: never the same one twice. */
 const handedOut = new Set<number>();
+/** The range picked from, read once per process. */
+let range: [number, number] | undefined;
 
 /**
  * Ports below the kernel's ephemeral range: `listen(0)` and outgoing connections draw from that range, so
@@ -37,7 +39,7 @@ function listenOnce(port: number): Promise<number | undefined> {
  * workers and outgoing connections do not take it before the app listens. @publicApi
  */
 export async function freePort(): Promise<number> {
-  const [low, high] = pickRange();
+  const [low, high] = (range ??= pickRange());
   for (let attempt = 0; low > 0 && attempt < 50; attempt++) {
     const candidate = randomInt(low, high + 1);
     if (handedOut.has(candidate)) continue;

@@ -19,7 +19,7 @@ import { ClientRegistryService } from '../clients/client-registry.service.js';
 import { allowedByServer, findRegisteredRedirectUri } from '../../config/redirect-uri.policy.js';
 import { randomToken, safeEqual, sha256 } from '../crypto/random.js';
 import { UpstreamTokenService } from '../upstream/upstream-token.service.js';
-import { cookieName, type CookieSpec } from '../http/cookies.js';
+import { cookieName, type CookieSpec, SESSION_COOKIE } from '../http/cookies.js';
 import { DuplicateParameterError, single } from '../http/request-params.js';
 import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { newPkceVerifier, requirePkceChallenge } from '../grants/pkce.js';
@@ -357,7 +357,7 @@ export class AuthorizationFlowService {
 
   private async rememberedApproval(request: AuthorizationRequest, cookies: Record<string, string>): Promise<string | undefined> {
     if (this.config.consentRememberDays === 0) return undefined;
-    const sid = cookies[cookieName('mcp_session', this.secure)];
+    const sid = cookies[cookieName(SESSION_COOKIE, this.secure)];
     if (!sid || sid.length > 128) return undefined;
     const session = await this.store.get<{ userKey: string }>(StoreKeys.session(sha256(sid)));
     if (!session) return undefined;
@@ -387,7 +387,7 @@ export class AuthorizationFlowService {
   private async startSession(userKey: string, ttl: number): Promise<CookieSpec> {
     const sid = randomToken(32);
     await this.store.set(StoreKeys.session(sha256(sid)), { userKey }, ttl);
-    return { name: cookieName('mcp_session', this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' };
+    return { name: cookieName(SESSION_COOKIE, this.secure), value: sid, maxAgeSeconds: ttl, sameSite: 'Lax' };
   }
 
   private async consentPage(request: AuthorizationRequest, client: ClientRecord): Promise<FlowResponse> {

@@ -10,7 +10,7 @@ import type { OAuthMcpStore } from '../../store/oauth-mcp-store.interface.js';
 import { StoreKeys } from '../../store/store-keys.js';
 import { userKeyOf } from '../authorize/user-key.js';
 import { safeEqual, sha256 } from '../crypto/random.js';
-import { cookieName } from '../http/cookies.js';
+import { cookieName, SESSION_COOKIE } from '../http/cookies.js';
 
 /** The signed-in user behind a "Connected apps" request. */
 export interface AppsPrincipal {
@@ -19,9 +19,6 @@ export interface AppsPrincipal {
   /** Session only: the CSRF token a state-changing request must carry (bound to this session). */
   csrfToken?: string;
 }
-
-/** The consent flow's session cookie (set after a sign-in; see AuthorizationFlowService). */
-export const SESSION_COOKIE = 'mcp_session';
 
 /**
  * Who is asking: the browser session of the consent flow (cookie), or a bearer token this server issued

@@ -7,7 +7,7 @@ import { OAuthEndpointExceptionFilter } from '../../http/oauth-exception.filter.
 import { Public } from '../../resource-server/decorators/public.decorator.js';
 import { AuthorizationFlowService, CONNECTED_APPS_PAGE, type FlowResponse } from '../authorize/authorization-flow.service.js';
 import { errorPage, pageCsp } from '../authorize/html.js';
-import { parseCookies } from '../http/cookies.js';
+import { requestCookies } from '../http/cookies.js';
 import { sendFlow, sendJson } from '../http/oauth-response.js';
 import { single } from '../http/request-params.js';
 import { OAuthThrottlerGuard } from '../rate-limit/oauth-throttler.guard.js';
@@ -15,8 +15,6 @@ import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { renderAppsPage } from './apps-page.js';
 import { type AppsPrincipal, ConnectedAppsAuth } from './connected-apps-auth.js';
 import { ConnectedAppsService } from './connected-apps.service.js';
-
-const cookiesOf = (req: ModuleRequest): Record<string, string> => parseCookies(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined);
 
 /**
  * "Connected apps" (proxy mode). The page, `GET /oauth/apps` with its revoke form `POST /oauth/apps/revoke`,
@@ -45,7 +43,7 @@ export class ConnectedAppsController {
   @All('oauth/apps')
   async page(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     if (req.method !== 'GET') throw new MethodNotAllowedError(['GET']);
-    const principal = await this.auth.fromSession(cookiesOf(req));
+    const principal = await this.auth.fromSession(requestCookies(req));
     if (!principal) return sendFlow(res, await this.flow.signInForApps(), this.secure);
     const notice = single(req.query, 'revoked', 8) === '1' ? 'Access was revoked.' : undefined;
     const html = renderAppsPage(await this.apps.list(principal.userKey), principal.csrfToken!, notice);
@@ -56,7 +54,7 @@ export class ConnectedAppsController {
   @All('oauth/apps/revoke')
   async revokeFromPage(@Req() req: ModuleRequest, @Res() res: unknown): Promise<void> {
     if (req.method !== 'POST') throw new MethodNotAllowedError(['POST']);
-    const principal = await this.auth.fromSession(cookiesOf(req));
+    const principal = await this.auth.fromSession(requestCookies(req));
     const clientId = single(req.body, 'client_id', 2048);
     if (!principal || !this.auth.csrfHolds(principal, single(req.body, 'csrf_token', 128))) {
       return sendFlow(res, this.problem(new AccessDeniedError('The form is invalid, expired, or was not sent from this browser'), 403), this.secure);
@@ -89,7 +87,7 @@ export class ConnectedAppsController {
   /** A bearer token when the request carries `Authorization` (the cookie is then ignored), else the session. */
   private async principal(req: ModuleRequest): Promise<AppsPrincipal> {
     if (singleAuthorizationHeader(req) !== undefined) return this.auth.fromBearer(req);
-    const session = await this.auth.fromSession(cookiesOf(req));
+    const session = await this.auth.fromSession(requestCookies(req));
     if (!session) throw new InvalidTokenError('Sign in, or send a bearer token with the connected-apps scope', true);
     return session;
   }
