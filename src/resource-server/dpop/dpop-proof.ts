@@ -6,10 +6,10 @@ import { DPOP_MESSAGES } from '../../errors/messages.constant.js';
 import { type ModuleRequest, requestPath } from '../../http/node-request.js';
 // RFC 9449 §4.1 `ath` is the base64url SHA-256 of the token: the hash the token cache is keyed by.
 import { tokenHash } from '../verification/token-fingerprint.js';
+import { JWS_COMPACT } from '../verification/jws-compact.js';
 
 /** Longest proof read: a JWS with an embedded RSA-4096 public key fits well below it. */
 const MAX_PROOF_LENGTH = 4096;
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** JWK members of a private or symmetric key: a proof carries the public key only (RFC 9449 §4.3 step 7). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 const UNRESERVED = /[A-Za-z0-9\-._~]/;

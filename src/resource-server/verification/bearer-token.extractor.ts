@@ -1,9 +1,8 @@
 import { InvalidRequestError, InvalidTokenError } from '../../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
 import { type AuthorizationHeaderCarrier, singleAuthorizationHeader } from '../../http/authorization-header.js';
+import { JWS_COMPACT } from './jws-compact.js';
 
-/** RFC 6750 §2.1 b64token, restricted further to the three base64url segments of a JWS. */
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** RFC 6750 §2.1 b64token: what an application's own strategy (an opaque token) may receive. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 

@@ -1,5 +1,6 @@
 import { InvalidTokenError } from '../../errors/oauth.errors.js';
 import { TOKEN_MESSAGES } from '../../errors/messages.constant.js';
+import { JWS_COMPACT } from './jws-compact.js';
 
 /** The protected header fields the module reads. */
 export interface JoseHeader {
@@ -15,9 +16,6 @@ export interface JoseHeader {
  */
 const REFUSED_HEADER_PARAMS = ['crit', 'b64', 'jwk', 'jku', 'x5u', 'x5c', 'zip', 'enc', 'epk', 'p2s', 'p2c'];
 const ACCEPTED_TYP = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt']);
-
-/** The three base64url segments of a compact JWS: no padding, no JWE, nothing else. */
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** Accepted headers kept by `JoseHeaderInspector`; a full memo is emptied, so hostile variety stays bounded. */
 const MEMO_ENTRIES = 64;
