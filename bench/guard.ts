@@ -8,12 +8,10 @@
  */
 import 'reflect-metadata';
 import { hash, randomBytes } from 'node:crypto';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
-import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
 import { JwtAuthGuard } from '../src/resource-server/guards/jwt-auth.guard.js';
 import { claims, signer } from './tokens.js';
+import { moduleContext } from './module-context.js';
 
 export interface GuardCase {
   tokenLength: number;
@@ -52,21 +50,14 @@ function best(op: () => unknown): number {
 
 async function main(): Promise<void> {
   const secret = randomBytes(32).toString('base64url');
-  @Module({
-    imports: [
-      OAuthMcpModule.forRoot({
-        provider: 'hmac',
-        jwtSecret: secret,
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        serverUrl: 'http://127.0.0.1:9',
-        scopes: ['mcp:read'],
-      }),
-    ],
-  })
-  class GuardBenchModule {}
-  const app = await NestFactory.createApplicationContext(GuardBenchModule, { logger: false });
-  await app.init();
+  const app = await moduleContext({
+    provider: 'hmac',
+    jwtSecret: secret,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    serverUrl: 'http://127.0.0.1:9',
+    scopes: ['mcp:read'],
+  });
   const guard = app.get(JwtAuthGuard);
   const sign = signer({ alg: 'HS256', secret });
   const measure = async (padding: number): Promise<GuardCase> => {

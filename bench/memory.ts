@@ -10,16 +10,14 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { OAuthMcpConfigService } from '../src/config/oauth-mcp-config.service.js';
-import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
 import { OAUTH_MCP_TOKEN_CACHE } from '../src/oauth-mcp.internal-constants.js';
 import { checkCommonClaims, toUser } from '../src/resource-server/strategies/token-claims.js';
 import { TokenCache } from '../src/resource-server/verification/token-cache.js';
 import { tokenHash } from '../src/resource-server/verification/token-fingerprint.js';
 import { TokenVerifier } from '../src/resource-server/verification/token-verifier.service.js';
 import { claims, signer } from './tokens.js';
+import { moduleContext } from './module-context.js';
 
 export interface MemoryReport {
   tokens: number;
@@ -53,19 +51,13 @@ const heapMB = (): number => {
 async function main(): Promise<void> {
   const secret = randomBytes(32).toString('base64url');
   // The module wires the verifier, its strategies and its cache exactly as an application gets them.
-  @Module({
-    imports: [
-      OAuthMcpModule.forRoot({
-        provider: 'hmac',
-        jwtSecret: secret,
-        audience: AUDIENCE,
-        serverUrl: 'http://127.0.0.1:9',
-        cache: { maxEntries: MAX_ENTRIES },
-      }),
-    ],
-  })
-  class MemoryBenchModule {}
-  const app = await NestFactory.createApplicationContext(MemoryBenchModule, { logger: false });
+  const app = await moduleContext({
+    provider: 'hmac',
+    jwtSecret: secret,
+    audience: AUDIENCE,
+    serverUrl: 'http://127.0.0.1:9',
+    cache: { maxEntries: MAX_ENTRIES },
+  });
   const { config } = app.get(OAuthMcpConfigService);
   const verifier = app.get(TokenVerifier);
   const cache = app.get<TokenCache>(OAUTH_MCP_TOKEN_CACHE);

@@ -18,15 +18,13 @@
  */
 import 'reflect-metadata';
 import { createPublicKey, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy, type SecretOrKeyProvider } from 'passport-jwt';
-import { OAuthMcpModule } from '../src/oauth-mcp.module.js';
 import type { OAuthMcpModuleOptions } from '../src/config/oauth-mcp-options.interface.js';
 import { TokenVerifier } from '../src/resource-server/verification/token-verifier.service.js';
 import { BenchJwksServer } from './jwks-server.js';
 import { generateBenchKey, mintTokens, type BenchKey, type ClaimsTemplate } from './tokens.js';
+import { moduleContext } from './module-context.js';
 
 export interface VerifySide {
   /** Median µs per verification over the blocks. */
@@ -86,10 +84,7 @@ function barePassportJwt(key: KeyObject, alg: string, issuer: string): (req: Req
 }
 
 async function ours(options: OAuthMcpModuleOptions): Promise<{ verify: (req: Req) => Promise<unknown>; close: () => Promise<void> }> {
-  @Module({ imports: [OAuthMcpModule.forRoot(options)] })
-  class VerifyBenchModule {}
-  const app = await NestFactory.createApplicationContext(VerifyBenchModule, { logger: false });
-  await app.init();
+  const app = await moduleContext(options);
   const verifier = app.get(TokenVerifier);
   return { verify: (req) => verifier.verify(req), close: () => app.close() };
 }
