@@ -1,19 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
-import { startExampleServer } from '../../examples/basic/bootstrap.js';
-import { freePort } from '../support/free-port.js';
 import { generateTestKey, JwksServer } from '../support/jwks-server.js';
+import { startExampleOn } from '../support/example-server.js';
 
 async function get(url: string): Promise<{ status: number; body: Record<string, any> }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-async function start(env: Record<string, string>): Promise<{ app: INestApplication; base: string }> {
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  const app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', ...env }, logger: false });
-  return { app, base };
-}
+const start = (env: Record<string, string>) => startExampleOn(env);
 
 describe('example app health endpoints (OAuthMcpHealthIndicator, @nestjs/terminus)', () => {
   it('embedded dev IdP, native mode: /health/live and /health/ready are public and up, ready names the keys found', async () => {

@@ -16,10 +16,9 @@ import {
   UnauthorizedError as UnauthorizedErrorV2,
 } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
-import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { headlessLogin } from '../../src/dev-idp/headless-login.js';
 import { MemoryOAuthClientProvider } from '../../src/testing/memory-client-provider.js';
-import { freePort } from '../support/free-port.js';
+import { startExampleOn } from '../support/example-server.js';
 
 type TextResult = { content: { type: string; text: string }[]; isError?: boolean };
 
@@ -42,10 +41,7 @@ describe.each(['native', 'proxy'] as const)('step-up with the official SDK clien
   let serverUrl: URL;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    serverUrl = new URL(`${base}/mcp`);
-    app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', OAUTH_MODE: mode }, logger: false });
+    ({ app, serverUrl } = await startExampleOn({ OAUTH_MODE: mode }, '127.0.0.1'));
   });
   afterAll(() => app.close());
 

@@ -10,6 +10,7 @@ import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { runDemo } from '../../examples/basic/demo-flow.js';
 import { MemoryOAuthClientProvider } from '../../src/testing/memory-client-provider.js';
 import { freePort } from '../support/free-port.js';
+import { startExampleOn } from '../support/example-server.js';
 
 type TextResult = { content: { type: string; text: string }[] };
 
@@ -38,10 +39,7 @@ describe('proxy mode: the embedded default (this server is the AS in front of th
   let serverUrl: URL;
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    serverUrl = new URL(`${base}/mcp`);
-    app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0' }, logger: false });
+    ({ app, base, serverUrl } = await startExampleOn());
   });
   afterAll(() => app.close());
 

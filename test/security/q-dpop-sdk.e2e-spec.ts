@@ -6,6 +6,7 @@ import { startExampleServer } from '../../examples/basic/bootstrap.js';
 import { MemoryOAuthClientProvider } from '../../src/testing/memory-client-provider.js';
 import { type DpopKey, dpopKey, dpopProof, type ProofClaims } from '../support/dpop.js';
 import { freePort } from '../support/free-port.js';
+import { startExampleOn } from '../support/example-server.js';
 
 /**
  * Catalogue group Q (issue 15) with the official v2 client (`@modelcontextprotocol/client`, which ships
@@ -53,14 +54,10 @@ describe.each([
   ['native', { OAUTH_MODE: 'native' }],
 ])('Q16 the official v2 client with DPoP, %s mode', (mode, env) => {
   let app: INestApplication;
-  let base: string;
   let serverUrl: URL;
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    serverUrl = new URL(`${base}/mcp`);
-    app = await startExampleServer({ env: { MCP_PORT: String(port), MCP_URL: base, DEV_IDP_PORT: '0', ...env }, logger: false });
+    ({ app, serverUrl } = await startExampleOn(env));
   });
   afterAll(() => app.close());
 
